@@ -1,0 +1,3 @@
+//! presence-stack: synthesize and check CloudFormation stacks for the AWS IoT presence pipeline.
+
+pub mod sql;

@@ -1,0 +1,1 @@
+//! AWS IoT SQL: parser and pretty-printer.
