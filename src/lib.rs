@@ -1,3 +1,5 @@
 //! presence-stack: synthesize and check CloudFormation stacks for the AWS IoT presence pipeline.
 
+pub mod config;
+pub mod events;
 pub mod sql;

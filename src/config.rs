@@ -1,0 +1,636 @@
+//! The config file, mirrored as it is written: serde types with every default of the documented contract and
+//! `deny_unknown_fields` everywhere. This is the only module that knows YAML. Meaning (names that AWS accepts,
+//! combinations that make sense) is checked by `model`, which reports problems by the dotted paths this module
+//! can turn back into line and column with [`locate`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::events::EventKind;
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub stack: StackConfig,
+    pub pipelines: Vec<PipelineConfig>,
+}
+
+/// Settings of the whole stack.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackConfig {
+    /// The template's Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Tags put on every taggable resource.
+    #[serde(default, deserialize_with = "unique_map")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One topic rule with its role, its table and its error action.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    pub name: String,
+    /// The lifecycle events the rule keeps; `[connected, disconnected]` when absent.
+    #[serde(default)]
+    pub events: Option<Vec<EventKind>>,
+    /// The whole rule SQL, instead of the one generated from `events`.
+    #[serde(default)]
+    pub sql: Option<String>,
+    #[serde(default)]
+    pub rule: RuleConfig,
+    #[serde(default)]
+    pub table: TableConfig,
+    #[serde(default)]
+    pub error_action: ErrorActionConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub sql_version: SqlVersion,
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        RuleConfig { name: None, description: None, enabled: true, sql_version: SqlVersion::default() }
+    }
+}
+
+/// `AwsIotSqlVersion`. Always written out: CloudFormation would otherwise pick 2015-10-08 without a word.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum SqlVersion {
+    #[serde(rename = "2015-10-08")]
+    V2015_10_08,
+    #[default]
+    #[serde(rename = "2016-03-23")]
+    V2016_03_23,
+    #[serde(rename = "beta")]
+    Beta,
+}
+
+impl SqlVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqlVersion::V2015_10_08 => "2015-10-08",
+            SqlVersion::V2016_03_23 => "2016-03-23",
+            SqlVersion::Beta => "beta",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableConfig {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default = "default_partition_key")]
+    pub partition_key: KeyConfig,
+    /// `None` when the file says `sort_key: null`: a table keyed by the partition key alone.
+    #[serde(default = "default_sort_key")]
+    pub sort_key: Option<KeyConfig>,
+    #[serde(default)]
+    pub billing: Billing,
+    #[serde(default)]
+    pub read_capacity: Option<u64>,
+    #[serde(default)]
+    pub write_capacity: Option<u64>,
+    #[serde(default)]
+    pub ttl_days: Option<u64>,
+    #[serde(default = "yes")]
+    pub point_in_time_recovery: bool,
+    #[serde(default = "yes")]
+    pub deletion_protection: bool,
+    #[serde(default = "yes")]
+    pub retain: bool,
+    #[serde(default)]
+    pub encryption: Encryption,
+}
+
+impl Default for TableConfig {
+    fn default() -> Self {
+        TableConfig {
+            name: None,
+            partition_key: default_partition_key(),
+            sort_key: default_sort_key(),
+            billing: Billing::default(),
+            read_capacity: None,
+            write_capacity: None,
+            ttl_days: None,
+            point_in_time_recovery: true,
+            deletion_protection: true,
+            retain: true,
+            encryption: Encryption::default(),
+        }
+    }
+}
+
+/// A key attribute of the table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: KeyType,
+    /// An IoT SQL expression the rule selects `AS <name>`, for a computed key.
+    #[serde(default)]
+    pub expression: Option<String>,
+}
+
+/// DynamoDB scalar attribute types, as DynamoDB spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::S => "S",
+            KeyType::N => "N",
+            KeyType::B => "B",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Billing {
+    #[default]
+    OnDemand,
+    Provisioned,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encryption {
+    #[default]
+    AwsOwned,
+    AwsManaged,
+    CustomerManaged,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorActionConfig {
+    #[serde(default)]
+    pub kind: ErrorActionKind,
+    /// Log retention; only for `cloudwatch_logs`, where it defaults to 30.
+    #[serde(default)]
+    pub retention_days: Option<u64>,
+}
+
+impl Default for ErrorActionConfig {
+    fn default() -> Self {
+        ErrorActionConfig { kind: ErrorActionKind::default(), retention_days: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorActionKind {
+    #[default]
+    CloudwatchLogs,
+    Sqs,
+    None,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_partition_key() -> KeyConfig {
+    KeyConfig { name: "clientId".to_owned(), ty: KeyType::S, expression: None }
+}
+
+fn default_sort_key() -> Option<KeyConfig> {
+    Some(KeyConfig { name: "timestamp".to_owned(), ty: KeyType::N, expression: None })
+}
+
+/// A string map that refuses a key written twice: serde's own maps keep the last one silently, and a tag that
+/// quietly loses its first value is the kind of surprise a config file must not hold.
+fn unique_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    struct UniqueMap;
+    impl<'de> Visitor<'de> for UniqueMap {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of strings to strings")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, String>()? {
+                if out.contains_key(&k) {
+                    return Err(de::Error::custom(format_args!("duplicate key `{k}`")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(UniqueMap)
+}
+
+/// A problem found while reading the file, before any meaning is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseProblem {
+    /// Dotted path of the offending node (`pipelines[0].table`), empty at the root.
+    pub path: String,
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+/// Files larger than this are refused before parsing: a real config is a few kilobytes.
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+
+/// Parse the text of a config file.
+pub fn parse(text: &str) -> Result<Config, ParseProblem> {
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(root_problem(format!(
+            "the file is {} bytes, more than the {} a config may have",
+            text.len(),
+            MAX_CONFIG_BYTES
+        )));
+    }
+    if text.trim().is_empty() || is_only_comments(text) {
+        return Err(root_problem(
+            "the file is empty; the smallest config is `pipelines: [{name: presence}]`".to_owned(),
+        ));
+    }
+    serde_yaml::from_str(text).map_err(|e| from_yaml_error(&e))
+}
+
+fn root_problem(message: String) -> ParseProblem {
+    ParseProblem { path: String::new(), message, line: None, column: None }
+}
+
+fn is_only_comments(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
+    })
+}
+
+/// serde_yaml writes `path: message at line L column C`; split that into its parts so the caller can print
+/// the one format every error of this tool uses.
+fn from_yaml_error(e: &serde_yaml::Error) -> ParseProblem {
+    let mut text = e.to_string();
+    let (line, column) = match e.location() {
+        Some(loc) => {
+            let suffix = format!(" at line {} column {}", loc.line(), loc.column());
+            if let Some(stripped) = text.strip_suffix(&suffix) {
+                text = stripped.to_owned();
+            }
+            (Some(loc.line()), Some(loc.column()))
+        }
+        None => (None, None),
+    };
+    let (path, message) = split_path(&text);
+    let message = explain(message);
+    ParseProblem { path: path.to_owned(), message, line, column }
+}
+
+fn split_path(text: &str) -> (&str, &str) {
+    // A path is made of identifiers, dots and [n]; a message never starts with one followed by ": ".
+    if let Some((head, rest)) = text.split_once(": ") {
+        let is_path = !head.is_empty()
+            && head.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+        if is_path {
+            return (head, rest);
+        }
+    }
+    ("", text)
+}
+
+/// Turn serde's wording into what a person editing the file needs.
+fn explain(message: &str) -> String {
+    if message.starts_with("unknown field") {
+        // serde already lists the allowed names: "unknown field `x`, expected one of `a`, `b`".
+        return message.replacen(", expected", "; allowed:", 1).replace("one of ", "");
+    }
+    if message.starts_with("unknown variant") {
+        return message.replacen(", expected", "; allowed:", 1).replace("one of ", "");
+    }
+    if message.contains("more than one document") {
+        return "the file holds several YAML documents (`---`); a config is one document".to_owned();
+    }
+    message.to_owned()
+}
+
+/// Find the line and column (1-based) where a dotted path's value is written, for problems found after parsing.
+///
+/// It follows block-style YAML (indented mappings and `- ` sequences) and flow-style `{..}` / `[..]` within one
+/// line, which covers how configs are written. A path it cannot follow gives the nearest enclosing node it found,
+/// or `None`: a location helps the reader, it is never needed to report the problem.
+pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut window = Window { line: 0, col: 0, end_line: lines.len(), end_col: None, inline: true };
+    let mut found = None;
+    for seg in parse_dotted(path)? {
+        let next = match seg {
+            Segment::Key(key) => find_key(&lines, &window, key),
+            Segment::Index(i) => find_item(&lines, &window, i),
+        };
+        let Some(next) = next else { break };
+        found = Some((next.line + 1, next.col + 1));
+        window = next;
+    }
+    found
+}
+
+/// Where the rest of a path is searched: from (line, col) up to end_line; a flow node is one line up to end_col.
+struct Window {
+    line: usize,
+    col: usize,
+    end_line: usize,
+    end_col: Option<usize>,
+    /// The mapping's first key sits on the window's own line (the document root, or `- name: a`).
+    inline: bool,
+}
+
+impl Window {
+    fn line_start_is_key(&self) -> bool {
+        self.inline && self.col > 0
+    }
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn parse_dotted(path: &str) -> Option<Vec<Segment<'_>>> {
+    let mut out = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            out.push(Segment::Key(key));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let close = stripped.find(']')?;
+            out.push(Segment::Index(stripped[..close].parse().ok()?));
+            rest = &stripped[close + 1..];
+        }
+    }
+    Some(out)
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn is_content(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && !t.starts_with('#')
+}
+
+fn is_item(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("- ") || t == "-"
+}
+
+/// The byte just past the bracket that closes the one at `open`, on the same line.
+fn closing(line: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (i, c) in line[open..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The window of a value that starts right after a key or a `- ` at (line, col).
+fn value_window(lines: &[&str], line: usize, value_col: usize, block_indent: usize, item: bool, end: usize) -> Window {
+    let text = lines[line];
+    let value = text.get(value_col..).unwrap_or("");
+    let skip = value.len() - value.trim_start().len();
+    let at = value_col + skip;
+    if text[at..].starts_with(['[', '{']) {
+        if let Some(close) = closing(text, at) {
+            return Window { line, col: at, end_line: line + 1, end_col: Some(close), inline: true };
+        }
+    }
+    let end_line = (line + 1..end)
+        .find(|&l| {
+            let t = lines[l];
+            is_content(t) && {
+                let ind = indent_of(t);
+                if item { ind <= block_indent } else { ind < block_indent || (ind == block_indent && !is_item(t)) }
+            }
+        })
+        .unwrap_or(end);
+    Window { line, col: at, end_line, end_col: None, inline: !text[at..].trim().is_empty() }
+}
+
+/// Find `key:` among the direct children of the window's mapping.
+fn find_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
+    if w.end_col.is_some() {
+        return find_flow_key(lines, w, key);
+    }
+    // A block mapping's keys all start at one column: where its first key starts.
+    let key_col = |l: usize| {
+        let t = lines[l];
+        if is_item(t) { indent_of(t) + 2 } else { indent_of(t) }
+    };
+    let mut col = None;
+    let first = if w.inline { w.line } else { w.line + 1 };
+    for l in first..w.end_line {
+        if !is_content(lines[l]) {
+            continue;
+        }
+        let at = if l == w.line && w.line_start_is_key() { w.col } else { key_col(l) };
+        let col = *col.get_or_insert(at);
+        if at != col {
+            continue;
+        }
+        let rest = &lines[l][at..];
+        let is_key = rest.strip_prefix(key).is_some_and(|r| r.starts_with(':'));
+        if is_key {
+            let value_col = at + key.len() + 1;
+            return Some(Window { line: l, col: at, ..value_window(lines, l, value_col, at, false, w.end_line) });
+        }
+    }
+    None
+}
+
+/// Find `key:` at the top level of a flow mapping `{..}` on one line.
+fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
+    let text = lines[w.line];
+    let to = w.end_col?.min(text.len());
+    let mut depth = 0usize;
+    let mut pos = w.col;
+    while pos < to {
+        let c = text[pos..].chars().next()?;
+        if depth == 1 && text[pos..to].starts_with(key) {
+            let before = text[..pos].trim_end().chars().last();
+            if matches!(before, Some('{' | ',')) && text[pos + key.len()..to].starts_with(':') {
+                let v = value_window(lines, w.line, pos + key.len() + 1, 0, false, w.line + 1);
+                return Some(Window { line: w.line, col: pos, ..v });
+            }
+        }
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        pos += c.len_utf8();
+    }
+    None
+}
+
+/// Find the `i`-th item of the sequence in the window (block `- ` items, or a flow `[..]`).
+fn find_item(lines: &[&str], w: &Window, i: usize) -> Option<Window> {
+    let text = lines.get(w.line)?;
+    let value = text.get(w.col..)?;
+    if let Some(open) = value.find('[').map(|o| o + w.col).filter(|&o| text[w.col..o].trim_end().ends_with(':') || o == w.col) {
+        let close = closing(text, open)?;
+        let mut index = 0usize;
+        let mut depth = 0usize;
+        let mut pos = open + 1;
+        while pos < close - 1 {
+            let c = text[pos..].chars().next()?;
+            if depth == 0 && index == i && !c.is_whitespace() {
+                let end_col = if c == '{' || c == '[' { closing(text, pos) } else { text[pos..close - 1].find(',').map(|x| x + pos) };
+                return Some(Window {
+                    line: w.line,
+                    col: pos,
+                    end_line: w.line + 1,
+                    end_col: end_col.or(Some(close - 1)),
+                    inline: true,
+                });
+            }
+            match c {
+                '{' | '[' => depth += 1,
+                '}' | ']' => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => index += 1,
+                _ => {}
+            }
+            pos += c.len_utf8();
+        }
+        return None;
+    }
+    let mut seen = 0usize;
+    let mut item_indent = None;
+    for l in w.line + 1..w.end_line {
+        let t = lines[l];
+        if !is_content(t) || !is_item(t) {
+            continue;
+        }
+        let ind = indent_of(t);
+        if *item_indent.get_or_insert(ind) != ind {
+            continue;
+        }
+        if seen == i {
+            return Some(value_window(lines, l, ind + 2, ind, true, w.end_line)).map(|mut v| {
+                v.col = ind + 2;
+                if v.end_col.is_none() {
+                    v.line = l;
+                }
+                v
+            });
+        }
+        seen += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_smallest_config_gets_every_default() {
+        let c = parse("pipelines: [{name: presence}]").unwrap();
+        let p = &c.pipelines[0];
+        assert_eq!(p.name, "presence");
+        assert_eq!(p.events, None);
+        assert_eq!(p.table.partition_key.name, "clientId");
+        assert_eq!(p.table.sort_key.as_ref().map(|k| k.name.as_str()), Some("timestamp"));
+        assert!(p.rule.enabled && p.table.retain && p.table.deletion_protection);
+        assert_eq!(p.error_action.kind, ErrorActionKind::CloudwatchLogs);
+        assert_eq!(p.rule.sql_version, SqlVersion::V2016_03_23);
+    }
+
+    #[test]
+    fn an_explicit_null_sort_key_means_none() {
+        let c = parse("pipelines:\n  - name: p\n    table:\n      sort_key: null\n").unwrap();
+        assert_eq!(c.pipelines[0].table.sort_key, None);
+    }
+
+    #[test]
+    fn unknown_fields_name_the_allowed_ones() {
+        let e = parse("pipelines:\n  - name: p\n    tabel: {}\n").unwrap_err();
+        assert_eq!(e.path, "pipelines[0]");
+        assert!(e.message.starts_with("unknown field `tabel`; allowed: `name`"), "{}", e.message);
+        assert_eq!((e.line, e.column), (Some(3), Some(5)));
+    }
+
+    #[test]
+    fn duplicate_tag_keys_are_refused() {
+        let e = parse("stack:\n  tags: {a: x, a: y}\npipelines: [{name: p}]\n").unwrap_err();
+        assert!(e.message.contains("duplicate key `a`"), "{e:?}");
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_refused() {
+        for text in ["", "  \n", "# nothing\n---\n"] {
+            assert!(parse(text).unwrap_err().message.starts_with("the file is empty"));
+        }
+    }
+
+    #[test]
+    fn locate_follows_block_style() {
+        let text = "stack:\n  tags:\n    owner: x\npipelines:\n  - name: a\n  - name: b\n    rule:\n      name: bad-name\n";
+        assert_eq!(locate(text, "stack.tags.owner"), Some((3, 5)));
+        assert_eq!(locate(text, "pipelines[1].name"), Some((6, 5)));
+        assert_eq!(locate(text, "pipelines[1].rule.name"), Some((8, 7)));
+        assert_eq!(locate(text, "pipelines[0].name"), Some((5, 5)));
+    }
+
+    #[test]
+    fn locate_picks_direct_children_only() {
+        let text = "pipelines:\n- name: a\n  table:\n    partition_key:\n      name: clientId\n    # name: no\n    name: bad\n";
+        assert_eq!(locate(text, "pipelines[0].table.name"), Some((7, 5)));
+        assert_eq!(locate(text, "pipelines[0].table.partition_key.name"), Some((5, 7)));
+        let text = "pipelines:\n  - table: {partition_key: {name: x, type: S}, name: t}\n    name: a\n";
+        assert_eq!(locate(text, "pipelines[0].table.name"), Some((2, 48)));
+        assert_eq!(locate(text, "pipelines[0].name"), Some((3, 5)));
+    }
+
+    #[test]
+    fn locate_follows_flow_style_on_one_line() {
+        let text = "pipelines: [{name: a}, {name: b, rule: {name: x-y}}]\n";
+        assert_eq!(locate(text, "pipelines[1].rule.name"), Some((1, 41)));
+        assert_eq!(locate(text, "pipelines[0].name"), Some((1, 14)));
+    }
+}

@@ -1,0 +1,188 @@
+//! What AWS IoT publishes on its reserved lifecycle topics: the event kinds, the topics they arrive on and the
+//! fields their payloads carry, with types. The rest of the crate asks this module instead of spelling topic
+//! strings or field names itself.
+
+use serde::{Deserialize, Serialize};
+
+/// One kind of lifecycle event, as the config names it (and as the payload's `eventType` spells it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Connected,
+    Disconnected,
+    ConnectFailed,
+    Subscribed,
+    Unsubscribed,
+}
+
+/// The two reserved topic families. One rule reads one family: its FROM clause has a single filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Presence,
+    Subscriptions,
+}
+
+impl Family {
+    /// The topic prefix below which every event of this family is published, followed by `<eventType>/<clientId>`.
+    pub fn topic_prefix(self) -> &'static str {
+        match self {
+            Family::Presence => "$aws/events/presence",
+            Family::Subscriptions => "$aws/events/subscriptions",
+        }
+    }
+}
+
+/// The type of a payload field, in DynamoDB's vocabulary (what the DynamoDBv2 action stores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    String,
+    Number,
+    Bool,
+    StringList,
+}
+
+/// A field of a lifecycle payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: FieldType,
+    /// False for fields AWS leaves out of some events (`thingName` only comes with exclusive things).
+    pub always: bool,
+}
+
+const fn field(name: &'static str, ty: FieldType) -> Field {
+    Field { name, ty, always: true }
+}
+
+const fn sometimes(name: &'static str, ty: FieldType) -> Field {
+    Field { name, ty, always: false }
+}
+
+use FieldType::{Bool, Number, String as Str, StringList};
+
+const CONNECTED: &[Field] = &[
+    field("clientId", Str),
+    field("timestamp", Number),
+    field("eventType", Str),
+    field("sessionIdentifier", Str),
+    field("principalIdentifier", Str),
+    field("ipAddress", Str),
+    field("versionNumber", Number),
+    sometimes("thingName", Str),
+];
+
+const DISCONNECTED: &[Field] = &[
+    field("clientId", Str),
+    field("timestamp", Number),
+    field("eventType", Str),
+    field("sessionIdentifier", Str),
+    field("principalIdentifier", Str),
+    field("clientInitiatedDisconnect", Bool),
+    field("disconnectReason", Str),
+    field("versionNumber", Number),
+    sometimes("ipAddress", Str),
+    sometimes("thingName", Str),
+];
+
+const CONNECT_FAILED: &[Field] = &[
+    field("clientId", Str),
+    field("timestamp", Number),
+    field("eventType", Str),
+    field("connectFailureReason", Str),
+    sometimes("thingName", Str),
+];
+
+const SUBSCRIPTION: &[Field] = &[
+    field("clientId", Str),
+    field("timestamp", Number),
+    field("eventType", Str),
+    field("sessionIdentifier", Str),
+    field("principalIdentifier", Str),
+    field("topics", StringList),
+];
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] = [
+        EventKind::Connected,
+        EventKind::Disconnected,
+        EventKind::ConnectFailed,
+        EventKind::Subscribed,
+        EventKind::Unsubscribed,
+    ];
+
+    /// The value of the payload's `eventType` field and the topic level that names the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Connected => "connected",
+            EventKind::Disconnected => "disconnected",
+            EventKind::ConnectFailed => "connect_failed",
+            EventKind::Subscribed => "subscribed",
+            EventKind::Unsubscribed => "unsubscribed",
+        }
+    }
+
+    pub fn family(self) -> Family {
+        match self {
+            EventKind::Connected | EventKind::Disconnected | EventKind::ConnectFailed => Family::Presence,
+            EventKind::Subscribed | EventKind::Unsubscribed => Family::Subscriptions,
+        }
+    }
+
+    /// The topic AWS IoT publishes this kind on for one client.
+    pub fn topic(self, client_id: &str) -> String {
+        format!("{}/{}/{}", self.family().topic_prefix(), self.as_str(), client_id)
+    }
+
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            EventKind::Connected => CONNECTED,
+            EventKind::Disconnected => DISCONNECTED,
+            EventKind::ConnectFailed => CONNECT_FAILED,
+            EventKind::Subscribed | EventKind::Unsubscribed => SUBSCRIPTION,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<Field> {
+        self.fields().iter().copied().find(|f| f.name == name)
+    }
+
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// The fields that every lifecycle payload carries, whatever its kind. A rule selecting `*` can rely on them.
+pub const COMMON_FIELDS: [&str; 3] = ["clientId", "timestamp", "eventType"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_follow_the_reserved_layout() {
+        assert_eq!(EventKind::Connected.topic("thing_1"), "$aws/events/presence/connected/thing_1");
+        assert_eq!(
+            EventKind::Unsubscribed.topic("a"),
+            "$aws/events/subscriptions/unsubscribed/a"
+        );
+        assert_eq!(EventKind::ConnectFailed.topic("x"), "$aws/events/presence/connect_failed/x");
+    }
+
+    #[test]
+    fn every_kind_carries_the_common_fields() {
+        for kind in EventKind::ALL {
+            for name in COMMON_FIELDS {
+                let f = kind.field(name).unwrap_or_else(|| panic!("{kind:?} lacks {name}"));
+                assert!(f.always);
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_name(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EventKind::from_name("connect"), None);
+    }
+}
