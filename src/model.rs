@@ -1,0 +1,650 @@
+//! The resolved stack: every default applied, every name checked against what AWS accepts, logical IDs derived
+//! and the rule SQL built. Rendering and checking read only this; nothing downstream re-derives anything.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::{Billing, Config, Encryption, ErrorActionKind, KeyConfig, KeyType, SqlVersion};
+use crate::events::{EventKind, Family};
+
+/// CloudFormation's quotas that a config can run into.
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_DESCRIPTION_BYTES: usize = 1024;
+/// Resource tags: AWS allows 50 per resource.
+pub const MAX_TAGS: usize = 50;
+
+/// The attribute the rule computes when the table has a time to live.
+pub const TTL_ATTRIBUTE: &str = "expiresAt";
+
+/// The values CloudWatch Logs accepts for `RetentionInDays`.
+pub const LOG_RETENTION_DAYS: [u64; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/// How long a failed event waits in the SQS error queue: the longest SQS allows (14 days).
+pub const QUEUE_RETENTION_SECONDS: u64 = 1_209_600;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub description: Option<String>,
+    pub tags: Vec<Tag>,
+    pub pipelines: Vec<Pipeline>,
+    /// The stack's customer-managed KMS key, when a pipeline asks for one.
+    pub key: Option<StackKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StackKey {
+    pub id: &'static str,
+    /// Kept when a retained table or log is encrypted with it: deleting the key would make them unreadable.
+    pub retain: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pipeline {
+    pub name: String,
+    pub ids: LogicalIds,
+    /// The kinds the generated rule keeps; empty when the config gives its own SQL.
+    pub events: Vec<EventKind>,
+    pub sql: String,
+    pub custom_sql: bool,
+    pub rule: Rule,
+    pub table: Table,
+    pub error: ErrorTarget,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogicalIds {
+    pub table: String,
+    pub rule: String,
+    pub role: String,
+    pub error_log: String,
+    pub error_queue: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub enabled: bool,
+    pub sql_version: &'static str,
+    #[serde(skip)]
+    pub sql_version_enum: SqlVersion,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub name: Option<String>,
+    pub partition_key: Key,
+    pub sort_key: Option<Key>,
+    pub billing_mode: &'static str,
+    pub capacity: Option<Capacity>,
+    pub ttl: Option<Ttl>,
+    pub point_in_time_recovery: bool,
+    pub deletion_protection: bool,
+    pub retain: bool,
+    pub encryption: Encryption,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Key {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    #[serde(skip)]
+    pub key_type: KeyType,
+    pub expression: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Capacity {
+    pub read: u64,
+    pub write: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ttl {
+    pub attribute: &'static str,
+    pub days: u64,
+    pub seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ErrorTarget {
+    CloudwatchLogs { retention_days: u64 },
+    Sqs,
+    None,
+}
+
+/// A problem with the meaning of the config, at a dotted path of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { path: path.into(), message: message.into() }
+    }
+}
+
+impl Model {
+    /// Resolve a parsed config, collecting every problem rather than stopping at the first.
+    pub fn build(config: &Config) -> Result<Model, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let description = config.stack.description.clone();
+        if let Some(d) = &description {
+            if d.len() > MAX_DESCRIPTION_BYTES {
+                problems.push(Problem::new(
+                    "stack.description",
+                    format!("is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}", d.len()),
+                ));
+            }
+            check_text("stack.description", d, &mut problems);
+        }
+        let tags = resolve_tags(&config.stack.tags, &mut problems);
+        if config.pipelines.is_empty() {
+            problems.push(Problem::new("pipelines", "at least one pipeline is needed, e.g. `pipelines: [{name: presence}]`"));
+        }
+        let pipelines: Vec<Pipeline> = config
+            .pipelines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| resolve_pipeline(i, p, &mut problems))
+            .collect();
+        check_unique(&config.pipelines, &pipelines, &mut problems);
+
+        let key = config
+            .pipelines
+            .iter()
+            .any(|p| p.table.encryption == Encryption::CustomerManaged)
+            .then(|| StackKey {
+                id: "StackKey",
+                retain: config
+                    .pipelines
+                    .iter()
+                    .any(|p| p.table.encryption == Encryption::CustomerManaged && p.table.retain),
+            });
+
+        let model = Model { description, tags, pipelines, key };
+        if problems.is_empty() {
+            let resources = model.resource_count();
+            if resources > MAX_RESOURCES {
+                problems.push(Problem::new(
+                    "pipelines",
+                    format!(
+                        "the stack would have {resources} resources; CloudFormation allows {MAX_RESOURCES}: split the pipelines over several stacks"
+                    ),
+                ));
+            }
+            let outputs = model.output_count();
+            if outputs > MAX_OUTPUTS {
+                problems.push(Problem::new(
+                    "pipelines",
+                    format!(
+                        "the stack would have {outputs} outputs ({} pipelines × 5); CloudFormation allows {MAX_OUTPUTS}: split the pipelines over several stacks",
+                        model.pipelines.len()
+                    ),
+                ));
+            }
+        }
+        if problems.is_empty() { Ok(model) } else { Err(problems) }
+    }
+
+    pub fn resource_count(&self) -> usize {
+        let per_pipeline: usize = self
+            .pipelines
+            .iter()
+            .map(|p| 3 + usize::from(p.error != ErrorTarget::None))
+            .sum();
+        per_pipeline + usize::from(self.key.is_some())
+    }
+
+    pub fn output_count(&self) -> usize {
+        self.pipelines.iter().map(|p| 4 + usize::from(p.error != ErrorTarget::None)).sum()
+    }
+}
+
+/// `device_presence` -> `DevicePresence`: the prefix of every logical ID of a pipeline.
+pub fn pascal_case(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn is_pipeline_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_rule_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// IAM is the strictest of the services that get the tags: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`.
+fn is_tag_text(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_alphabetic() || c.is_numeric() || c == ' ' || is_unicode_space(c) || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+    })
+}
+
+fn is_unicode_space(c: char) -> bool {
+    // \p{Z}: the space separators plus the line and paragraph separators.
+    matches!(c, '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}')
+}
+
+/// Text that goes into the template as a string: CloudFormation rejects control characters other than tab and newline.
+fn check_text(path: &str, text: &str, problems: &mut Vec<Problem>) {
+    if let Some(c) = text.chars().find(|&c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        problems.push(Problem::new(
+            path,
+            format!("holds the control character U+{:04X}, which CloudFormation refuses; remove it", u32::from(c)),
+        ));
+    }
+}
+
+fn resolve_tags(tags: &BTreeMap<String, String>, problems: &mut Vec<Problem>) -> Vec<Tag> {
+    if tags.len() > MAX_TAGS {
+        problems.push(Problem::new("stack.tags", format!("has {} tags; AWS allows {MAX_TAGS} per resource", tags.len())));
+    }
+    for (key, value) in tags {
+        let path = format!("stack.tags.{key}");
+        let allowed = "letters, digits, spaces and `_ . : / = + - @`";
+        if key.is_empty() || key.chars().count() > 128 {
+            problems.push(Problem::new(&path, "a tag key must have 1 to 128 characters"));
+        } else if !is_tag_text(key) {
+            problems.push(Problem::new(&path, format!("tag key `{key}` has a character IAM refuses; allowed: {allowed}")));
+        } else if key.to_ascii_lowercase().starts_with("aws:") {
+            problems.push(Problem::new(&path, "tag keys starting with `aws:` are reserved for AWS"));
+        }
+        if value.chars().count() > 256 {
+            problems.push(Problem::new(&path, "a tag value may have at most 256 characters"));
+        } else if !is_tag_text(value) {
+            problems.push(Problem::new(&path, format!("tag value `{value}` has a character IAM refuses; allowed: {allowed}")));
+        }
+    }
+    tags.iter().map(|(k, v)| Tag { key: k.clone(), value: v.clone() }).collect()
+}
+
+fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut Vec<Problem>) -> Option<Pipeline> {
+    let at = |field: &str| format!("pipelines[{i}].{field}");
+    let before = problems.len();
+    if !is_pipeline_name(&p.name) {
+        problems.push(Problem::new(
+            at("name"),
+            format!("`{}` is not a pipeline name; use lowercase letters, digits and `_`, starting with a letter (e.g. `device_presence`)", p.name),
+        ));
+    } else if p.name.len() > 64 {
+        problems.push(Problem::new(at("name"), "a pipeline name may have at most 64 characters"));
+    }
+
+    let events = match (&p.events, &p.sql) {
+        (Some(_), Some(_)) => {
+            problems.push(Problem::new(
+                at("events"),
+                "`events` and `sql` cannot both be set: `sql` is the whole rule; remove one of them",
+            ));
+            Vec::new()
+        }
+        (None, Some(sql)) => {
+            if sql.trim().is_empty() {
+                problems.push(Problem::new(at("sql"), "is empty; give the whole rule SQL or remove `sql` to get the generated one"));
+            }
+            check_text(&at("sql"), sql, problems);
+            Vec::new()
+        }
+        (events, None) => {
+            let events = events.clone().unwrap_or_else(|| vec![EventKind::Connected, EventKind::Disconnected]);
+            resolve_events(&at("events"), &events, problems);
+            events
+        }
+    };
+
+    let rule = &p.rule;
+    if let Some(name) = &rule.name {
+        if !is_rule_name(name) {
+            problems.push(Problem::new(
+                at("rule.name"),
+                format!("`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"),
+            ));
+        }
+    }
+    if let Some(d) = &rule.description {
+        check_text(&at("rule.description"), d, problems);
+    }
+
+    let t = &p.table;
+    if let Some(name) = &t.name {
+        if !is_table_name(name) {
+            problems.push(Problem::new(
+                at("table.name"),
+                format!("`{name}` is not a table name; use 3 to 255 letters, digits or `_ . -`"),
+            ));
+        }
+    }
+    let partition_key = resolve_key(&at("table.partition_key"), &t.partition_key, problems);
+    let sort_key = t.sort_key.as_ref().map(|k| resolve_key(&at("table.sort_key"), k, problems));
+    if let Some(sk) = &sort_key {
+        if sk.name == partition_key.name {
+            problems.push(Problem::new(at("table.sort_key.name"), format!("`{}` is already the partition key; pick another attribute or `sort_key: null`", sk.name)));
+        }
+    }
+
+    let capacity = match t.billing {
+        Billing::OnDemand => {
+            for (field, value) in [("read_capacity", t.read_capacity), ("write_capacity", t.write_capacity)] {
+                if value.is_some() {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "capacities only apply to `billing: provisioned`; remove it or set `billing: provisioned`",
+                    ));
+                }
+            }
+            None
+        }
+        Billing::Provisioned => {
+            let mut get = |field: &str, value: Option<u64>| match value {
+                Some(v @ 1..=40_000) => v,
+                Some(_) => {
+                    problems.push(Problem::new(at(&format!("table.{field}")), "must be from 1 to 40000 capacity units"));
+                    1
+                }
+                None => {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "is required with `billing: provisioned` (capacity units, at least 1)",
+                    ));
+                    1
+                }
+            };
+            Some(Capacity { read: get("read_capacity", t.read_capacity), write: get("write_capacity", t.write_capacity) })
+        }
+    };
+
+    let ttl = t.ttl_days.and_then(|days| {
+        if !(1..=36_500).contains(&days) {
+            problems.push(Problem::new(at("table.ttl_days"), "must be from 1 to 36500 days"));
+            return None;
+        }
+        for key in std::iter::once(&partition_key).chain(&sort_key) {
+            if key.name == TTL_ATTRIBUTE {
+                problems.push(Problem::new(
+                    at("table.ttl_days"),
+                    format!("the time to live is kept in `{TTL_ATTRIBUTE}`, which is also a key of the table; rename the key"),
+                ));
+            }
+        }
+        Some(Ttl { attribute: TTL_ATTRIBUTE, days, seconds: days * 86_400 })
+    });
+
+    let error = match (p.error_action.kind, p.error_action.retention_days) {
+        (ErrorActionKind::CloudwatchLogs, days) => {
+            let days = days.unwrap_or(30);
+            if !LOG_RETENTION_DAYS.contains(&days) {
+                problems.push(Problem::new(
+                    at("error_action.retention_days"),
+                    format!(
+                        "{days} is not a retention CloudWatch Logs accepts; use one of {}",
+                        LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+                    ),
+                ));
+            }
+            ErrorTarget::CloudwatchLogs { retention_days: days }
+        }
+        (kind, Some(_)) => {
+            let kind = if kind == ErrorActionKind::Sqs { "sqs" } else { "none" };
+            problems.push(Problem::new(
+                at("error_action.retention_days"),
+                format!("only applies to `kind: cloudwatch_logs`, not `{kind}`; remove it"),
+            ));
+            ErrorTarget::None
+        }
+        (ErrorActionKind::Sqs, None) => ErrorTarget::Sqs,
+        (ErrorActionKind::None, None) => ErrorTarget::None,
+    };
+
+    if problems.len() > before {
+        return None;
+    }
+    let prefix = pascal_case(&p.name);
+    let sql = match &p.sql {
+        Some(sql) => sql.clone(),
+        None => generated_sql(&events, ttl.as_ref(), &partition_key, sort_key.as_ref()),
+    };
+    Some(Pipeline {
+        name: p.name.clone(),
+        ids: LogicalIds {
+            table: format!("{prefix}Table"),
+            rule: format!("{prefix}Rule"),
+            role: format!("{prefix}RuleRole"),
+            error_log: format!("{prefix}ErrorLog"),
+            error_queue: format!("{prefix}ErrorQueue"),
+        },
+        events,
+        sql,
+        custom_sql: p.sql.is_some(),
+        rule: Rule {
+            name: rule.name.clone(),
+            description: rule.description.clone(),
+            enabled: rule.enabled,
+            sql_version: rule.sql_version.as_str(),
+            sql_version_enum: rule.sql_version,
+        },
+        table: Table {
+            name: t.name.clone(),
+            partition_key,
+            sort_key,
+            billing_mode: match t.billing {
+                Billing::OnDemand => "PAY_PER_REQUEST",
+                Billing::Provisioned => "PROVISIONED",
+            },
+            capacity,
+            ttl,
+            point_in_time_recovery: t.point_in_time_recovery,
+            deletion_protection: t.deletion_protection,
+            retain: t.retain,
+            encryption: t.encryption,
+        },
+        error,
+    })
+}
+
+fn resolve_events(path: &str, events: &[EventKind], problems: &mut Vec<Problem>) {
+    if events.is_empty() {
+        problems.push(Problem::new(path, "lists no event kind; give at least one of connected, disconnected, connect_failed, subscribed, unsubscribed"));
+        return;
+    }
+    for (i, e) in events.iter().enumerate() {
+        if events[..i].contains(e) {
+            problems.push(Problem::new(format!("{path}[{i}]"), format!("`{}` is listed twice", e.as_str())));
+        }
+    }
+    let families: Vec<Family> = events.iter().map(|e| e.family()).collect();
+    if families.iter().any(|f| *f != families[0]) {
+        problems.push(Problem::new(
+            path,
+            "mixes presence kinds (connected, disconnected, connect_failed) with subscription kinds (subscribed, unsubscribed); \
+             they arrive on different topics and a rule reads one topic filter: put them in two pipelines",
+        ));
+    }
+}
+
+fn resolve_key(path: &str, key: &KeyConfig, problems: &mut Vec<Problem>) -> Key {
+    if key.name.is_empty() || key.name.len() > 255 {
+        problems.push(Problem::new(format!("{path}.name"), "a key attribute name must have 1 to 255 bytes"));
+    }
+    if let Some(expr) = &key.expression {
+        if expr.trim().is_empty() {
+            problems.push(Problem::new(format!("{path}.expression"), "is empty; remove it to take the attribute from the event"));
+        }
+        check_text(&format!("{path}.expression"), expr, problems);
+    }
+    Key { name: key.name.clone(), ty: key.ty.as_str(), key_type: key.ty, expression: key.expression.clone() }
+}
+
+/// Names that two pipelines may not share: their logical IDs, and physical names that live in one region.
+fn check_unique(configs: &[crate::config::PipelineConfig], _resolved: &[Pipeline], problems: &mut Vec<Problem>) {
+    let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
+    let mut seen_prefix: BTreeMap<String, usize> = BTreeMap::new();
+    let mut seen_rules: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen_tables: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, p) in configs.iter().enumerate() {
+        if let Some(j) = seen_names.insert(p.name.clone(), i) {
+            problems.push(Problem::new(format!("pipelines[{i}].name"), format!("`{}` is also the name of pipelines[{j}]; pipeline names must be unique", p.name)));
+        } else if let Some(j) = seen_prefix.insert(pascal_case(&p.name), i) {
+            problems.push(Problem::new(
+                format!("pipelines[{i}].name"),
+                format!("`{}` and `{}` (pipelines[{j}]) give the same logical IDs ({}...); rename one", p.name, configs[j].name, pascal_case(&p.name)),
+            ));
+        }
+        if let Some(name) = &p.rule.name {
+            if let Some(j) = seen_rules.insert(name, i) {
+                problems.push(Problem::new(format!("pipelines[{i}].rule.name"), format!("`{name}` is also the rule name of pipelines[{j}]")));
+            }
+        }
+        if let Some(name) = &p.table.name {
+            if let Some(j) = seen_tables.insert(name, i) {
+                problems.push(Problem::new(format!("pipelines[{i}].table.name"), format!("`{name}` is also the table name of pipelines[{j}]")));
+            }
+        }
+    }
+}
+
+/// The rule SQL for a list of event kinds of one family.
+///
+/// The filter ends in `#`, not `+/+`: a client ID may contain `/`, which adds topic levels, and `+/+` would miss
+/// those clients' events. The WHERE keeps exactly the chosen kinds, so `connect_failed` (published below the same
+/// prefix) is only kept when asked for. `*` keeps every payload field; the payload itself carries `clientId`,
+/// `timestamp` and `eventType`, which the default keys use.
+pub fn generated_sql(events: &[EventKind], ttl: Option<&Ttl>, partition_key: &Key, sort_key: Option<&Key>) -> String {
+    let family = events.first().map_or(Family::Presence, |e| e.family());
+    let filter = match events {
+        [only] => format!("{}/{}/#", family.topic_prefix(), only.as_str()),
+        _ => format!("{}/#", family.topic_prefix()),
+    };
+    let mut select = vec!["*".to_owned()];
+    for key in std::iter::once(partition_key).chain(sort_key) {
+        if let Some(expr) = &key.expression {
+            select.push(format!("{} AS {}", expr.trim(), key.name));
+        }
+    }
+    if let Some(ttl) = ttl {
+        select.push(format!("floor(timestamp / 1000) + {} AS {}", ttl.seconds, ttl.attribute));
+    }
+    let kinds: Vec<String> = events.iter().map(|e| format!("eventType = '{}'", e.as_str())).collect();
+    format!("SELECT {} FROM '{filter}' WHERE {}", select.join(", "), kinds.join(" OR "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+
+    fn build(text: &str) -> Result<Model, Vec<Problem>> {
+        Model::build(&config::parse(text).unwrap())
+    }
+
+    fn problems(text: &str) -> Vec<(String, String)> {
+        build(text).unwrap_err().into_iter().map(|p| (p.path, p.message)).collect()
+    }
+
+    #[test]
+    fn pascal_case_joins_words() {
+        assert_eq!(pascal_case("presence"), "Presence");
+        assert_eq!(pascal_case("device_presence_2"), "DevicePresence2");
+    }
+
+    #[test]
+    fn default_sql_keeps_connected_and_disconnected_only() {
+        let m = build("pipelines: [{name: presence}]").unwrap();
+        assert_eq!(
+            m.pipelines[0].sql,
+            "SELECT * FROM '$aws/events/presence/#' WHERE eventType = 'connected' OR eventType = 'disconnected'"
+        );
+        assert_eq!(m.pipelines[0].ids.role, "PresenceRuleRole");
+    }
+
+    #[test]
+    fn one_kind_reads_its_own_topic_and_ttl_is_computed() {
+        let m = build("pipelines: [{name: p, events: [subscribed], table: {ttl_days: 30}}]").unwrap();
+        assert_eq!(
+            m.pipelines[0].sql,
+            "SELECT *, floor(timestamp / 1000) + 2592000 AS expiresAt FROM '$aws/events/subscriptions/subscribed/#' WHERE eventType = 'subscribed'"
+        );
+    }
+
+    #[test]
+    fn computed_keys_are_selected_under_their_names() {
+        let m = build("pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(timestamp, '#', eventType)\"}}}]").unwrap();
+        assert!(m.pipelines[0].sql.starts_with("SELECT *, concat(timestamp, '#', eventType) AS k FROM"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let got = problems(
+            "pipelines:\n  - name: Bad-Name\n    events: [connected, subscribed]\n    rule: {name: a-b}\n    table: {name: x, read_capacity: 5}\n    error_action: {kind: sqs, retention_days: 7}\n",
+        );
+        let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "pipelines[0].name",
+                "pipelines[0].events",
+                "pipelines[0].rule.name",
+                "pipelines[0].table.name",
+                "pipelines[0].table.read_capacity",
+                "pipelines[0].error_action.retention_days"
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_logical_id_clashes_are_refused() {
+        let got = problems("pipelines: [{name: a}, {name: a}, {name: a_b}, {name: a__b}]");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].1.contains("also the name of pipelines[0]"));
+        assert!(got[1].1.contains("same logical IDs"));
+    }
+
+    #[test]
+    fn provisioned_needs_both_capacities() {
+        let got = problems("pipelines: [{name: a, table: {billing: provisioned, read_capacity: 0}}]");
+        assert_eq!(got[0].0, "pipelines[0].table.read_capacity");
+        assert_eq!(got[1].0, "pipelines[0].table.write_capacity");
+    }
+
+    #[test]
+    fn tags_must_suit_iam() {
+        let got = problems("stack: {tags: {\"a*b\": ok, good: \"x!\", \"aws:x\": y}}\npipelines: [{name: a}]");
+        assert_eq!(got.len(), 3, "{got:?}");
+    }
+
+    #[test]
+    fn too_many_pipelines_for_the_output_quota() {
+        let pipelines: Vec<String> = (0..41).map(|i| format!("{{name: p{i}}}")).collect();
+        let got = problems(&format!("pipelines: [{}]", pipelines.join(", ")));
+        assert!(got[0].1.contains("205 outputs"), "{got:?}");
+    }
+}
