@@ -66,7 +66,12 @@ pub struct RuleConfig {
 
 impl Default for RuleConfig {
     fn default() -> Self {
-        RuleConfig { name: None, description: None, enabled: true, sql_version: SqlVersion::default() }
+        RuleConfig {
+            name: None,
+            description: None,
+            enabled: true,
+            sql_version: SqlVersion::default(),
+        }
     }
 }
 
@@ -197,7 +202,10 @@ pub struct ErrorActionConfig {
 
 impl Default for ErrorActionConfig {
     fn default() -> Self {
-        ErrorActionConfig { kind: ErrorActionKind::default(), retention_days: None }
+        ErrorActionConfig {
+            kind: ErrorActionKind::default(),
+            retention_days: None,
+        }
     }
 }
 
@@ -215,11 +223,19 @@ fn yes() -> bool {
 }
 
 fn default_partition_key() -> KeyConfig {
-    KeyConfig { name: "clientId".to_owned(), ty: KeyType::S, expression: None }
+    KeyConfig {
+        name: "clientId".to_owned(),
+        ty: KeyType::S,
+        expression: None,
+    }
 }
 
 fn default_sort_key() -> Option<KeyConfig> {
-    Some(KeyConfig { name: "timestamp".to_owned(), ty: KeyType::N, expression: None })
+    Some(KeyConfig {
+        name: "timestamp".to_owned(),
+        ty: KeyType::N,
+        expression: None,
+    })
 }
 
 /// A string map that refuses a key written twice: serde's own maps keep the last one silently, and a tag that
@@ -276,7 +292,12 @@ pub fn parse(text: &str) -> Result<Config, ParseProblem> {
 }
 
 fn root_problem(message: String) -> ParseProblem {
-    ParseProblem { path: String::new(), message, line: None, column: None }
+    ParseProblem {
+        path: String::new(),
+        message,
+        line: None,
+        column: None,
+    }
 }
 
 fn is_only_comments(text: &str) -> bool {
@@ -302,14 +323,21 @@ fn from_yaml_error(e: &serde_yaml::Error) -> ParseProblem {
     };
     let (path, message) = split_path(&text);
     let message = explain(message);
-    ParseProblem { path: path.to_owned(), message, line, column }
+    ParseProblem {
+        path: path.to_owned(),
+        message,
+        line,
+        column,
+    }
 }
 
 fn split_path(text: &str) -> (&str, &str) {
     // A path is made of identifiers, dots and [n]; a message never starts with one followed by ": ".
     if let Some((head, rest)) = text.split_once(": ") {
         let is_path = !head.is_empty()
-            && head.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+            && head
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
         if is_path {
             return (head, rest);
         }
@@ -321,13 +349,18 @@ fn split_path(text: &str) -> (&str, &str) {
 fn explain(message: &str) -> String {
     if message.starts_with("unknown field") {
         // serde already lists the allowed names: "unknown field `x`, expected one of `a`, `b`".
-        return message.replacen(", expected", "; allowed:", 1).replace("one of ", "");
+        return message
+            .replacen(", expected", "; allowed:", 1)
+            .replace("one of ", "");
     }
     if message.starts_with("unknown variant") {
-        return message.replacen(", expected", "; allowed:", 1).replace("one of ", "");
+        return message
+            .replacen(", expected", "; allowed:", 1)
+            .replace("one of ", "");
     }
     if message.contains("more than one document") {
-        return "the file holds several YAML documents (`---`); a config is one document".to_owned();
+        return "the file holds several YAML documents (`---`); a config is one document"
+            .to_owned();
     }
     message.to_owned()
 }
@@ -339,7 +372,13 @@ fn explain(message: &str) -> String {
 /// or `None`: a location helps the reader, it is never needed to report the problem.
 pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     let lines: Vec<&str> = text.lines().collect();
-    let mut window = Window { line: 0, col: 0, end_line: lines.len(), end_col: None, inline: true };
+    let mut window = Window {
+        line: 0,
+        col: 0,
+        end_line: lines.len(),
+        end_col: None,
+        inline: true,
+    };
     let mut found = None;
     for seg in parse_dotted(path)? {
         let next = match seg {
@@ -430,14 +469,27 @@ fn closing(line: &str, open: usize) -> Option<usize> {
 }
 
 /// The window of a value that starts right after a key or a `- ` at (line, col).
-fn value_window(lines: &[&str], line: usize, value_col: usize, block_indent: usize, item: bool, end: usize) -> Window {
+fn value_window(
+    lines: &[&str],
+    line: usize,
+    value_col: usize,
+    block_indent: usize,
+    item: bool,
+    end: usize,
+) -> Window {
     let text = lines[line];
     let value = text.get(value_col..).unwrap_or("");
     let skip = value.len() - value.trim_start().len();
     let at = value_col + skip;
     if text[at..].starts_with(['[', '{']) {
         if let Some(close) = closing(text, at) {
-            return Window { line, col: at, end_line: line + 1, end_col: Some(close), inline: true };
+            return Window {
+                line,
+                col: at,
+                end_line: line + 1,
+                end_col: Some(close),
+                inline: true,
+            };
         }
     }
     let end_line = (line + 1..end)
@@ -445,11 +497,21 @@ fn value_window(lines: &[&str], line: usize, value_col: usize, block_indent: usi
             let t = lines[l];
             is_content(t) && {
                 let ind = indent_of(t);
-                if item { ind <= block_indent } else { ind < block_indent || (ind == block_indent && !is_item(t)) }
+                if item {
+                    ind <= block_indent
+                } else {
+                    ind < block_indent || (ind == block_indent && !is_item(t))
+                }
             }
         })
         .unwrap_or(end);
-    Window { line, col: at, end_line, end_col: None, inline: !text[at..].trim().is_empty() }
+    Window {
+        line,
+        col: at,
+        end_line,
+        end_col: None,
+        inline: !text[at..].trim().is_empty(),
+    }
 }
 
 /// Find `key:` among the direct children of the window's mapping.
@@ -460,7 +522,11 @@ fn find_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
     // A block mapping's keys all start at one column: where its first key starts.
     let key_col = |l: usize| {
         let t = lines[l];
-        if is_item(t) { indent_of(t) + 2 } else { indent_of(t) }
+        if is_item(t) {
+            indent_of(t) + 2
+        } else {
+            indent_of(t)
+        }
     };
     let mut col = None;
     let first = if w.inline { w.line } else { w.line + 1 };
@@ -468,7 +534,11 @@ fn find_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
         if !is_content(lines[l]) {
             continue;
         }
-        let at = if l == w.line && w.line_start_is_key() { w.col } else { key_col(l) };
+        let at = if l == w.line && w.line_start_is_key() {
+            w.col
+        } else {
+            key_col(l)
+        };
         let col = *col.get_or_insert(at);
         if at != col {
             continue;
@@ -477,7 +547,11 @@ fn find_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
         let is_key = rest.strip_prefix(key).is_some_and(|r| r.starts_with(':'));
         if is_key {
             let value_col = at + key.len() + 1;
-            return Some(Window { line: l, col: at, ..value_window(lines, l, value_col, at, false, w.end_line) });
+            return Some(Window {
+                line: l,
+                col: at,
+                ..value_window(lines, l, value_col, at, false, w.end_line)
+            });
         }
     }
     None
@@ -495,7 +569,11 @@ fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
             let before = text[..pos].trim_end().chars().last();
             if matches!(before, Some('{' | ',')) && text[pos + key.len()..to].starts_with(':') {
                 let v = value_window(lines, w.line, pos + key.len() + 1, 0, false, w.line + 1);
-                return Some(Window { line: w.line, col: pos, ..v });
+                return Some(Window {
+                    line: w.line,
+                    col: pos,
+                    ..v
+                });
             }
         }
         match c {
@@ -512,7 +590,11 @@ fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
 fn find_item(lines: &[&str], w: &Window, i: usize) -> Option<Window> {
     let text = lines.get(w.line)?;
     let value = text.get(w.col..)?;
-    if let Some(open) = value.find('[').map(|o| o + w.col).filter(|&o| text[w.col..o].trim_end().ends_with(':') || o == w.col) {
+    if let Some(open) = value
+        .find('[')
+        .map(|o| o + w.col)
+        .filter(|&o| text[w.col..o].trim_end().ends_with(':') || o == w.col)
+    {
         let close = closing(text, open)?;
         let mut index = 0usize;
         let mut depth = 0usize;
@@ -520,7 +602,11 @@ fn find_item(lines: &[&str], w: &Window, i: usize) -> Option<Window> {
         while pos < close - 1 {
             let c = text[pos..].chars().next()?;
             if depth == 0 && index == i && !c.is_whitespace() {
-                let end_col = if c == '{' || c == '[' { closing(text, pos) } else { text[pos..close - 1].find(',').map(|x| x + pos) };
+                let end_col = if c == '{' || c == '[' {
+                    closing(text, pos)
+                } else {
+                    text[pos..close - 1].find(',').map(|x| x + pos)
+                };
                 return Some(Window {
                     line: w.line,
                     col: pos,
@@ -575,7 +661,10 @@ mod tests {
         assert_eq!(p.name, "presence");
         assert_eq!(p.events, None);
         assert_eq!(p.table.partition_key.name, "clientId");
-        assert_eq!(p.table.sort_key.as_ref().map(|k| k.name.as_str()), Some("timestamp"));
+        assert_eq!(
+            p.table.sort_key.as_ref().map(|k| k.name.as_str()),
+            Some("timestamp")
+        );
         assert!(p.rule.enabled && p.table.retain && p.table.deletion_protection);
         assert_eq!(p.error_action.kind, ErrorActionKind::CloudwatchLogs);
         assert_eq!(p.rule.sql_version, SqlVersion::V2016_03_23);
@@ -591,7 +680,12 @@ mod tests {
     fn unknown_fields_name_the_allowed_ones() {
         let e = parse("pipelines:\n  - name: p\n    tabel: {}\n").unwrap_err();
         assert_eq!(e.path, "pipelines[0]");
-        assert!(e.message.starts_with("unknown field `tabel`; allowed: `name`"), "{}", e.message);
+        assert!(
+            e.message
+                .starts_with("unknown field `tabel`; allowed: `name`"),
+            "{}",
+            e.message
+        );
         assert_eq!((e.line, e.column), (Some(3), Some(5)));
     }
 
@@ -604,7 +698,12 @@ mod tests {
     #[test]
     fn empty_and_comment_only_files_are_refused() {
         for text in ["", "  \n", "# nothing\n---\n"] {
-            assert!(parse(text).unwrap_err().message.starts_with("the file is empty"));
+            assert!(
+                parse(text)
+                    .unwrap_err()
+                    .message
+                    .starts_with("the file is empty")
+            );
         }
     }
 
@@ -621,8 +720,12 @@ mod tests {
     fn locate_picks_direct_children_only() {
         let text = "pipelines:\n- name: a\n  table:\n    partition_key:\n      name: clientId\n    # name: no\n    name: bad\n";
         assert_eq!(locate(text, "pipelines[0].table.name"), Some((7, 5)));
-        assert_eq!(locate(text, "pipelines[0].table.partition_key.name"), Some((5, 7)));
-        let text = "pipelines:\n  - table: {partition_key: {name: x, type: S}, name: t}\n    name: a\n";
+        assert_eq!(
+            locate(text, "pipelines[0].table.partition_key.name"),
+            Some((5, 7))
+        );
+        let text =
+            "pipelines:\n  - table: {partition_key: {name: x, type: S}, name: t}\n    name: a\n";
         assert_eq!(locate(text, "pipelines[0].table.name"), Some((2, 48)));
         assert_eq!(locate(text, "pipelines[0].name"), Some((3, 5)));
     }

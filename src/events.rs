@@ -51,11 +51,19 @@ pub struct Field {
 }
 
 const fn field(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, always: true }
+    Field {
+        name,
+        ty,
+        always: true,
+    }
 }
 
 const fn sometimes(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, always: false }
+    Field {
+        name,
+        ty,
+        always: false,
+    }
 }
 
 use FieldType::{Bool, Number, String as Str, StringList};
@@ -123,14 +131,21 @@ impl EventKind {
 
     pub fn family(self) -> Family {
         match self {
-            EventKind::Connected | EventKind::Disconnected | EventKind::ConnectFailed => Family::Presence,
+            EventKind::Connected | EventKind::Disconnected | EventKind::ConnectFailed => {
+                Family::Presence
+            }
             EventKind::Subscribed | EventKind::Unsubscribed => Family::Subscriptions,
         }
     }
 
     /// The topic AWS IoT publishes this kind on for one client.
     pub fn topic(self, client_id: &str) -> String {
-        format!("{}/{}/{}", self.family().topic_prefix(), self.as_str(), client_id)
+        format!(
+            "{}/{}/{}",
+            self.family().topic_prefix(),
+            self.as_str(),
+            client_id
+        )
     }
 
     pub fn fields(self) -> &'static [Field] {
@@ -160,19 +175,27 @@ mod tests {
 
     #[test]
     fn topics_follow_the_reserved_layout() {
-        assert_eq!(EventKind::Connected.topic("thing_1"), "$aws/events/presence/connected/thing_1");
+        assert_eq!(
+            EventKind::Connected.topic("thing_1"),
+            "$aws/events/presence/connected/thing_1"
+        );
         assert_eq!(
             EventKind::Unsubscribed.topic("a"),
             "$aws/events/subscriptions/unsubscribed/a"
         );
-        assert_eq!(EventKind::ConnectFailed.topic("x"), "$aws/events/presence/connect_failed/x");
+        assert_eq!(
+            EventKind::ConnectFailed.topic("x"),
+            "$aws/events/presence/connect_failed/x"
+        );
     }
 
     #[test]
     fn every_kind_carries_the_common_fields() {
         for kind in EventKind::ALL {
             for name in COMMON_FIELDS {
-                let f = kind.field(name).unwrap_or_else(|| panic!("{kind:?} lacks {name}"));
+                let f = kind
+                    .field(name)
+                    .unwrap_or_else(|| panic!("{kind:?} lacks {name}"));
                 assert!(f.always);
             }
         }

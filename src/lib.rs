@@ -1,6 +1,111 @@
 //! presence-stack: synthesize and check CloudFormation stacks for the AWS IoT presence pipeline.
+//!
+//! The library takes text and returns text or typed errors; it never touches the disk. The flow is
+//! config text --[`config`]--> `Config` --[`model`]--> `Model` --[`render`]--> JSON value --[`emit`]--> template.
 
 pub mod config;
+pub mod emit;
+pub mod error;
 pub mod events;
 pub mod model;
+pub mod render;
 pub mod sql;
+
+pub use emit::Format;
+pub use error::{ConfigProblem, Error, Warning};
+pub use model::Model;
+
+/// Templates larger than this cannot be passed inline: `aws cloudformation deploy` then needs `--s3-bucket`.
+pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
+
+/// A config file's text and the name to report it by.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// The result of a successful synthesis.
+#[derive(Debug, Clone)]
+pub struct Synthesis {
+    pub model: Model,
+    pub template: String,
+    pub warnings: Vec<Warning>,
+}
+
+/// Parse and resolve a config, reporting every problem with its location.
+pub fn load(source: Source) -> Result<Model, Error> {
+    let problem = |path: String, message: String, line, column| ConfigProblem {
+        file: source.name.to_owned(),
+        path,
+        message,
+        line,
+        column,
+    };
+    let config = config::parse(source.text)
+        .map_err(|p| Error::Config(vec![problem(p.path, p.message, p.line, p.column)]))?;
+    Model::build(&config).map_err(|problems| {
+        Error::Config(
+            problems
+                .into_iter()
+                .map(|p| {
+                    let at = config::locate(source.text, &p.path);
+                    problem(p.path, p.message, at.map(|a| a.0), at.map(|a| a.1))
+                })
+                .collect(),
+        )
+    })
+}
+
+/// Config text in, template text out.
+pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
+    let model = load(source)?;
+    let value = render::template(&model)?;
+    let template = emit::emit(&value, format)?;
+    let mut warnings = model_warnings(source.name, &model);
+    if template.len() > MAX_INLINE_TEMPLATE_BYTES {
+        warnings.push(Warning {
+            file: source.name.to_owned(),
+            path: String::new(),
+            message: format!(
+                "the template is {} bytes, over the {MAX_INLINE_TEMPLATE_BYTES} CloudFormation takes inline; \
+                 `aws cloudformation deploy` needs `--s3-bucket <bucket>` to upload it",
+                template.len()
+            ),
+        });
+    }
+    Ok(Synthesis {
+        model,
+        template,
+        warnings,
+    })
+}
+
+fn model_warnings(file: &str, model: &Model) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for (i, p) in model.pipelines.iter().enumerate() {
+        let warn = |path: &str, message: String| Warning {
+            file: file.to_owned(),
+            path: format!("pipelines[{i}].{path}"),
+            message,
+        };
+        if !p.rule.enabled {
+            out.push(warn(
+                "rule.enabled",
+                "the rule is disabled: no event reaches the table until it is enabled".to_owned(),
+            ));
+        }
+        match p.rule.sql_version_enum {
+            config::SqlVersion::V2015_10_08 => out.push(warn(
+                "rule.sql_version",
+                "2015-10-08 lacks nested object queries and SELECT VALUE; use \"2016-03-23\"".to_owned(),
+            )),
+            config::SqlVersion::Beta => out.push(warn(
+                "rule.sql_version",
+                "`beta` may change without notice; use \"2016-03-23\" for a rule that keeps working".to_owned(),
+            )),
+            config::SqlVersion::V2016_03_23 => {}
+        }
+    }
+    out
+}

@@ -20,7 +20,8 @@ pub const TTL_ATTRIBUTE: &str = "expiresAt";
 
 /// The values CloudWatch Logs accepts for `RetentionInDays`.
 pub const LOG_RETENTION_DAYS: [u64; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 
 /// How long a failed event waits in the SQS error queue: the longest SQS allows (14 days).
@@ -134,7 +135,10 @@ pub struct Problem {
 
 impl Problem {
     fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem { path: path.into(), message: message.into() }
+        Problem {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -147,14 +151,20 @@ impl Model {
             if d.len() > MAX_DESCRIPTION_BYTES {
                 problems.push(Problem::new(
                     "stack.description",
-                    format!("is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}", d.len()),
+                    format!(
+                        "is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}",
+                        d.len()
+                    ),
                 ));
             }
             check_text("stack.description", d, &mut problems);
         }
         let tags = resolve_tags(&config.stack.tags, &mut problems);
         if config.pipelines.is_empty() {
-            problems.push(Problem::new("pipelines", "at least one pipeline is needed, e.g. `pipelines: [{name: presence}]`"));
+            problems.push(Problem::new(
+                "pipelines",
+                "at least one pipeline is needed, e.g. `pipelines: [{name: presence}]`",
+            ));
         }
         let pipelines: Vec<Pipeline> = config
             .pipelines
@@ -176,7 +186,12 @@ impl Model {
                     .any(|p| p.table.encryption == Encryption::CustomerManaged && p.table.retain),
             });
 
-        let model = Model { description, tags, pipelines, key };
+        let model = Model {
+            description,
+            tags,
+            pipelines,
+            key,
+        };
         if problems.is_empty() {
             let resources = model.resource_count();
             if resources > MAX_RESOURCES {
@@ -198,7 +213,11 @@ impl Model {
                 ));
             }
         }
-        if problems.is_empty() { Ok(model) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(model)
+        } else {
+            Err(problems)
+        }
     }
 
     pub fn resource_count(&self) -> usize {
@@ -211,7 +230,10 @@ impl Model {
     }
 
     pub fn output_count(&self) -> usize {
-        self.pipelines.iter().map(|p| 4 + usize::from(p.error != ErrorTarget::None)).sum()
+        self.pipelines
+            .iter()
+            .map(|p| 4 + usize::from(p.error != ErrorTarget::None))
+            .sum()
     }
 }
 
@@ -240,55 +262,102 @@ fn is_rule_name(name: &str) -> bool {
 }
 
 fn is_table_name(name: &str) -> bool {
-    (3..=255).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    (3..=255).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 /// IAM is the strictest of the services that get the tags: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`.
 fn is_tag_text(text: &str) -> bool {
     text.chars().all(|c| {
-        c.is_alphabetic() || c.is_numeric() || c == ' ' || is_unicode_space(c) || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+        c.is_alphabetic()
+            || c.is_numeric()
+            || c == ' '
+            || is_unicode_space(c)
+            || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
     })
 }
 
 fn is_unicode_space(c: char) -> bool {
     // \p{Z}: the space separators plus the line and paragraph separators.
-    matches!(c, '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}')
+    matches!(
+        c,
+        '\u{00A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
 }
 
 /// Text that goes into the template as a string: CloudFormation rejects control characters other than tab and newline.
 fn check_text(path: &str, text: &str, problems: &mut Vec<Problem>) {
-    if let Some(c) = text.chars().find(|&c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         problems.push(Problem::new(
             path,
-            format!("holds the control character U+{:04X}, which CloudFormation refuses; remove it", u32::from(c)),
+            format!(
+                "holds the control character U+{:04X}, which CloudFormation refuses; remove it",
+                u32::from(c)
+            ),
         ));
     }
 }
 
 fn resolve_tags(tags: &BTreeMap<String, String>, problems: &mut Vec<Problem>) -> Vec<Tag> {
     if tags.len() > MAX_TAGS {
-        problems.push(Problem::new("stack.tags", format!("has {} tags; AWS allows {MAX_TAGS} per resource", tags.len())));
+        problems.push(Problem::new(
+            "stack.tags",
+            format!(
+                "has {} tags; AWS allows {MAX_TAGS} per resource",
+                tags.len()
+            ),
+        ));
     }
     for (key, value) in tags {
         let path = format!("stack.tags.{key}");
         let allowed = "letters, digits, spaces and `_ . : / = + - @`";
         if key.is_empty() || key.chars().count() > 128 {
-            problems.push(Problem::new(&path, "a tag key must have 1 to 128 characters"));
+            problems.push(Problem::new(
+                &path,
+                "a tag key must have 1 to 128 characters",
+            ));
         } else if !is_tag_text(key) {
-            problems.push(Problem::new(&path, format!("tag key `{key}` has a character IAM refuses; allowed: {allowed}")));
+            problems.push(Problem::new(
+                &path,
+                format!("tag key `{key}` has a character IAM refuses; allowed: {allowed}"),
+            ));
         } else if key.to_ascii_lowercase().starts_with("aws:") {
-            problems.push(Problem::new(&path, "tag keys starting with `aws:` are reserved for AWS"));
+            problems.push(Problem::new(
+                &path,
+                "tag keys starting with `aws:` are reserved for AWS",
+            ));
         }
         if value.chars().count() > 256 {
-            problems.push(Problem::new(&path, "a tag value may have at most 256 characters"));
+            problems.push(Problem::new(
+                &path,
+                "a tag value may have at most 256 characters",
+            ));
         } else if !is_tag_text(value) {
-            problems.push(Problem::new(&path, format!("tag value `{value}` has a character IAM refuses; allowed: {allowed}")));
+            problems.push(Problem::new(
+                &path,
+                format!("tag value `{value}` has a character IAM refuses; allowed: {allowed}"),
+            ));
         }
     }
-    tags.iter().map(|(k, v)| Tag { key: k.clone(), value: v.clone() }).collect()
+    tags.iter()
+        .map(|(k, v)| Tag {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
 }
 
-fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut Vec<Problem>) -> Option<Pipeline> {
+fn resolve_pipeline(
+    i: usize,
+    p: &crate::config::PipelineConfig,
+    problems: &mut Vec<Problem>,
+) -> Option<Pipeline> {
     let at = |field: &str| format!("pipelines[{i}].{field}");
     let before = problems.len();
     if !is_pipeline_name(&p.name) {
@@ -297,7 +366,10 @@ fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut 
             format!("`{}` is not a pipeline name; use lowercase letters, digits and `_`, starting with a letter (e.g. `device_presence`)", p.name),
         ));
     } else if p.name.len() > 64 {
-        problems.push(Problem::new(at("name"), "a pipeline name may have at most 64 characters"));
+        problems.push(Problem::new(
+            at("name"),
+            "a pipeline name may have at most 64 characters",
+        ));
     }
 
     let events = match (&p.events, &p.sql) {
@@ -310,13 +382,18 @@ fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut 
         }
         (None, Some(sql)) => {
             if sql.trim().is_empty() {
-                problems.push(Problem::new(at("sql"), "is empty; give the whole rule SQL or remove `sql` to get the generated one"));
+                problems.push(Problem::new(
+                    at("sql"),
+                    "is empty; give the whole rule SQL or remove `sql` to get the generated one",
+                ));
             }
             check_text(&at("sql"), sql, problems);
             Vec::new()
         }
         (events, None) => {
-            let events = events.clone().unwrap_or_else(|| vec![EventKind::Connected, EventKind::Disconnected]);
+            let events = events
+                .clone()
+                .unwrap_or_else(|| vec![EventKind::Connected, EventKind::Disconnected]);
             resolve_events(&at("events"), &events, problems);
             events
         }
@@ -327,7 +404,9 @@ fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut 
         if !is_rule_name(name) {
             problems.push(Problem::new(
                 at("rule.name"),
-                format!("`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"),
+                format!(
+                    "`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"
+                ),
             ));
         }
     }
@@ -345,16 +424,28 @@ fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut 
         }
     }
     let partition_key = resolve_key(&at("table.partition_key"), &t.partition_key, problems);
-    let sort_key = t.sort_key.as_ref().map(|k| resolve_key(&at("table.sort_key"), k, problems));
+    let sort_key = t
+        .sort_key
+        .as_ref()
+        .map(|k| resolve_key(&at("table.sort_key"), k, problems));
     if let Some(sk) = &sort_key {
         if sk.name == partition_key.name {
-            problems.push(Problem::new(at("table.sort_key.name"), format!("`{}` is already the partition key; pick another attribute or `sort_key: null`", sk.name)));
+            problems.push(Problem::new(
+                at("table.sort_key.name"),
+                format!(
+                    "`{}` is already the partition key; pick another attribute or `sort_key: null`",
+                    sk.name
+                ),
+            ));
         }
     }
 
     let capacity = match t.billing {
         Billing::OnDemand => {
-            for (field, value) in [("read_capacity", t.read_capacity), ("write_capacity", t.write_capacity)] {
+            for (field, value) in [
+                ("read_capacity", t.read_capacity),
+                ("write_capacity", t.write_capacity),
+            ] {
                 if value.is_some() {
                     problems.push(Problem::new(
                         at(&format!("table.{field}")),
@@ -368,7 +459,10 @@ fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut 
             let mut get = |field: &str, value: Option<u64>| match value {
                 Some(v @ 1..=40_000) => v,
                 Some(_) => {
-                    problems.push(Problem::new(at(&format!("table.{field}")), "must be from 1 to 40000 capacity units"));
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "must be from 1 to 40000 capacity units",
+                    ));
                     1
                 }
                 None => {
@@ -379,7 +473,10 @@ fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut 
                     1
                 }
             };
-            Some(Capacity { read: get("read_capacity", t.read_capacity), write: get("write_capacity", t.write_capacity) })
+            Some(Capacity {
+                read: get("read_capacity", t.read_capacity),
+                write: get("write_capacity", t.write_capacity),
+            })
         }
     };
 
@@ -411,10 +508,16 @@ fn resolve_pipeline(i: usize, p: &crate::config::PipelineConfig, problems: &mut 
                     ),
                 ));
             }
-            ErrorTarget::CloudwatchLogs { retention_days: days }
+            ErrorTarget::CloudwatchLogs {
+                retention_days: days,
+            }
         }
         (kind, Some(_)) => {
-            let kind = if kind == ErrorActionKind::Sqs { "sqs" } else { "none" };
+            let kind = if kind == ErrorActionKind::Sqs {
+                "sqs"
+            } else {
+                "none"
+            };
             problems.push(Problem::new(
                 at("error_action.retention_days"),
                 format!("only applies to `kind: cloudwatch_logs`, not `{kind}`; remove it"),
@@ -478,7 +581,10 @@ fn resolve_events(path: &str, events: &[EventKind], problems: &mut Vec<Problem>)
     }
     for (i, e) in events.iter().enumerate() {
         if events[..i].contains(e) {
-            problems.push(Problem::new(format!("{path}[{i}]"), format!("`{}` is listed twice", e.as_str())));
+            problems.push(Problem::new(
+                format!("{path}[{i}]"),
+                format!("`{}` is listed twice", e.as_str()),
+            ));
         }
     }
     let families: Vec<Family> = events.iter().map(|e| e.family()).collect();
@@ -493,40 +599,72 @@ fn resolve_events(path: &str, events: &[EventKind], problems: &mut Vec<Problem>)
 
 fn resolve_key(path: &str, key: &KeyConfig, problems: &mut Vec<Problem>) -> Key {
     if key.name.is_empty() || key.name.len() > 255 {
-        problems.push(Problem::new(format!("{path}.name"), "a key attribute name must have 1 to 255 bytes"));
+        problems.push(Problem::new(
+            format!("{path}.name"),
+            "a key attribute name must have 1 to 255 bytes",
+        ));
     }
     if let Some(expr) = &key.expression {
         if expr.trim().is_empty() {
-            problems.push(Problem::new(format!("{path}.expression"), "is empty; remove it to take the attribute from the event"));
+            problems.push(Problem::new(
+                format!("{path}.expression"),
+                "is empty; remove it to take the attribute from the event",
+            ));
         }
         check_text(&format!("{path}.expression"), expr, problems);
     }
-    Key { name: key.name.clone(), ty: key.ty.as_str(), key_type: key.ty, expression: key.expression.clone() }
+    Key {
+        name: key.name.clone(),
+        ty: key.ty.as_str(),
+        key_type: key.ty,
+        expression: key.expression.clone(),
+    }
 }
 
 /// Names that two pipelines may not share: their logical IDs, and physical names that live in one region.
-fn check_unique(configs: &[crate::config::PipelineConfig], _resolved: &[Pipeline], problems: &mut Vec<Problem>) {
+fn check_unique(
+    configs: &[crate::config::PipelineConfig],
+    _resolved: &[Pipeline],
+    problems: &mut Vec<Problem>,
+) {
     let mut seen_names: BTreeMap<String, usize> = BTreeMap::new();
     let mut seen_prefix: BTreeMap<String, usize> = BTreeMap::new();
     let mut seen_rules: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen_tables: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, p) in configs.iter().enumerate() {
         if let Some(j) = seen_names.insert(p.name.clone(), i) {
-            problems.push(Problem::new(format!("pipelines[{i}].name"), format!("`{}` is also the name of pipelines[{j}]; pipeline names must be unique", p.name)));
+            problems.push(Problem::new(
+                format!("pipelines[{i}].name"),
+                format!(
+                    "`{}` is also the name of pipelines[{j}]; pipeline names must be unique",
+                    p.name
+                ),
+            ));
         } else if let Some(j) = seen_prefix.insert(pascal_case(&p.name), i) {
             problems.push(Problem::new(
                 format!("pipelines[{i}].name"),
-                format!("`{}` and `{}` (pipelines[{j}]) give the same logical IDs ({}...); rename one", p.name, configs[j].name, pascal_case(&p.name)),
+                format!(
+                    "`{}` and `{}` (pipelines[{j}]) give the same logical IDs ({}...); rename one",
+                    p.name,
+                    configs[j].name,
+                    pascal_case(&p.name)
+                ),
             ));
         }
         if let Some(name) = &p.rule.name {
             if let Some(j) = seen_rules.insert(name, i) {
-                problems.push(Problem::new(format!("pipelines[{i}].rule.name"), format!("`{name}` is also the rule name of pipelines[{j}]")));
+                problems.push(Problem::new(
+                    format!("pipelines[{i}].rule.name"),
+                    format!("`{name}` is also the rule name of pipelines[{j}]"),
+                ));
             }
         }
         if let Some(name) = &p.table.name {
             if let Some(j) = seen_tables.insert(name, i) {
-                problems.push(Problem::new(format!("pipelines[{i}].table.name"), format!("`{name}` is also the table name of pipelines[{j}]")));
+                problems.push(Problem::new(
+                    format!("pipelines[{i}].table.name"),
+                    format!("`{name}` is also the table name of pipelines[{j}]"),
+                ));
             }
         }
     }
@@ -538,7 +676,12 @@ fn check_unique(configs: &[crate::config::PipelineConfig], _resolved: &[Pipeline
 /// those clients' events. The WHERE keeps exactly the chosen kinds, so `connect_failed` (published below the same
 /// prefix) is only kept when asked for. `*` keeps every payload field; the payload itself carries `clientId`,
 /// `timestamp` and `eventType`, which the default keys use.
-pub fn generated_sql(events: &[EventKind], ttl: Option<&Ttl>, partition_key: &Key, sort_key: Option<&Key>) -> String {
+pub fn generated_sql(
+    events: &[EventKind],
+    ttl: Option<&Ttl>,
+    partition_key: &Key,
+    sort_key: Option<&Key>,
+) -> String {
     let family = events.first().map_or(Family::Presence, |e| e.family());
     let filter = match events {
         [only] => format!("{}/{}/#", family.topic_prefix(), only.as_str()),
@@ -551,10 +694,20 @@ pub fn generated_sql(events: &[EventKind], ttl: Option<&Ttl>, partition_key: &Ke
         }
     }
     if let Some(ttl) = ttl {
-        select.push(format!("floor(timestamp / 1000) + {} AS {}", ttl.seconds, ttl.attribute));
+        select.push(format!(
+            "floor(timestamp / 1000) + {} AS {}",
+            ttl.seconds, ttl.attribute
+        ));
     }
-    let kinds: Vec<String> = events.iter().map(|e| format!("eventType = '{}'", e.as_str())).collect();
-    format!("SELECT {} FROM '{filter}' WHERE {}", select.join(", "), kinds.join(" OR "))
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| format!("eventType = '{}'", e.as_str()))
+        .collect();
+    format!(
+        "SELECT {} FROM '{filter}' WHERE {}",
+        select.join(", "),
+        kinds.join(" OR ")
+    )
 }
 
 #[cfg(test)]
@@ -567,7 +720,11 @@ mod tests {
     }
 
     fn problems(text: &str) -> Vec<(String, String)> {
-        build(text).unwrap_err().into_iter().map(|p| (p.path, p.message)).collect()
+        build(text)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| (p.path, p.message))
+            .collect()
     }
 
     #[test]
@@ -588,7 +745,8 @@ mod tests {
 
     #[test]
     fn one_kind_reads_its_own_topic_and_ttl_is_computed() {
-        let m = build("pipelines: [{name: p, events: [subscribed], table: {ttl_days: 30}}]").unwrap();
+        let m =
+            build("pipelines: [{name: p, events: [subscribed], table: {ttl_days: 30}}]").unwrap();
         assert_eq!(
             m.pipelines[0].sql,
             "SELECT *, floor(timestamp / 1000) + 2592000 AS expiresAt FROM '$aws/events/subscriptions/subscribed/#' WHERE eventType = 'subscribed'"
@@ -598,7 +756,11 @@ mod tests {
     #[test]
     fn computed_keys_are_selected_under_their_names() {
         let m = build("pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(timestamp, '#', eventType)\"}}}]").unwrap();
-        assert!(m.pipelines[0].sql.starts_with("SELECT *, concat(timestamp, '#', eventType) AS k FROM"));
+        assert!(
+            m.pipelines[0]
+                .sql
+                .starts_with("SELECT *, concat(timestamp, '#', eventType) AS k FROM")
+        );
     }
 
     #[test]
@@ -630,14 +792,17 @@ mod tests {
 
     #[test]
     fn provisioned_needs_both_capacities() {
-        let got = problems("pipelines: [{name: a, table: {billing: provisioned, read_capacity: 0}}]");
+        let got =
+            problems("pipelines: [{name: a, table: {billing: provisioned, read_capacity: 0}}]");
         assert_eq!(got[0].0, "pipelines[0].table.read_capacity");
         assert_eq!(got[1].0, "pipelines[0].table.write_capacity");
     }
 
     #[test]
     fn tags_must_suit_iam() {
-        let got = problems("stack: {tags: {\"a*b\": ok, good: \"x!\", \"aws:x\": y}}\npipelines: [{name: a}]");
+        let got = problems(
+            "stack: {tags: {\"a*b\": ok, good: \"x!\", \"aws:x\": y}}\npipelines: [{name: a}]",
+        );
         assert_eq!(got.len(), 3, "{got:?}");
     }
 

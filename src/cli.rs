@@ -1,0 +1,279 @@
+//! The command line: clap types, reading the config, writing outputs, choosing exit codes. The only place that
+//! touches files; everything else is the library's.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use presence_stack::{Format, MAX_INLINE_TEMPLATE_BYTES, Source, Warning, config};
+
+const DEFAULT_CONFIG: &str = "presence-stack.yaml";
+
+/// Synthesize and check AWS CloudFormation templates for the AWS IoT presence pipeline: a topic rule that writes
+/// every lifecycle event of your devices into a DynamoDB table.
+#[derive(Parser)]
+#[command(name = "presence-stack", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the CloudFormation template for a config
+    #[command(
+        after_help = "Examples:\n  presence-stack synth examples/presence.yaml -o template.yaml\n  \
+        cat presence-stack.yaml | presence-stack synth - --format yaml"
+    )]
+    Synth(SynthArgs),
+}
+
+#[derive(clap::Args)]
+struct SynthArgs {
+    /// The config file; `-` reads standard input
+    #[arg(default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    /// Output format [default: the extension of --output, else json]
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write the template to this file (atomically: on any error an existing file is left as it was)
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with status 1 when there are warnings
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Json,
+    Yaml,
+}
+
+/// An error the binary reports: one or more lines, each printed after `presence-stack: error: `.
+struct Failure(Vec<String>);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string().lines().map(str::to_owned).collect())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Synth(args) => synth(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure(lines)) => {
+            let mut stderr = io::stderr().lock();
+            for line in lines {
+                let _ = writeln!(stderr, "presence-stack: error: {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
+    let (name, text) = read_config(&args.config)?;
+    let format = match (args.format, &args.output) {
+        (Some(FormatArg::Json), _) => Format::Json,
+        (Some(FormatArg::Yaml), _) => Format::Yaml,
+        (None, Some(out)) => Format::from_path(out).unwrap_or(Format::Json),
+        (None, None) => Format::Json,
+    };
+    let synthesis = presence_stack::synthesize(
+        Source {
+            name: &name,
+            text: &text,
+        },
+        format,
+    )?;
+    report_warnings(&synthesis.warnings);
+    if args.deny_warnings && !synthesis.warnings.is_empty() {
+        return Err(Failure(vec![format!(
+            "{name}: {} warning(s) and --deny-warnings: nothing written",
+            synthesis.warnings.len()
+        )]));
+    }
+    match &args.output {
+        Some(path) => {
+            write_output(path, synthesis.template.as_bytes())?;
+            let resources = synthesis.model.resource_count();
+            eprintln!(
+                "presence-stack: wrote {} ({resources} resources, {} bytes); deploy it with:",
+                path.display(),
+                synthesis.template.len()
+            );
+            let s3 = if synthesis.template.len() > MAX_INLINE_TEMPLATE_BYTES {
+                " --s3-bucket <bucket>"
+            } else {
+                ""
+            };
+            eprintln!(
+                "  aws cloudformation deploy --template-file {} --stack-name {} --capabilities CAPABILITY_IAM{s3}",
+                shell_word(&path.display().to_string()),
+                stack_name(&args.config)
+            );
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            stdout
+                .write_all(synthesis.template.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write the template to standard output: {e}"))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_warnings(warnings: &[Warning]) {
+    let mut stderr = io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(stderr, "presence-stack: warning: {w}");
+    }
+}
+
+/// Read the config as UTF-8 text, naming it as the user did; `-` is standard input.
+fn read_config(path: &Path) -> Result<(String, String), Failure> {
+    let limit = config::MAX_CONFIG_BYTES as u64 + 1;
+    let (name, bytes) = if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("<stdin>: cannot read standard input: {e}"))?;
+        ("<stdin>".to_owned(), bytes)
+    } else {
+        let name = path.display().to_string();
+        let hint = if path == Path::new(DEFAULT_CONFIG) {
+            " (no config given, so the default was tried; pass the config file, e.g. `presence-stack synth examples/presence.yaml`)"
+        } else {
+            ""
+        };
+        let meta = fs::metadata(path)
+            .map_err(|e| format!("{name}: cannot read the config: {}{hint}", io_reason(&e)))?;
+        if meta.is_dir() {
+            return Err(Failure(vec![format!(
+                "{name}: is a directory; give the config file inside it"
+            )]));
+        }
+        let mut bytes = Vec::new();
+        fs::File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+            .map_err(|e| format!("{name}: cannot read the config: {}", io_reason(&e)))?;
+        (name, bytes)
+    };
+    if bytes.len() as u64 >= limit {
+        return Err(Failure(vec![format!(
+            "{name}: the file is larger than {} bytes; a config is a few kilobytes: is this the right file?",
+            config::MAX_CONFIG_BYTES
+        )]));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{name}: is not UTF-8 text (invalid byte at offset {}); save the config as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok((name, text))
+}
+
+fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// Write `bytes` to `path` so that readers see the old file or the new one, never half of one: a temporary file
+/// in the same folder, renamed over the target. Things that are not regular files (a device, a FIFO,
+/// `/dev/stdout`) cannot be replaced by a rename; they are written in place.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let fail = |what: &str, e: io::Error| {
+        Failure(vec![format!("{name}: cannot {what}: {}", io_reason(&e))])
+    };
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(Failure(vec![format!(
+                "{name}: is a directory; give a file name for the template"
+            )]));
+        }
+        if !meta.is_file() {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| fail("open it", e))?;
+            return f
+                .write_all(bytes)
+                .and_then(|()| f.flush())
+                .map_err(|e| fail("write the template", e));
+        }
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".presence-stack-")
+        .tempfile_in(dir)
+        .map_err(|e| fail(&format!("create a file in {}", dir.display()), e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| fail("write the template", e))?;
+    // Keep the permissions of the file being replaced, as an editor would.
+    if let Ok(meta) = fs::metadata(path) {
+        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    } else {
+        set_default_permissions(tmp.path());
+    }
+    tmp.persist(path).map_err(|e| fail("replace it", e.error))?;
+    Ok(())
+}
+
+/// tempfile creates files readable by the owner only; a template is no secret, so give it the usual mode.
+#[cfg(unix)]
+fn set_default_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o644));
+}
+
+#[cfg(not(unix))]
+fn set_default_permissions(_: &Path) {}
+
+/// A stack name suggested from the config's file name: CloudFormation allows letters, digits and `-`.
+fn stack_name(config: &Path) -> String {
+    let stem = config
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| *s != "-")
+        .unwrap_or("presence");
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert_str(0, "presence-");
+    }
+    name
+}
+
+/// Quote a path for a shell when it needs it.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}

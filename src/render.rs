@@ -1,0 +1,227 @@
+//! Turns a [`Model`] into the CloudFormation template, through the handlebars templates of the top-level
+//! `templates/` folder (embedded in the binary). Each resource template renders to JSON text that is parsed
+//! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack.
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::config::Encryption;
+use crate::model::{ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey, Tag};
+
+/// The templates, by name. `tags` is a partial the resource templates include.
+const TEMPLATES: [(&str, &str); 9] = [
+    ("stack", include_str!("../templates/stack.json.hbs")),
+    ("tags", include_str!("../templates/tags.json.hbs")),
+    ("table", include_str!("../templates/table.json.hbs")),
+    ("role", include_str!("../templates/role.json.hbs")),
+    ("rule", include_str!("../templates/rule.json.hbs")),
+    ("log_group", include_str!("../templates/log_group.json.hbs")),
+    ("queue", include_str!("../templates/queue.json.hbs")),
+    ("key", include_str!("../templates/key.json.hbs")),
+    ("outputs", include_str!("../templates/outputs.json.hbs")),
+];
+
+/// A template that failed to render or rendered something that is not JSON: a bug of this tool, never of the
+/// user's config, so the message says which template.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderFailure {
+    #[error("template `{name}` failed to render: {source}")]
+    Render {
+        name: &'static str,
+        source: Box<RenderError>,
+    },
+    #[error("template `{name}` rendered invalid JSON: {source}")]
+    Json {
+        name: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("template `{name}` is invalid: {source}")]
+    Template {
+        name: &'static str,
+        source: Box<handlebars::TemplateError>,
+    },
+}
+
+/// What one pipeline's templates see.
+#[derive(Serialize)]
+struct PipelineScope<'a> {
+    p: &'a Pipeline,
+    tags: &'a [Tag],
+    key: Option<&'a StackKey>,
+    /// The table and the error log or queue use the stack's key.
+    cmk: bool,
+    cmk_table: bool,
+    cmk_queue: bool,
+    log: bool,
+    queue: bool,
+    rule_disabled: bool,
+    source_arn: String,
+    queue_retention_seconds: u64,
+}
+
+#[derive(Serialize)]
+struct KeyScope<'a> {
+    key: &'a StackKey,
+    tags: &'a [Tag],
+}
+
+#[derive(Serialize)]
+struct StackScope<'a> {
+    description: Option<&'a str>,
+    resources: Value,
+    outputs: Value,
+}
+
+fn registry() -> Result<Handlebars<'static>, RenderFailure> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.set_prevent_indent(true);
+    hb.register_helper("json", Box::new(json_helper));
+    hb.register_helper("cat", Box::new(cat_helper));
+    for (name, text) in TEMPLATES {
+        hb.register_template_string(name, text)
+            .map_err(|e| RenderFailure::Template {
+                name,
+                source: Box::new(e),
+            })?;
+    }
+    Ok(hb)
+}
+
+/// `{{json value}}`: the value as JSON text. The only way values reach a template, so no text a user wrote can
+/// break out of its string (handlebars' own escaping is for HTML and would corrupt JSON).
+fn json_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let param = h
+        .param(0)
+        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("json", 0))?;
+    let text = serde_json::to_string(param.value()).map_err(RenderErrorReason::SerdeError)?;
+    out.write(&text)?;
+    Ok(())
+}
+
+/// `(cat a b ...)`: the parameters joined as one string, for names built from an ID and a suffix.
+fn cat_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let joined: String = h
+        .params()
+        .iter()
+        .map(|p| match p.value() {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    out.write(&joined)?;
+    Ok(())
+}
+
+fn render(
+    hb: &Handlebars,
+    name: &'static str,
+    scope: &impl Serialize,
+) -> Result<Value, RenderFailure> {
+    let text = hb.render(name, scope).map_err(|e| RenderFailure::Render {
+        name,
+        source: Box::new(e),
+    })?;
+    serde_json::from_str(&text).map_err(|source| RenderFailure::Json { name, source })
+}
+
+/// Build the whole template as a JSON value, keys in the order the templates write them.
+pub fn template(model: &Model) -> Result<Value, RenderFailure> {
+    let hb = registry()?;
+    let mut resources = Map::new();
+    let mut outputs = Map::new();
+    if let Some(key) = &model.key {
+        let scope = KeyScope {
+            key,
+            tags: &model.tags,
+        };
+        resources.insert(key.id.to_owned(), render(&hb, "key", &scope)?);
+    }
+    for p in &model.pipelines {
+        let cmk = p.table.encryption == Encryption::CustomerManaged;
+        let source_arn = format!(
+            "arn:${{AWS::Partition}}:iot:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
+            p.rule.name.as_deref().unwrap_or("*")
+        );
+        let scope = PipelineScope {
+            p,
+            tags: &model.tags,
+            key: model.key.as_ref(),
+            cmk,
+            cmk_table: cmk,
+            cmk_queue: cmk && p.error == ErrorTarget::Sqs,
+            log: matches!(p.error, ErrorTarget::CloudwatchLogs { .. }),
+            queue: p.error == ErrorTarget::Sqs,
+            rule_disabled: !p.rule.enabled,
+            source_arn,
+            queue_retention_seconds: QUEUE_RETENTION_SECONDS,
+        };
+        resources.insert(p.ids.table.clone(), render(&hb, "table", &scope)?);
+        if scope.log {
+            resources.insert(p.ids.error_log.clone(), render(&hb, "log_group", &scope)?);
+        }
+        if scope.queue {
+            resources.insert(p.ids.error_queue.clone(), render(&hb, "queue", &scope)?);
+        }
+        resources.insert(p.ids.role.clone(), render(&hb, "role", &scope)?);
+        resources.insert(p.ids.rule.clone(), render(&hb, "rule", &scope)?);
+        match render(&hb, "outputs", &scope)? {
+            Value::Object(map) => outputs.extend(map),
+            _ => unreachable_object("outputs")?,
+        }
+    }
+    let stack = StackScope {
+        description: model.description.as_deref(),
+        resources: Value::Object(resources),
+        outputs: Value::Object(outputs),
+    };
+    render(&hb, "stack", &stack)
+}
+
+fn unreachable_object(name: &'static str) -> Result<(), RenderFailure> {
+    Err(RenderFailure::Json {
+        name,
+        source: serde::de::Error::custom("expected a JSON object"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `{{...}}` in a template is a block helper, a partial, `else`, or goes through `json`/`cat`:
+    /// a bare `{{value}}` would be HTML-escaped and could break the JSON.
+    #[test]
+    fn templates_only_output_values_through_json() {
+        for (name, text) in TEMPLATES {
+            for expr in text.split("{{").skip(1) {
+                let expr = expr.split("}}").next().unwrap_or("").trim();
+                let ok = expr.starts_with('#')
+                    || expr.starts_with('/')
+                    || expr.starts_with('>')
+                    || expr == "else"
+                    || expr.starts_with("json ");
+                assert!(
+                    ok,
+                    "template {name} outputs `{{{{{expr}}}}}` without the json helper"
+                );
+            }
+        }
+    }
+}
