@@ -358,6 +358,9 @@ fn explain(message: &str) -> String {
             .replacen(", expected", "; allowed:", 1)
             .replace("one of ", "");
     }
+    if let Some(rest) = message.strip_suffix("expected u64") {
+        return format!("{rest}expected a whole number");
+    }
     if message.contains("more than one document") {
         return "the file holds several YAML documents (`---`); a config is one document"
             .to_owned();
@@ -543,10 +546,8 @@ fn find_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
         if at != col {
             continue;
         }
-        let rest = &lines[l][at..];
-        let is_key = rest.strip_prefix(key).is_some_and(|r| r.starts_with(':'));
-        if is_key {
-            let value_col = at + key.len() + 1;
+        if let Some(len) = key_token_len(&lines[l][at..], key) {
+            let value_col = at + len + 1;
             return Some(Window {
                 line: l,
                 col: at,
@@ -557,6 +558,20 @@ fn find_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
     None
 }
 
+/// When `text` starts with `key:` (the key plain or quoted), the length of the key as written.
+fn key_token_len(text: &str, key: &str) -> Option<usize> {
+    let plain = text
+        .strip_prefix(key)
+        .filter(|r| r.starts_with(':'))
+        .map(|_| key.len());
+    plain.or_else(|| {
+        ['"', '\''].into_iter().find_map(|q| {
+            let inner = text.strip_prefix(q)?.strip_prefix(key)?.strip_prefix(q)?;
+            inner.starts_with(':').then_some(key.len() + 2)
+        })
+    })
+}
+
 /// Find `key:` at the top level of a flow mapping `{..}` on one line.
 fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
     let text = lines[w.line];
@@ -565,10 +580,12 @@ fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
     let mut pos = w.col;
     while pos < to {
         let c = text[pos..].chars().next()?;
-        if depth == 1 && text[pos..to].starts_with(key) {
+        if depth == 1 {
             let before = text[..pos].trim_end().chars().last();
-            if matches!(before, Some('{' | ',')) && text[pos + key.len()..to].starts_with(':') {
-                let v = value_window(lines, w.line, pos + key.len() + 1, 0, false, w.line + 1);
+            let len =
+                key_token_len(&text[pos..to], key).filter(|_| matches!(before, Some('{' | ',')));
+            if let Some(len) = len {
+                let v = value_window(lines, w.line, pos + len + 1, 0, false, w.line + 1);
                 return Some(Window {
                     line: w.line,
                     col: pos,

@@ -1,0 +1,97 @@
+//! Every example config, synthesized to JSON and YAML, is a snapshot in the top-level `snapshots/` folder; every
+//! config of `tests/invalid/` has its error messages as a snapshot. A change of output shows up as a diff to
+//! review with `cargo insta review`.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use presence_stack::{Format, Source, synthesize};
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+/// The name a user would type for the file, so messages are the same on every machine.
+fn repo_relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn examples_synthesize_to_json_and_yaml() {
+    settings().bind(|| {
+        insta::glob!("../examples", "*.yaml", |path| {
+            let text = fs::read_to_string(path).unwrap();
+            let name = repo_relative(path);
+            let source = Source {
+                name: &name,
+                text: &text,
+            };
+            let json = synthesize(source, Format::Json).unwrap();
+            let yaml = synthesize(source, Format::Yaml).unwrap();
+            assert!(json.warnings.is_empty(), "{name}: {:?}", json.warnings);
+            // Both texts carry the same template.
+            let from_json: serde_json::Value = serde_json::from_str(&json.template).unwrap();
+            let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml.template).unwrap();
+            assert_eq!(from_json, from_yaml, "{name}");
+            insta::assert_snapshot!("json", json.template);
+            insta::assert_snapshot!("yaml", yaml.template);
+        });
+    });
+}
+
+#[test]
+fn invalid_configs_explain_themselves() {
+    settings().bind(|| {
+        insta::glob!("invalid", "*.yaml", |path| {
+            let text = String::from_utf8_lossy(&fs::read(path).unwrap()).into_owned();
+            let name = repo_relative(path);
+            let err = synthesize(
+                Source {
+                    name: &name,
+                    text: &text,
+                },
+                Format::Json,
+            )
+            .unwrap_err();
+            insta::assert_snapshot!("error", err.to_string());
+        });
+    });
+}
+
+/// A snapshot left behind by a removed example would never be checked again: refuse it.
+#[test]
+fn every_snapshot_belongs_to_an_input() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut expected = BTreeSet::new();
+    for (dir, kinds) in [
+        ("examples", &["json", "yaml"][..]),
+        ("tests/invalid", &["error"][..]),
+    ] {
+        for entry in fs::read_dir(root.join(dir)).unwrap() {
+            let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if file.ends_with(".yaml") {
+                for kind in kinds {
+                    expected.insert(format!("{kind}@{file}.snap"));
+                }
+            }
+        }
+    }
+    let found: BTreeSet<String> = fs::read_dir(root.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".snap"))
+        .collect();
+    let stale: Vec<_> = found.difference(&expected).collect();
+    assert!(
+        stale.is_empty(),
+        "snapshots without an input (delete them): {stale:?}"
+    );
+}
