@@ -1,0 +1,313 @@
+//! The binary as users run it: exit codes, standard input, output files and what is printed where.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn cmd() -> Command {
+    let mut c = Command::cargo_bin("presence-stack").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn synth_prints_json_to_stdout() {
+    let out = cmd()
+        .args(["synth", "examples/minimal.yaml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let template: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        template["Resources"]["PresenceTable"]["Type"],
+        "AWS::DynamoDB::Table"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "nothing on stderr when all is well: {}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn synth_reads_standard_input() {
+    let out = cmd()
+        .args(["synth", "-", "--format", "yaml"])
+        .write_stdin("pipelines: [{name: door_sensors}]\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("AWSTemplateFormatVersion: 2010-09-09\n")
+            || text.contains("DoorSensorsTable:"),
+        "{text}"
+    );
+    assert!(text.contains("DoorSensorsRuleRole:"));
+}
+
+#[test]
+fn synth_reads_the_default_config_of_the_current_folder() {
+    let dir = TempDir::new().unwrap();
+    let out = cmd().current_dir(dir.path()).arg("synth").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.starts_with(
+            "presence-stack: error: presence-stack.yaml: cannot read the config: no such file"
+        ),
+        "{err}"
+    );
+    fs::write(
+        dir.path().join("presence-stack.yaml"),
+        "pipelines: [{name: presence}]\n",
+    )
+    .unwrap();
+    let out = cmd().current_dir(dir.path()).arg("synth").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}
+
+#[test]
+fn output_file_format_follows_its_extension_and_the_deploy_command_is_printed() {
+    let dir = TempDir::new().unwrap();
+    let target = dir.path().join("template.yaml");
+    let out = cmd()
+        .args(["synth", "examples/presence.yaml", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(out.stdout.is_empty());
+    let text = fs::read_to_string(&target).unwrap();
+    let _: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    assert!(
+        !text.trim_start().starts_with('{'),
+        "YAML expected for a .yaml file"
+    );
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&format!(
+            "aws cloudformation deploy --template-file {} --stack-name presence --capabilities CAPABILITY_IAM",
+            target.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn format_flag_wins_over_the_extension() {
+    let dir = TempDir::new().unwrap();
+    let target = dir.path().join("template.yaml");
+    let out = cmd()
+        .args(["synth", "examples/minimal.yaml", "--format", "json", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let _: serde_json::Value = serde_json::from_str(&fs::read_to_string(&target).unwrap()).unwrap();
+}
+
+#[test]
+fn an_invalid_config_leaves_an_existing_output_untouched() {
+    let dir = TempDir::new().unwrap();
+    let target = dir.path().join("template.json");
+    fs::write(&target, "previous template\n").unwrap();
+    let bad = dir.path().join("bad.yaml");
+    fs::write(&bad, "pipelines:\n  - name: Bad\n").unwrap();
+    let out = cmd()
+        .arg("synth")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(fs::read_to_string(&target).unwrap(), "previous template\n");
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no temporary file left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn writing_into_a_missing_folder_fails_cleanly() {
+    let dir = TempDir::new().unwrap();
+    let target = dir.path().join("no-such-dir").join("t.json");
+    let out = cmd()
+        .args(["synth", "examples/minimal.yaml", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot create a file in"), "{err}");
+    assert!(!target.exists());
+}
+
+#[test]
+fn errors_name_the_file_the_path_and_the_position() {
+    let out = cmd()
+        .args(["synth", "tests/invalid/bad-names.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no partial template on stdout");
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(
+            "presence-stack: error: tests/invalid/bad-names.yaml: pipelines[0].rule.name: `presence-rule` is not a rule name"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("(line 4, column 7)"), "{err}");
+    assert_eq!(err.lines().count(), 3, "one line per problem: {err}");
+}
+
+#[test]
+fn a_non_utf8_config_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("latin1.yaml");
+    fs::write(&path, b"pipelines:\n  - name: pr\xe9sence\n").unwrap();
+    let out = cmd().arg("synth").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("is not UTF-8 text (line 2, column 13)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_directory_is_not_a_config() {
+    let out = cmd().args(["synth", "examples"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("examples: is a directory"));
+}
+
+#[test]
+fn an_oversized_config_is_refused_before_parsing() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("big.yaml");
+    let mut text = String::from("pipelines: [{name: presence}]\n");
+    text.push_str(&"# padding\n".repeat(110_000));
+    fs::write(&path, text).unwrap();
+    let out = cmd().arg("synth").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("larger than 1048576 bytes"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = cmd().args(["synth", "--format", "xml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = cmd().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn warnings_go_to_stderr_and_deny_warnings_turns_them_into_failure() {
+    let config = "pipelines:\n  - name: presence\n    rule: {enabled: false}\n";
+    let out = cmd()
+        .args(["synth", "-"])
+        .write_stdin(config)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(stderr_of(&out).contains(
+        "presence-stack: warning: <stdin>: pipelines[0].rule.enabled: the rule is disabled"
+    ));
+    let out = cmd()
+        .args(["synth", "-", "--deny-warnings"])
+        .write_stdin(config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn standard_output_on_a_full_device_is_an_error() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_presence-stack"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["synth", "examples/minimal.yaml"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("cannot write the template to standard output"));
+}
+
+#[test]
+fn output_onto_a_device_is_written_in_place() {
+    if !Path::new("/dev/null").exists() {
+        return;
+    }
+    let out = cmd()
+        .args(["synth", "examples/minimal.yaml", "-o", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(Path::new("/dev/null").exists());
+}
+
+#[test]
+fn output_keeps_the_permissions_of_the_file_it_replaces() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new().unwrap();
+        let target = dir.path().join("t.json");
+        let out = cmd()
+            .args(["synth", "examples/minimal.yaml", "-o"])
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+        let out = cmd()
+            .args(["synth", "examples/minimal.yaml", "-o"])
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
+
+#[test]
+fn version_and_help_work() {
+    let out = cmd().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("presence-stack "));
+    let out = cmd().args(["synth", "--help"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("presence-stack synth examples/presence.yaml -o template.yaml")
+    );
+}
