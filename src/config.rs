@@ -192,21 +192,13 @@ pub enum Encryption {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(Default)]
 pub struct ErrorActionConfig {
     #[serde(default)]
     pub kind: ErrorActionKind,
     /// Log retention; only for `cloudwatch_logs`, where it defaults to 30.
     #[serde(default)]
     pub retention_days: Option<u64>,
-}
-
-impl Default for ErrorActionConfig {
-    fn default() -> Self {
-        ErrorActionConfig {
-            kind: ErrorActionKind::default(),
-            retention_days: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -484,16 +476,16 @@ fn value_window(
     let value = text.get(value_col..).unwrap_or("");
     let skip = value.len() - value.trim_start().len();
     let at = value_col + skip;
-    if text[at..].starts_with(['[', '{']) {
-        if let Some(close) = closing(text, at) {
-            return Window {
-                line,
-                col: at,
-                end_line: line + 1,
-                end_col: Some(close),
-                inline: true,
-            };
-        }
+    if text[at..].starts_with(['[', '{'])
+        && let Some(close) = closing(text, at)
+    {
+        return Window {
+            line,
+            col: at,
+            end_line: line + 1,
+            end_col: Some(close),
+            inline: true,
+        };
     }
     let end_line = (line + 1..end)
         .find(|&l| {

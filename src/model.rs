@@ -400,44 +400,42 @@ fn resolve_pipeline(
     };
 
     let rule = &p.rule;
-    if let Some(name) = &rule.name {
-        if !is_rule_name(name) {
-            problems.push(Problem::new(
-                at("rule.name"),
-                format!(
-                    "`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"
-                ),
-            ));
-        }
+    if let Some(name) = &rule.name
+        && !is_rule_name(name)
+    {
+        problems.push(Problem::new(
+            at("rule.name"),
+            format!("`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"),
+        ));
     }
     if let Some(d) = &rule.description {
         check_text(&at("rule.description"), d, problems);
     }
 
     let t = &p.table;
-    if let Some(name) = &t.name {
-        if !is_table_name(name) {
-            problems.push(Problem::new(
-                at("table.name"),
-                format!("`{name}` is not a table name; use 3 to 255 letters, digits or `_ . -`"),
-            ));
-        }
+    if let Some(name) = &t.name
+        && !is_table_name(name)
+    {
+        problems.push(Problem::new(
+            at("table.name"),
+            format!("`{name}` is not a table name; use 3 to 255 letters, digits or `_ . -`"),
+        ));
     }
     let partition_key = resolve_key(&at("table.partition_key"), &t.partition_key, problems);
     let sort_key = t
         .sort_key
         .as_ref()
         .map(|k| resolve_key(&at("table.sort_key"), k, problems));
-    if let Some(sk) = &sort_key {
-        if sk.name == partition_key.name {
-            problems.push(Problem::new(
-                at("table.sort_key.name"),
-                format!(
-                    "`{}` is already the partition key; pick another attribute or `sort_key: null`",
-                    sk.name
-                ),
-            ));
-        }
+    if let Some(sk) = &sort_key
+        && sk.name == partition_key.name
+    {
+        problems.push(Problem::new(
+            at("table.sort_key.name"),
+            format!(
+                "`{}` is already the partition key; pick another attribute or `sort_key: null`",
+                sk.name
+            ),
+        ));
     }
 
     let capacity = match t.billing {
@@ -651,21 +649,21 @@ fn check_unique(
                 ),
             ));
         }
-        if let Some(name) = &p.rule.name {
-            if let Some(j) = seen_rules.insert(name, i) {
-                problems.push(Problem::new(
-                    format!("pipelines[{i}].rule.name"),
-                    format!("`{name}` is also the rule name of pipelines[{j}]"),
-                ));
-            }
+        if let Some(name) = &p.rule.name
+            && let Some(j) = seen_rules.insert(name, i)
+        {
+            problems.push(Problem::new(
+                format!("pipelines[{i}].rule.name"),
+                format!("`{name}` is also the rule name of pipelines[{j}]"),
+            ));
         }
-        if let Some(name) = &p.table.name {
-            if let Some(j) = seen_tables.insert(name, i) {
-                problems.push(Problem::new(
-                    format!("pipelines[{i}].table.name"),
-                    format!("`{name}` is also the table name of pipelines[{j}]"),
-                ));
-            }
+        if let Some(name) = &p.table.name
+            && let Some(j) = seen_tables.insert(name, i)
+        {
+            problems.push(Problem::new(
+                format!("pipelines[{i}].table.name"),
+                format!("`{name}` is also the table name of pipelines[{j}]"),
+            ));
         }
     }
 }

@@ -48,7 +48,10 @@ pub(crate) enum TokenKind {
     /// A character that starts no token (`;`, `#`, `@`, non-ASCII letters ...).
     Invalid(char),
     /// A malformed literal; the span points at the offending spot.
-    Error { expected: String, found: String },
+    Error {
+        expected: String,
+        found: String,
+    },
     Eof,
 }
 
@@ -145,10 +148,6 @@ struct Lexer<'a> {
 impl Lexer<'_> {
     fn peek(&self) -> Option<char> {
         self.src.get(self.pos..).and_then(|s| s.chars().next())
-    }
-
-    fn peek_at(&self, n: usize) -> Option<char> {
-        self.src.get(self.pos..).and_then(|s| s.chars().nth(n))
     }
 
     fn bump(&mut self) -> Option<char> {
@@ -293,9 +292,8 @@ impl Lexer<'_> {
                         Some('t') => '\t',
                         Some('r') => '\r',
                         _ => {
-                            return Err(self.error_here(
-                                "an escape sequence (\\' \\\" \\\\ \\/ \\n \\t \\r)",
-                            ));
+                            return Err(self
+                                .error_here("an escape sequence (\\' \\\" \\\\ \\/ \\n \\t \\r)"));
                         }
                     };
                     self.bump();
@@ -370,7 +368,15 @@ mod tests {
         );
         assert_eq!(
             spans,
-            vec![(0, 6), (7, 8), (8, 9), (9, 10), (10, 11), (12, 13), (13, 13)]
+            vec![
+                (0, 6),
+                (7, 8),
+                (8, 9),
+                (9, 10),
+                (10, 11),
+                (12, 13),
+                (13, 13)
+            ]
         );
     }
 
@@ -437,7 +443,9 @@ mod tests {
     fn unterminated_string_and_bad_escape() {
         let toks = tokenize("SELECT 'abc");
         assert_eq!(toks[1].span.start, 7);
-        assert!(matches!(&toks[1].kind, TokenKind::Error { found, .. } if found == "an unterminated string"));
+        assert!(
+            matches!(&toks[1].kind, TokenKind::Error { found, .. } if found == "an unterminated string")
+        );
         let toks = tokenize(r"'a\qb'");
         assert_eq!(toks[0].span.start, 3);
         assert!(matches!(&toks[0].kind, TokenKind::Error { found, .. } if found == "'q'"));
