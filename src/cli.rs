@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use presence_stack::{Format, MAX_INLINE_TEMPLATE_BYTES, Source, Warning, config};
+use presence_stack::{Diagnostic, Format, MAX_INLINE_TEMPLATE_BYTES, Source, config};
 
 const DEFAULT_CONFIG: &str = "presence-stack.yaml";
 
@@ -28,6 +28,25 @@ enum Command {
         cat presence-stack.yaml | presence-stack synth - --format yaml"
     )]
     Synth(SynthArgs),
+    /// Run every check of a config without writing anything; with --template, fail when that file is not
+    /// exactly what synth would write (a drift gate for CI)
+    #[command(
+        after_help = "Examples:\n  presence-stack check presence-stack.yaml\n  \
+        presence-stack check presence-stack.yaml --template template.yaml --deny-warnings"
+    )]
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The config file; `-` reads standard input
+    config: PathBuf,
+    /// A template to compare, byte for byte, with what synth writes in its format (from its extension)
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
+    /// Exit with status 1 when there are warnings
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(clap::Args)]
@@ -55,9 +74,24 @@ enum FormatArg {
 /// An error the binary reports: one or more lines, each printed after `presence-stack: error: `.
 struct Failure(Vec<String>);
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure(e.to_string().lines().map(str::to_owned).collect())
+impl From<String> for Failure {
+    fn from(line: String) -> Self {
+        Failure(vec![line])
+    }
+}
+
+impl From<presence_stack::Error> for Failure {
+    fn from(e: presence_stack::Error) -> Self {
+        match e {
+            // Warnings found next to the errors still help: show them, as warnings.
+            presence_stack::Error::Config(diagnostics) => {
+                let (errors, warnings): (Vec<_>, Vec<_>) =
+                    diagnostics.into_iter().partition(Diagnostic::is_error);
+                report_warnings(&warnings);
+                Failure(errors.iter().map(ToString::to_string).collect())
+            }
+            other => Failure(other.to_string().lines().map(str::to_owned).collect()),
+        }
     }
 }
 
@@ -65,6 +99,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Synth(args) => synth(&args),
+        Command::Check(args) => check(&args),
     };
     match result {
         Ok(code) => code,
@@ -131,7 +166,67 @@ fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_warnings(warnings: &[Warning]) {
+fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let (name, text) = read_config(&args.config)?;
+    let source = Source {
+        name: &name,
+        text: &text,
+    };
+    let (model, warnings) = presence_stack::check(source)?;
+    report_warnings(&warnings);
+    let mut summary = format!("{name}: {} pipeline(s) checked", model.pipelines.len());
+    if let Some(path) = &args.template {
+        let shown = path.display().to_string();
+        let format = Format::from_path(path).unwrap_or(Format::Json);
+        let expected = presence_stack::synthesize(source, format)?.template;
+        let actual = fs::read(path)
+            .map_err(|e| format!("{shown}: cannot read the template: {}", io_reason(&e)))?;
+        if actual != expected.as_bytes() {
+            let actual = String::from_utf8_lossy(&actual);
+            let diff = short_diff(&actual, &expected, &shown);
+            let mut stderr = io::stderr().lock();
+            let _ = write!(stderr, "{diff}");
+            return Err(Failure(vec![format!(
+                "{shown}: is not what `presence-stack synth {}` writes; regenerate it with `presence-stack synth {} -o {}`",
+                args.config.display(),
+                args.config.display(),
+                shell_word(&shown)
+            )]));
+        }
+        summary.push_str(&format!(", {shown} is up to date"));
+    }
+    if args.deny_warnings && !warnings.is_empty() {
+        return Err(Failure(vec![format!(
+            "{name}: {} warning(s) and --deny-warnings",
+            warnings.len()
+        )]));
+    }
+    eprintln!("presence-stack: {summary}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A unified diff of the first differences only: enough to see what drifted without flooding a CI log.
+fn short_diff(actual: &str, expected: &str, name: &str) -> String {
+    const MAX_LINES: usize = 40;
+    let diff = similar::TextDiff::from_lines(actual, expected);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{name} (on disk)"), &format!("{name} (synth)"))
+        .to_string();
+    let total = text.lines().count();
+    let mut out: String = text
+        .lines()
+        .take(MAX_LINES)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    if total > MAX_LINES {
+        out.push_str(&format!("... {} more diff lines\n", total - MAX_LINES));
+    }
+    out
+}
+
+fn report_warnings(warnings: &[Diagnostic]) {
     let mut stderr = io::stderr().lock();
     for w in warnings {
         let _ = writeln!(stderr, "presence-stack: warning: {w}");

@@ -1,30 +1,73 @@
-//! The library's errors: typed, with the file, the dotted path in the config, the line and the column kept as
-//! fields so that callers and tests can use them, not only the text.
+//! The library's errors and warnings: typed, with the file, the dotted path in the config, the line and the
+//! column kept as fields so that callers and tests can use them, not only the text.
 
 use std::fmt;
 
 use crate::emit::EmitError;
 use crate::render::RenderFailure;
 
-/// One problem of a config file, located as precisely as the file allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One finding about a config file, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigProblem {
+pub struct Diagnostic {
+    pub severity: Severity,
     /// How the file was named to the tool (`examples/presence.yaml`, `<stdin>`).
     pub file: String,
     /// Dotted path of the offending node, e.g. `pipelines[0].table.sort_key.type`; empty for the whole file.
     pub path: String,
     pub message: String,
+    /// What to write instead, when there is a clear answer.
+    pub hint: Option<String>,
+    /// Position in the config file (1-based).
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// Column (1-based, in characters) inside the SQL or SQL expression the path points at.
+    pub sql_column: Option<usize>,
 }
 
-impl fmt::Display for ConfigProblem {
+impl Diagnostic {
+    pub fn new(
+        severity: Severity,
+        file: &str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity,
+            file: file.to_owned(),
+            path: path.into(),
+            message: message.into(),
+            hint: None,
+            line: None,
+            column: None,
+            sql_column: None,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file: path: [column C: ]message[; hint][ (line L, column C)]`: one line, so that tools can grep it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: ", self.file)?;
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
         }
+        if let Some(c) = self.sql_column {
+            write!(f, "column {c}: ")?;
+        }
         f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "; {hint}")?;
+        }
         match (self.line, self.column) {
             (Some(l), Some(c)) => write!(f, " (line {l}, column {c})"),
             (Some(l), None) => write!(f, " (line {l})"),
@@ -35,37 +78,20 @@ impl fmt::Display for ConfigProblem {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The config is not valid; every problem found is listed.
+    /// The config is not valid; every error found is listed (warnings found on the way too).
     #[error("{}", join_lines(.0))]
-    Config(Vec<ConfigProblem>),
+    Config(Vec<Diagnostic>),
     #[error(transparent)]
     Render(#[from] RenderFailure),
     #[error(transparent)]
     Emit(#[from] EmitError),
 }
 
-fn join_lines(problems: &[ConfigProblem]) -> String {
-    problems
+fn join_lines(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
         .iter()
+        .filter(|d| d.is_error())
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// A finding that does not stop synthesis unless the caller asks for that (`--deny-warnings`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    pub file: String,
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.file)?;
-        if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
-        }
-        f.write_str(&self.message)
-    }
 }

@@ -3,6 +3,7 @@
 //! The library takes text and returns text or typed errors; it never touches the disk. The flow is
 //! config text --[`config`]--> `Config` --[`model`]--> `Model` --[`render`]--> JSON value --[`emit`]--> template.
 
+pub mod check;
 pub mod config;
 pub mod emit;
 pub mod error;
@@ -12,7 +13,7 @@ pub mod render;
 pub mod sql;
 
 pub use emit::Format;
-pub use error::{ConfigProblem, Error, Warning};
+pub use error::{Diagnostic, Error, Severity};
 pub use model::Model;
 
 /// Templates larger than this cannot be passed inline: `aws cloudformation deploy` then needs `--s3-bucket`.
@@ -30,17 +31,15 @@ pub struct Source<'a> {
 pub struct Synthesis {
     pub model: Model,
     pub template: String,
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Parse and resolve a config, reporting every problem with its location.
 pub fn load(source: Source) -> Result<Model, Error> {
-    let problem = |path: String, message: String, line, column| ConfigProblem {
-        file: source.name.to_owned(),
-        path,
-        message,
+    let problem = |path: String, message: String, line, column| Diagnostic {
         line,
         column,
+        ..Diagnostic::new(Severity::Error, source.name, path, message)
     };
     let config = config::parse(source.text)
         .map_err(|p| Error::Config(vec![problem(p.path, p.message, p.line, p.column)]))?;
@@ -57,22 +56,44 @@ pub fn load(source: Source) -> Result<Model, Error> {
     })
 }
 
+/// Every check of a config, without rendering: the model and the warnings, or every error found.
+pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
+    let model = load(source)?;
+    let mut findings = model_warnings(source.name, &model);
+    findings.extend(check::check(source.name, &model).into_iter().map(|mut d| {
+        // SQL findings carry their column in the SQL; the others get their place in the file.
+        if d.sql_column.is_none()
+            && !d.path.is_empty()
+            && let Some((line, column)) = config::locate(source.text, &d.path)
+        {
+            d.line = Some(line);
+            d.column = Some(column);
+        }
+        d
+    }));
+    if findings.iter().any(Diagnostic::is_error) {
+        findings.sort_by_key(|d| std::cmp::Reverse(d.severity));
+        return Err(Error::Config(findings));
+    }
+    Ok((model, findings))
+}
+
 /// Config text in, template text out.
 pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
-    let model = load(source)?;
+    let (model, mut warnings) = check(source)?;
     let value = render::template(&model)?;
     let template = emit::emit(&value, format)?;
-    let mut warnings = model_warnings(source.name, &model);
     if template.len() > MAX_INLINE_TEMPLATE_BYTES {
-        warnings.push(Warning {
-            file: source.name.to_owned(),
-            path: String::new(),
-            message: format!(
+        warnings.push(Diagnostic::new(
+            Severity::Warning,
+            source.name,
+            "",
+            format!(
                 "the template is {} bytes, over the {MAX_INLINE_TEMPLATE_BYTES} CloudFormation takes inline; \
                  `aws cloudformation deploy` needs `--s3-bucket <bucket>` to upload it",
                 template.len()
             ),
-        });
+        ));
     }
     Ok(Synthesis {
         model,
@@ -81,13 +102,16 @@ pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
     })
 }
 
-fn model_warnings(file: &str, model: &Model) -> Vec<Warning> {
+fn model_warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, p) in model.pipelines.iter().enumerate() {
-        let warn = |path: &str, message: String| Warning {
-            file: file.to_owned(),
-            path: format!("pipelines[{i}].{path}"),
-            message,
+        let warn = |path: &str, message: String| {
+            Diagnostic::new(
+                Severity::Warning,
+                file,
+                format!("pipelines[{i}].{path}"),
+                message,
+            )
         };
         if !p.rule.enabled {
             out.push(warn(

@@ -438,6 +438,23 @@ fn resolve_pipeline(
         ));
     }
 
+    if p.sql.is_some() {
+        for (field, key) in [
+            ("partition_key", Some(&t.partition_key)),
+            ("sort_key", t.sort_key.as_ref()),
+        ] {
+            if let Some(expr) = key.and_then(|k| k.expression.as_ref()) {
+                problems.push(Problem::new(
+                    at(&format!("table.{field}.expression")),
+                    format!(
+                        "only applies to the generated rule; with `sql`, select it yourself: `SELECT *, {expr} AS {} FROM ...`",
+                        key.map_or("", |k| k.name.as_str())
+                    ),
+                ));
+            }
+        }
+    }
+
     let capacity = match t.billing {
         Billing::OnDemand => {
             for (field, value) in [

@@ -311,3 +311,102 @@ fn version_and_help_work() {
             .contains("presence-stack synth examples/presence.yaml -o template.yaml")
     );
 }
+
+#[test]
+fn check_passes_a_clean_config_and_an_up_to_date_template() {
+    let dir = TempDir::new().unwrap();
+    let template = dir.path().join("template.yaml");
+    let out = cmd()
+        .args(["synth", "examples/presence.yaml", "-o"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = cmd()
+        .args(["check", "examples/presence.yaml", "--template"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(out.stdout.is_empty(), "check writes nothing to stdout");
+    assert!(
+        stderr_of(&out).contains("1 pipeline(s) checked"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(stderr_of(&out).contains("is up to date"));
+}
+
+#[test]
+fn check_fails_on_drift_with_a_short_diff() {
+    let dir = TempDir::new().unwrap();
+    let template = dir.path().join("template.json");
+    let out = cmd()
+        .args(["synth", "examples/presence.yaml", "-o"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Someone edits the template by hand.
+    let edited = fs::read_to_string(&template)
+        .unwrap()
+        .replace("\"RetentionInDays\": 30", "\"RetentionInDays\": 7");
+    fs::write(&template, edited).unwrap();
+    let out = cmd()
+        .args(["check", "examples/presence.yaml", "--template"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("-        \"RetentionInDays\": 7"), "{err}");
+    assert!(err.contains("+        \"RetentionInDays\": 30"), "{err}");
+    assert!(
+        err.contains("is not what `presence-stack synth examples/presence.yaml` writes"),
+        "{err}"
+    );
+    // Or forgets to regenerate after a config change: the other format is compared in its own format.
+    let out = cmd()
+        .args(["check", "examples/minimal.yaml", "--template"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn check_reports_sql_errors_and_warnings() {
+    let out = cmd()
+        .args(["check", "tests/invalid/sql-syntax.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("presence-stack: error: tests/invalid/sql-syntax.yaml: pipelines[0].sql: column 1: the SQL does not parse"),
+        "{err}"
+    );
+    let out = cmd()
+        .args(["check", "examples/seed-article.yaml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = stderr_of(&out);
+    assert!(err.contains("presence-stack: warning: examples/seed-article.yaml: pipelines[0].sql: column 31: `version`"), "{err}");
+    assert!(err.contains("did you mean `versionNumber`?"), "{err}");
+    let out = cmd()
+        .args(["check", "examples/seed-article.yaml", "--deny-warnings"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn synth_refuses_a_rule_that_cannot_write_its_table() {
+    let out = cmd()
+        .args(["synth", "tests/invalid/sql-nested-payload.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}

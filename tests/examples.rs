@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-use presence_stack::{Format, Source, synthesize};
+use presence_stack::{Diagnostic, Error, Format, Source, synthesize};
 
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
@@ -36,13 +36,13 @@ fn examples_synthesize_to_json_and_yaml() {
             };
             let json = synthesize(source, Format::Json).unwrap();
             let yaml = synthesize(source, Format::Yaml).unwrap();
-            assert!(json.warnings.is_empty(), "{name}: {:?}", json.warnings);
             // Both texts carry the same template.
             let from_json: serde_json::Value = serde_json::from_str(&json.template).unwrap();
             let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml.template).unwrap();
             assert_eq!(from_json, from_yaml, "{name}");
             insta::assert_snapshot!("json", json.template);
             insta::assert_snapshot!("yaml", yaml.template);
+            insta::assert_snapshot!("warnings", lines(&json.warnings));
         });
     });
 }
@@ -51,7 +51,7 @@ fn examples_synthesize_to_json_and_yaml() {
 fn invalid_configs_explain_themselves() {
     settings().bind(|| {
         insta::glob!("invalid", "*.yaml", |path| {
-            let text = String::from_utf8_lossy(&fs::read(path).unwrap()).into_owned();
+            let text = fs::read_to_string(path).unwrap();
             let name = repo_relative(path);
             let err = synthesize(
                 Source {
@@ -61,9 +61,42 @@ fn invalid_configs_explain_themselves() {
                 Format::Json,
             )
             .unwrap_err();
-            insta::assert_snapshot!("error", err.to_string());
+            let text = match err {
+                Error::Config(diagnostics) => lines(&diagnostics),
+                other => panic!("{name}: not a config error: {other}"),
+            };
+            insta::assert_snapshot!("error", text);
         });
     });
+}
+
+#[test]
+fn questionable_configs_warn() {
+    settings().bind(|| {
+        insta::glob!("warn", "*.yaml", |path| {
+            let text = fs::read_to_string(path).unwrap();
+            let name = repo_relative(path);
+            let synthesis = synthesize(
+                Source {
+                    name: &name,
+                    text: &text,
+                },
+                Format::Json,
+            )
+            .unwrap();
+            assert!(!synthesis.warnings.is_empty(), "{name} should warn");
+            insta::assert_snapshot!("warned", lines(&synthesis.warnings));
+        });
+    });
+}
+
+/// Diagnostics as the binary prints them, minus the program name.
+fn lines(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| format!("{}: {d}", if d.is_error() { "error" } else { "warning" }))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A snapshot left behind by a removed example would never be checked again: refuse it.
@@ -72,8 +105,9 @@ fn every_snapshot_belongs_to_an_input() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut expected = BTreeSet::new();
     for (dir, kinds) in [
-        ("examples", &["json", "yaml"][..]),
+        ("examples", &["json", "yaml", "warnings"][..]),
         ("tests/invalid", &["error"][..]),
+        ("tests/warn", &["warned"][..]),
     ] {
         for entry in fs::read_dir(root.join(dir)).unwrap() {
             let file = entry.unwrap().file_name().to_string_lossy().into_owned();
