@@ -21,7 +21,7 @@ pub struct Config {
 }
 
 /// Settings of the whole stack.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackConfig {
     /// The template's Description.
@@ -30,9 +30,23 @@ pub struct StackConfig {
     /// Tags put on every taggable resource.
     #[serde(default, deserialize_with = "unique_map")]
     pub tags: BTreeMap<String, String>,
+    /// Export each pipeline's table, rule, role and error target as stack outputs (five per pipeline, and
+    /// CloudFormation allows 200 outputs: turn this off for stacks of more than 40 pipelines).
+    #[serde(default = "yes")]
+    pub outputs: bool,
 }
 
 /// One topic rule with its role, its table and its error action.
+impl Default for StackConfig {
+    fn default() -> Self {
+        StackConfig {
+            description: None,
+            tags: BTreeMap::new(),
+            outputs: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineConfig {

@@ -32,6 +32,8 @@ pub struct Model {
     pub description: Option<String>,
     pub tags: Vec<Tag>,
     pub pipelines: Vec<Pipeline>,
+    /// Whether each pipeline exports its resources as stack outputs.
+    pub outputs: bool,
     /// The stack's customer-managed KMS key, when a pipeline asks for one.
     pub key: Option<StackKey>,
 }
@@ -190,6 +192,7 @@ impl Model {
             description,
             tags,
             pipelines,
+            outputs: config.stack.outputs,
             key,
         };
         if problems.is_empty() {
@@ -207,7 +210,7 @@ impl Model {
                 problems.push(Problem::new(
                     "pipelines",
                     format!(
-                        "the stack would have {outputs} outputs ({} pipelines × 5); CloudFormation allows {MAX_OUTPUTS}: split the pipelines over several stacks",
+                        "the stack would have {outputs} outputs ({} pipelines × 5); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks",
                         model.pipelines.len()
                     ),
                 ));
@@ -230,6 +233,9 @@ impl Model {
     }
 
     pub fn output_count(&self) -> usize {
+        if !self.outputs {
+            return 0;
+        }
         self.pipelines
             .iter()
             .map(|p| 4 + usize::from(p.error != ErrorTarget::None))
@@ -826,5 +832,22 @@ mod tests {
         let pipelines: Vec<String> = (0..41).map(|i| format!("{{name: p{i}}}")).collect();
         let got = problems(&format!("pipelines: [{}]", pipelines.join(", ")));
         assert!(got[0].1.contains("205 outputs"), "{got:?}");
+        assert!(got[0].1.contains("stack.outputs: false"), "{got:?}");
+        let m = build(&format!(
+            "stack: {{outputs: false}}\npipelines: [{}]",
+            pipelines.join(", ")
+        ))
+        .unwrap();
+        assert_eq!((m.output_count(), m.resource_count()), (0, 164));
+    }
+
+    #[test]
+    fn too_many_resources() {
+        let pipelines: Vec<String> = (0..126).map(|i| format!("{{name: p{i}}}")).collect();
+        let got = problems(&format!(
+            "stack: {{outputs: false}}\npipelines: [{}]",
+            pipelines.join(", ")
+        ));
+        assert!(got[0].1.contains("504 resources"), "{got:?}");
     }
 }

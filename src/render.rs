@@ -181,9 +181,11 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         }
         resources.insert(p.ids.role.clone(), render(&hb, "role", &scope)?);
         resources.insert(p.ids.rule.clone(), render(&hb, "rule", &scope)?);
-        match render(&hb, "outputs", &scope)? {
-            Value::Object(map) => outputs.extend(map),
-            _ => unreachable_object("outputs")?,
+        if model.outputs {
+            match render(&hb, "outputs", &scope)? {
+                Value::Object(map) => outputs.extend(map),
+                _ => unreachable_object("outputs")?,
+            }
         }
     }
     let stack = StackScope {
