@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use presence_stack::{Diagnostic, Format, MAX_INLINE_TEMPLATE_BYTES, Source, config};
 
 const DEFAULT_CONFIG: &str = "presence-stack.yaml";
@@ -28,13 +28,46 @@ enum Command {
         cat presence-stack.yaml | presence-stack synth - --format yaml"
     )]
     Synth(SynthArgs),
-    /// Run every check of a config without writing anything; with --template, fail when that file is not
-    /// exactly what synth would write (a drift gate for CI)
+    /// Run every check of a config without writing anything
+    ///
+    /// With --template, also fail when that file is not exactly what synth would write (a drift gate for CI).
     #[command(
         after_help = "Examples:\n  presence-stack check presence-stack.yaml\n  \
         presence-stack check presence-stack.yaml --template template.yaml --deny-warnings"
     )]
     Check(CheckArgs),
+    /// Print the JSON Schema of the config, for editors and validators
+    #[command(
+        after_help = "Examples:\n  presence-stack schema > presence-stack.schema.json\n\n\
+        Then start a config with this line for completion and validation in editors that use yaml-language-server:\n  \
+        # yaml-language-server: $schema=./presence-stack.schema.json"
+    )]
+    Schema,
+    /// Write a commented starter config that synthesizes and passes every check as it is
+    #[command(
+        after_help = "Examples:\n  presence-stack init\n  presence-stack init -o configs/presence.yaml --force"
+    )]
+    Init(InitArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  presence-stack completions bash > ~/.local/share/bash-completion/completions/presence-stack\n  \
+        presence-stack completions zsh > ~/.zfunc/_presence-stack\n  \
+        presence-stack completions fish > ~/.config/fish/completions/presence-stack.fish"
+    )]
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(clap::Args)]
+struct InitArgs {
+    /// Where to write the config
+    #[arg(short, long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    output: PathBuf,
+    /// Replace the file if it exists
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(clap::Args)]
@@ -100,6 +133,13 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Synth(args) => synth(&args),
         Command::Check(args) => check(&args),
+        Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
+        Command::Init(args) => init(&args),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "presence-stack", &mut text);
+            print_stdout(&String::from_utf8_lossy(&text), "the completion script")
+        }
     };
     match result {
         Ok(code) => code,
@@ -224,6 +264,30 @@ fn short_diff(actual: &str, expected: &str, name: &str) -> String {
         out.push_str(&format!("... {} more diff lines\n", total - MAX_LINES));
     }
     out
+}
+
+fn print_stdout(text: &str, what: &str) -> Result<ExitCode, Failure> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write {what} to standard output: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(args: &InitArgs) -> Result<ExitCode, Failure> {
+    let name = args.output.display().to_string();
+    if !args.force && fs::symlink_metadata(&args.output).is_ok() {
+        return Err(Failure(vec![format!(
+            "{name}: already exists; pass --force to replace it"
+        )]));
+    }
+    write_output(&args.output, presence_stack::STARTER_CONFIG.as_bytes())?;
+    eprintln!(
+        "presence-stack: wrote {name}; next: presence-stack synth {} -o template.yaml",
+        shell_word(&name)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn report_warnings(warnings: &[Diagnostic]) {

@@ -6,37 +6,43 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::events::EventKind;
 
-/// The whole file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// A presence-stack config: the pipelines of one CloudFormation stack.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "presence-stack config")]
 pub struct Config {
+    /// Settings of the whole stack.
     #[serde(default)]
     pub stack: StackConfig,
+    /// The pipelines: each is one topic rule with its role, its table and its error action. At least one.
+    #[schemars(length(min = 1))]
     pub pipelines: Vec<PipelineConfig>,
 }
 
 /// Settings of the whole stack.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StackConfig {
-    /// The template's Description.
+    /// The template's Description (at most 1024 bytes).
     #[serde(default)]
     pub description: Option<String>,
-    /// Tags put on every taggable resource.
+    /// Tags put on every taggable resource (table, role, rule, log group, queue, key). IAM's rules apply: keys of
+    /// 1-128 and values of up to 256 letters, digits, spaces and `_ . : / = + - @`; no `aws:` prefix.
     #[serde(default, deserialize_with = "unique_map")]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub tags: BTreeMap<String, String>,
-    /// Export each pipeline's table, rule, role and error target as stack outputs (five per pipeline, and
-    /// CloudFormation allows 200 outputs: turn this off for stacks of more than 40 pipelines).
+    /// Export each pipeline's table, rule, role and error target as stack outputs (five per pipeline;
+    /// CloudFormation allows 200 outputs, so turn this off for stacks of more than 40 pipelines).
     #[serde(default = "yes")]
     pub outputs: bool,
 }
 
-/// One topic rule with its role, its table and its error action.
 impl Default for StackConfig {
     fn default() -> Self {
         StackConfig {
@@ -47,33 +53,49 @@ impl Default for StackConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// One topic rule with its role, its table and its error action.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineConfig {
+    /// Lowercase letters, digits and `_`, starting with a letter; unique. Its PascalCase prefixes the logical IDs
+    /// (`device_presence` gives `DevicePresenceTable`).
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"), length(max = 64))]
     pub name: String,
-    /// The lifecycle events the rule keeps; `[connected, disconnected]` when absent.
+    /// The lifecycle events the rule keeps (default: connected and disconnected). Presence kinds and
+    /// subscription kinds arrive on different topics: one pipeline takes kinds of one family. Not with `sql`.
     #[serde(default)]
     pub events: Option<Vec<EventKind>>,
-    /// The whole rule SQL, instead of the one generated from `events`.
+    /// The whole rule SQL, instead of the one generated from `events`. It is checked against the table and the
+    /// lifecycle payloads before anything is written.
     #[serde(default)]
     pub sql: Option<String>,
+    /// The topic rule.
     #[serde(default)]
     pub rule: RuleConfig,
+    /// The DynamoDB table the rule writes every event into.
     #[serde(default)]
     pub table: TableConfig,
+    /// Where events go that the rule failed to write.
     #[serde(default)]
     pub error_action: ErrorActionConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The topic rule.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
+    /// Physical RuleName (1-128 letters, digits or `_`). Leave it out to let CloudFormation name the rule, so
+    /// that the template deploys to many regions and accounts.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9_]{1,128}$"))]
     pub name: Option<String>,
+    /// The rule's description.
     #[serde(default)]
     pub description: Option<String>,
+    /// False deploys the rule disabled (a warning: no event reaches the table).
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// AwsIotSqlVersion, always written out: CloudFormation would otherwise pick 2015-10-08.
     #[serde(default)]
     pub sql_version: SqlVersion,
 }
@@ -89,8 +111,8 @@ impl Default for RuleConfig {
     }
 }
 
-/// `AwsIotSqlVersion`. Always written out: CloudFormation would otherwise pick 2015-10-08 without a word.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// The AWS IoT SQL version of the rule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum SqlVersion {
     #[serde(rename = "2015-10-08")]
     V2015_10_08,
@@ -111,30 +133,47 @@ impl SqlVersion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The DynamoDB table.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableConfig {
+    /// Physical TableName (3-255 of `[a-zA-Z0-9_.-]`). Leave it out to let CloudFormation name the table.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9_.-]{3,255}$"))]
     pub name: Option<String>,
+    /// The partition key.
     #[serde(default = "default_partition_key")]
     pub partition_key: KeyConfig,
-    /// `None` when the file says `sort_key: null`: a table keyed by the partition key alone.
+    /// The sort key, or null for a table keyed by the partition key alone (which keeps only the last event of
+    /// each client).
     #[serde(default = "default_sort_key")]
     pub sort_key: Option<KeyConfig>,
+    /// on_demand (PAY_PER_REQUEST) or provisioned (then read_capacity and write_capacity).
     #[serde(default)]
     pub billing: Billing,
+    /// Read capacity units, 1-40000; only with `billing: provisioned`.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 40000))]
     pub read_capacity: Option<u64>,
+    /// Write capacity units, 1-40000; only with `billing: provisioned`.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 40000))]
     pub write_capacity: Option<u64>,
+    /// Days an event is kept: the rule computes an `expiresAt` attribute (epoch seconds) and the table's time to
+    /// live uses it.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 36500))]
     pub ttl_days: Option<u64>,
+    /// Point-in-time recovery.
     #[serde(default = "yes")]
     pub point_in_time_recovery: bool,
+    /// DeletionProtectionEnabled.
     #[serde(default = "yes")]
     pub deletion_protection: bool,
+    /// DeletionPolicy and UpdateReplacePolicy Retain, for the table and its error log group or queue.
     #[serde(default = "yes")]
     pub retain: bool,
+    /// The key the table (and its error log or queue) is encrypted with.
     #[serde(default)]
     pub encryption: Encryption,
 }
@@ -158,19 +197,25 @@ impl Default for TableConfig {
 }
 
 /// A key attribute of the table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyConfig {
+    /// The attribute name: a field of the events (clientId, timestamp, eventType, ...) or the name a computed
+    /// `expression` is selected as.
+    #[schemars(length(min = 1, max = 255))]
     pub name: String,
+    /// The DynamoDB attribute type: S (string) or N (number). B is accepted by DynamoDB, but a topic rule never
+    /// writes binary values.
     #[serde(rename = "type")]
     pub ty: KeyType,
-    /// An IoT SQL expression the rule selects `AS <name>`, for a computed key.
+    /// An IoT SQL expression the generated rule selects `AS <name>`, for a computed key, e.g.
+    /// `concat(timestamp, '#', eventType, '#', sessionIdentifier)`.
     #[serde(default)]
     pub expression: Option<String>,
 }
 
 /// DynamoDB scalar attribute types, as DynamoDB spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum KeyType {
     S,
     N,
@@ -187,7 +232,8 @@ impl KeyType {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// How the table is billed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Billing {
     #[default]
@@ -195,7 +241,9 @@ pub enum Billing {
     Provisioned,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+/// aws_owned (DynamoDB's default key), aws_managed (alias/aws/dynamodb) or customer_managed (a KMS key with
+/// rotation, created by the stack).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Encryption {
     #[default]
@@ -204,18 +252,21 @@ pub enum Encryption {
     CustomerManaged,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The rule's error action.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[derive(Default)]
 pub struct ErrorActionConfig {
+    /// cloudwatch_logs (a log group), sqs (an encrypted queue, 14 days) or none.
     #[serde(default)]
     pub kind: ErrorActionKind,
-    /// Log retention; only for `cloudwatch_logs`, where it defaults to 30.
+    /// Log retention in days, a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365,
+    /// 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653); cloudwatch_logs only, default 30.
     #[serde(default)]
     pub retention_days: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// Where failed writes go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorActionKind {
     #[default]
@@ -265,6 +316,11 @@ fn unique_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String
         }
     }
     d.deserialize_map(UniqueMap)
+}
+
+/// The JSON Schema of the config, for editors (`yaml-language-server`) and other tools.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
 }
 
 /// A problem found while reading the file, before any meaning is checked.

@@ -19,6 +19,16 @@ pub use model::Model;
 /// Templates larger than this cannot be passed inline: `aws cloudformation deploy` then needs `--s3-bucket`.
 pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
 
+/// The config `presence-stack init` writes: every option, commented, at values that pass every check.
+pub const STARTER_CONFIG: &str = include_str!("../templates/starter-config.yaml");
+
+/// The JSON Schema of the config as text, exactly as committed in `presence-stack.schema.json`.
+pub fn schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&config::schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// A config file's text and the name to report it by.
 #[derive(Debug, Clone, Copy)]
 pub struct Source<'a> {

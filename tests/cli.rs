@@ -410,3 +410,128 @@ fn synth_refuses_a_rule_that_cannot_write_its_table() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn the_committed_schema_is_current() {
+    let out = cmd().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let committed = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("presence-stack.schema.json"),
+    )
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "presence-stack.schema.json is stale: run `cargo run -- schema > presence-stack.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["pipelines"]));
+    let table = &schema["$defs"]["TableConfig"]["properties"];
+    assert_eq!(
+        table["sort_key"]["default"],
+        serde_json::json!({"name": "timestamp", "type": "N", "expression": null})
+    );
+    assert!(
+        table["ttl_days"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("expiresAt")
+    );
+}
+
+#[test]
+fn every_example_names_the_schema() {
+    for entry in fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let text = fs::read_to_string(&path).unwrap();
+            assert!(
+                text.starts_with("# yaml-language-server: $schema=../presence-stack.schema.json\n"),
+                "{} lacks the schema line",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn init_writes_a_starter_that_passes_every_check_and_never_overwrites() {
+    let dir = TempDir::new().unwrap();
+    let out = cmd().current_dir(dir.path()).arg("init").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let config = dir.path().join("presence-stack.yaml");
+    let text = fs::read_to_string(&config).unwrap();
+    assert!(text.contains("# yaml-language-server: $schema="));
+    // It synthesizes with no warning at all.
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["check", "presence-stack.yaml", "--deny-warnings"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // A second init refuses to replace the file, and leaves it as it was.
+    fs::write(&config, "pipelines: [{name: mine}]\n").unwrap();
+    let out = cmd().current_dir(dir.path()).arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("already exists; pass --force"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(&config).unwrap(),
+        "pipelines: [{name: mine}]\n"
+    );
+    let out = cmd()
+        .current_dir(dir.path())
+        .args(["init", "--force", "-o", "presence-stack.yaml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(fs::read_to_string(&config).unwrap(), text);
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = cmd().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("presence-stack") && text.contains("synth"),
+            "{shell}: {text}"
+        );
+    }
+    let out = cmd().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--help` of every command, so a change of the help text is reviewed like any other output.
+#[test]
+fn help_texts() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for command in ["", "synth", "check", "schema", "init", "completions"] {
+            let mut c = cmd();
+            if !command.is_empty() {
+                c.arg(command);
+            }
+            let out = c.arg("--help").output().unwrap();
+            assert!(out.status.success());
+            let text = String::from_utf8(out.stdout).unwrap();
+            if !command.is_empty() {
+                assert!(
+                    text.contains("Examples:"),
+                    "{command} --help has no example"
+                );
+            }
+            let name = if command.is_empty() {
+                "help".to_owned()
+            } else {
+                format!("help@{command}")
+            };
+            insta::assert_snapshot!(name, text);
+        }
+    });
+}

@@ -118,6 +118,11 @@ fn every_snapshot_belongs_to_an_input() {
             }
         }
     }
+    // `--help` of the binary and of each subcommand (tests/cli.rs).
+    expected.insert("help.snap".to_owned());
+    for command in ["synth", "check", "schema", "init", "completions"] {
+        expected.insert(format!("help@{command}.snap"));
+    }
     let found: BTreeSet<String> = fs::read_dir(root.join("snapshots"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
