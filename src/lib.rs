@@ -70,17 +70,18 @@ pub fn load(source: Source) -> Result<Model, Error> {
 pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
     let model = load(source)?;
     let mut findings = model_warnings(source.name, &model);
-    findings.extend(check::check(source.name, &model).into_iter().map(|mut d| {
+    findings.extend(check::check(source.name, &model));
+    for d in &mut findings {
         // SQL findings carry their column in the SQL; the others get their place in the file.
         if d.sql_column.is_none()
+            && d.line.is_none()
             && !d.path.is_empty()
             && let Some((line, column)) = config::locate(source.text, &d.path)
         {
             d.line = Some(line);
             d.column = Some(column);
         }
-        d
-    }));
+    }
     if findings.iter().any(Diagnostic::is_error) {
         findings.sort_by_key(|d| std::cmp::Reverse(d.severity));
         return Err(Error::Config(findings));
@@ -123,6 +124,25 @@ fn model_warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
                 message,
             )
         };
+        // Physical names are regional for rules and tables (IAM names would be global; none is ever set), so a
+        // fixed name ties the template to one stack per account and region.
+        for (field, kind, name) in [
+            ("rule.name", "rule", &p.rule.name),
+            ("table.name", "table", &p.table.name),
+        ] {
+            if let Some(name) = name {
+                out.push(Diagnostic {
+                    hint: Some(format!("leave `{field}` out to let CloudFormation name the {kind}")),
+                    ..warn(
+                        field,
+                        format!(
+                            "`{name}` is a fixed {kind} name: {kind} names are unique per account and region, so a second stack \
+                             of this template in the same region fails (other regions and accounts, e.g. a StackSet, are fine)"
+                        ),
+                    )
+                });
+            }
+        }
         if !p.rule.enabled {
             out.push(warn(
                 "rule.enabled",
