@@ -512,7 +512,7 @@ fn help_texts() {
     settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
-        for command in ["", "synth", "check", "schema", "init", "completions"] {
+        for command in ["", "synth", "check", "simulate", "schema", "init", "completions"] {
             let mut c = cmd();
             if !command.is_empty() {
                 c.arg(command);

@@ -120,8 +120,16 @@ fn every_snapshot_belongs_to_an_input() {
     }
     // `--help` of the binary and of each subcommand (tests/cli.rs).
     expected.insert("help.snap".to_owned());
-    for command in ["synth", "check", "schema", "init", "completions"] {
+    for command in ["synth", "check", "simulate", "schema", "init", "completions"] {
         expected.insert(format!("help@{command}.snap"));
+    }
+    // `simulate` on the bundled events (tests/simulate.rs).
+    for pair in [
+        "presence+stream",
+        "multi-pipeline+stream",
+        "collision-free+same-millisecond",
+    ] {
+        expected.insert(format!("simulate@{pair}.snap"));
     }
     let found: BTreeSet<String> = fs::read_dir(root.join("snapshots"))
         .unwrap()

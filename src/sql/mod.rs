@@ -16,6 +16,7 @@
 //! identifiers.
 
 pub mod ast;
+pub mod eval;
 mod lex;
 mod parse;
 mod print;
@@ -24,6 +25,9 @@ pub mod topic;
 pub use ast::{
     BinaryOp, Call, Expr, ExprKind, FieldPath, Ident, ObjectEntry, PathSegment, SelectClause,
     SelectItem, Span, Statement, TopicFrom, UnaryOp, WhenThen, line_col,
+};
+pub use eval::{
+    CompiledExpr, EvalError, Input, Outcome, Program, Value as SqlValue, evaluate, evaluate_expr,
 };
 pub use parse::{MAX_NESTING, MAX_TREE_DEPTH, SqlError, is_reserved_word, parse, parse_expr};
 pub use topic::{

@@ -1,0 +1,396 @@
+//! Run each pipeline's rule on recorded events, locally: which rule fires, the exact item the DynamoDBv2 action
+//! would put (in DynamoDB's attribute-value JSON), or why the write would fail and go to the error action. And,
+//! across the stream, which writes land on the key of an earlier item: an identical duplicate is harmless (AWS
+//! delivers lifecycle events at least once), a different event under the same key is data loss.
+//!
+//! Events are processed one at a time and nothing of them is kept but a 16-byte fingerprint per distinct key, so
+//! memory grows with the number of distinct items, not with the input.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::io::{self, Write};
+
+use serde_json::{Map, Value};
+
+use crate::config::KeyType;
+use crate::events::EventKind;
+use crate::model::{Key, Model};
+use crate::sql::{self, Statement};
+
+/// One event of the input: a bare lifecycle payload, or a payload with the topic it arrived on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub topic: String,
+    pub payload: Value,
+}
+
+impl Event {
+    /// Read one JSON value as an event: `{"topic": ..., "payload": ...}`, or a bare presence or subscription
+    /// payload whose topic follows from its `eventType` and `clientId`.
+    pub fn from_json(value: Value) -> Result<Event, String> {
+        let Value::Object(mut object) = value else {
+            return Err("an event is a JSON object (a lifecycle payload, or {\"topic\": ..., \"payload\": ...})".to_owned());
+        };
+        if object.len() == 2 && object.contains_key("topic") && object.contains_key("payload") {
+            let payload = object.remove("payload").unwrap_or(Value::Null);
+            return match object.remove("topic") {
+                Some(Value::String(topic)) if !topic.is_empty() => Ok(Event { topic, payload }),
+                _ => Err("`topic` must be a non-empty string".to_owned()),
+            };
+        }
+        let kind = match object.get("eventType") {
+            Some(Value::String(t)) => EventKind::from_name(t).ok_or_else(|| {
+                format!(
+                    "`eventType` \"{t}\" is not a lifecycle event (connected, disconnected, connect_failed, subscribed, \
+                     unsubscribed); wrap other messages as {{\"topic\": ..., \"payload\": ...}}"
+                )
+            })?,
+            Some(_) => return Err("`eventType` must be a string".to_owned()),
+            None => {
+                return Err(
+                    "no `eventType`: give a lifecycle payload, or {\"topic\": ..., \"payload\": ...} for any topic".to_owned(),
+                );
+            }
+        };
+        let client =
+            match object.get("clientId") {
+                Some(Value::String(c)) if !c.is_empty() => c.clone(),
+                _ => return Err(
+                    "a lifecycle payload needs a non-empty string `clientId` to derive its topic"
+                        .to_owned(),
+                ),
+            };
+        Ok(Event {
+            topic: kind.topic(&client),
+            payload: Value::Object(object),
+        })
+    }
+}
+
+/// What happened to one event in one pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The WHERE was not true: the rule did not fire.
+    Filtered,
+    /// The item was written (DynamoDB attribute-value JSON) under `key`.
+    Written {
+        key: Map<String, Value>,
+        item: Map<String, Value>,
+    },
+    /// The write would fail; the message is what the error action would carry.
+    Failed { error: String },
+}
+
+/// Totals of a run, for the closing summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub events: u64,
+    pub written: u64,
+    pub filtered: u64,
+    pub failed: u64,
+    /// Events no pipeline's FROM filter matched.
+    pub unmatched: u64,
+    /// Writes whose key and whole item equal an earlier write.
+    pub identical_duplicates: u64,
+    /// Writes that replace a different earlier item under the same key: lost data.
+    pub overwritten: u64,
+}
+
+impl Summary {
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "{} events: {} written, {} filtered, {} failed",
+            self.events, self.written, self.filtered, self.failed
+        );
+        if self.unmatched > 0 {
+            line.push_str(&format!(", {} matched no pipeline", self.unmatched));
+        }
+        line.push_str(&format!(
+            "; same key as an earlier item: {} identical duplicate{}, {} different event{} overwritten",
+            self.identical_duplicates,
+            plural(self.identical_duplicates),
+            self.overwritten,
+            plural(self.overwritten)
+        ));
+        line
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+struct Rule<'m> {
+    name: &'m str,
+    statement: Statement,
+    /// The statement compiled once, run on every event.
+    program: sql::eval::Program,
+    keys: Vec<&'m Key>,
+}
+
+/// The rules of a model, ready to run on events.
+pub struct Simulator<'m> {
+    rules: Vec<Rule<'m>>,
+    /// `timestamp()` for every event, instead of each event's own time.
+    now: Option<i64>,
+    /// Per pipeline and key fingerprint: the fingerprint of the item last written there.
+    seen: HashMap<(usize, u64), u64, BuildHasherDefault<Fnv>>,
+    summary: Summary,
+}
+
+impl<'m> Simulator<'m> {
+    /// Fails when a rule's SQL does not parse (the checks of a loaded model already rule that out) or uses a
+    /// function the simulator cannot run (one that calls other AWS services, say).
+    pub fn new(model: &'m Model, now: Option<i64>) -> Result<Simulator<'m>, String> {
+        let rules = model
+            .pipelines
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let at = |column: usize, e: &dyn std::fmt::Display| {
+                    format!("pipelines[{i}].sql: column {column}: {e}")
+                };
+                let statement = sql::parse(&p.sql).map_err(|e| at(e.column, &e))?;
+                let program = sql::eval::Program::compile(&statement)
+                    .map_err(|e| at(sql::line_col(&p.sql, e.span().start).1, &e))?;
+                Ok(Rule {
+                    name: &p.name,
+                    statement,
+                    program,
+                    keys: std::iter::once(&p.table.partition_key)
+                        .chain(&p.table.sort_key)
+                        .collect(),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Simulator {
+            rules,
+            now,
+            seen: HashMap::default(),
+            summary: Summary::default(),
+        })
+    }
+
+    pub fn summary(&self) -> Summary {
+        self.summary
+    }
+
+    /// Run every matching rule on one event; `emit` gets each (pipeline name, outcome) in pipeline order.
+    pub fn run(&mut self, event: &Event, mut emit: impl FnMut(&str, &Outcome)) {
+        self.summary.events += 1;
+        let mut matched = false;
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !sql::topic_matches(&rule.statement.from.filter, &event.topic) {
+                continue;
+            }
+            matched = true;
+            let outcome = evaluate(rule, event, self.now);
+            match &outcome {
+                Outcome::Filtered => self.summary.filtered += 1,
+                Outcome::Failed { .. } => self.summary.failed += 1,
+                Outcome::Written { key, item } => {
+                    self.summary.written += 1;
+                    let slot = (i, fingerprint(key));
+                    let print = fingerprint(item);
+                    match self.seen.insert(slot, print) {
+                        None => {}
+                        Some(earlier) if earlier == print => self.summary.identical_duplicates += 1,
+                        Some(_) => self.summary.overwritten += 1,
+                    }
+                }
+            }
+            emit(rule.name, &outcome);
+        }
+        if !matched {
+            self.summary.unmatched += 1;
+        }
+    }
+}
+
+fn evaluate(rule: &Rule, event: &Event, now: Option<i64>) -> Outcome {
+    let client_id = client_id(event);
+    let now = now
+        .or_else(|| event.payload.get("timestamp").and_then(Value::as_i64))
+        .unwrap_or_else(clock_ms);
+    let input = sql::eval::Input {
+        topic: &event.topic,
+        payload: &event.payload,
+        client_id: client_id.as_deref(),
+        now_ms: now,
+    };
+    let object = match rule.program.run(&input) {
+        sql::eval::Outcome::Filtered => return Outcome::Filtered,
+        sql::eval::Outcome::Fired(object) => object,
+        sql::eval::Outcome::FiredValue(_) => {
+            return Outcome::Failed {
+                error: "the result is not an object: the DynamoDBv2 action has no item to write"
+                    .to_owned(),
+            };
+        }
+    };
+    let item: Map<String, Value> = object
+        .iter()
+        .map(|(k, v)| (k.clone(), attribute(v)))
+        .collect();
+    let mut key = Map::new();
+    for k in &rule.keys {
+        let Some(value) = object.get(&k.name) else {
+            return Outcome::Failed {
+                error: format!("missing key attribute `{}`", k.name),
+            };
+        };
+        let actual = match value {
+            Value::String(s) if s.is_empty() => {
+                return Outcome::Failed {
+                    error: format!("key attribute `{}` is an empty string", k.name),
+                };
+            }
+            Value::String(_) => "S",
+            Value::Number(_) => "N",
+            other => attribute_type(other),
+        };
+        if actual != k.key_type.as_str() || k.key_type == KeyType::B {
+            return Outcome::Failed {
+                error: format!(
+                    "key attribute `{}` is {actual}, but the table's key is {}",
+                    k.name,
+                    k.key_type.as_str()
+                ),
+            };
+        }
+        key.insert(k.name.clone(), attribute(value));
+    }
+    Outcome::Written { key, item }
+}
+
+/// `clientid()`: lifecycle payloads carry the client's ID; otherwise the last level of a presence topic.
+fn client_id(event: &Event) -> Option<String> {
+    match event.payload.get("clientId") {
+        Some(Value::String(c)) => Some(c.clone()),
+        _ => None,
+    }
+}
+
+fn clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn attribute_type(value: &Value) -> &'static str {
+    match value {
+        Value::String(_) => "S",
+        Value::Number(_) => "N",
+        Value::Bool(_) => "BOOL",
+        Value::Null => "NULL",
+        Value::Object(_) => "M",
+        Value::Array(_) => "L",
+    }
+}
+
+/// A JSON value as the DynamoDBv2 action stores it: strings S, numbers N (as their digits), booleans BOOL, null
+/// NULL, objects M, arrays L.
+pub fn attribute(value: &Value) -> Value {
+    let mut out = Map::with_capacity(1);
+    let inner = match value {
+        Value::String(s) => Value::String(s.clone()),
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::Bool(*b),
+        Value::Null => Value::Bool(true),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), attribute(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(attribute).collect()),
+    };
+    out.insert(attribute_type(value).to_owned(), inner);
+    Value::Object(out)
+}
+
+/// A 64-bit FNV-1a fingerprint of a JSON value (keys in their order, which the rule's output fixes).
+fn fingerprint(map: &Map<String, Value>) -> u64 {
+    let mut h = Fnv::default();
+    for (k, v) in map {
+        k.hash(&mut h);
+        hash_value(v, &mut h);
+    }
+    h.finish()
+}
+
+fn hash_value(v: &Value, h: &mut Fnv) {
+    match v {
+        Value::Null => h.write_u8(0),
+        Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
+        Value::Number(n) => {
+            h.write_u8(3);
+            n.to_string().hash(h);
+        }
+        Value::String(s) => {
+            h.write_u8(4);
+            s.hash(h);
+        }
+        Value::Array(a) => {
+            h.write_u8(5);
+            h.write_usize(a.len());
+            a.iter().for_each(|x| hash_value(x, h));
+        }
+        Value::Object(m) => {
+            h.write_u8(6);
+            h.write_usize(m.len());
+            for (k, x) in m {
+                k.hash(h);
+                hash_value(x, h);
+            }
+        }
+    }
+}
+
+/// FNV-1a: tiny, fast on short keys, and good enough to tell items apart (a false "identical" needs a 64-bit
+/// collision between two items of one key).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Write one outcome as the JSON line the `simulate` command prints.
+pub fn write_line(
+    out: &mut impl Write,
+    index: u64,
+    pipeline: &str,
+    outcome: &Outcome,
+) -> io::Result<()> {
+    let mut line = Map::new();
+    line.insert("index".to_owned(), Value::from(index));
+    line.insert("pipeline".to_owned(), Value::from(pipeline));
+    match outcome {
+        Outcome::Filtered => {
+            line.insert("outcome".to_owned(), Value::from("filtered"));
+        }
+        Outcome::Written { key, item } => {
+            line.insert("outcome".to_owned(), Value::from("written"));
+            line.insert("key".to_owned(), Value::Object(key.clone()));
+            line.insert("item".to_owned(), Value::Object(item.clone()));
+        }
+        Outcome::Failed { error } => {
+            line.insert("outcome".to_owned(), Value::from("failed"));
+            line.insert("error".to_owned(), Value::from(error.as_str()));
+        }
+    }
+    serde_json::to_writer(&mut *out, &Value::Object(line))?;
+    out.write_all(b"\n")
+}

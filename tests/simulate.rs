@@ -1,0 +1,337 @@
+//! `presence-stack simulate` end to end: the items it prints for the bundled events, its summary, and how it
+//! treats input it cannot read.
+
+use std::fs;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+fn simulate(config: &str, events: &str) -> (Option<i32>, Vec<Value>, String) {
+    let out = Command::cargo_bin("presence-stack")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["simulate", config, "--events", events])
+        .output()
+        .unwrap();
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every stdout line is JSON"))
+        .collect();
+    (
+        out.status.code(),
+        lines,
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+#[test]
+fn the_article_events_become_items_with_the_payload_types() {
+    let (code, lines, stderr) = simulate("examples/presence.yaml", "examples/events/article.jsonl");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[0]["key"],
+        json!({"clientId": {"S": "thing_73d6f002860b417b"}, "timestamp": {"N": "1672742949382"}})
+    );
+    let connected = &lines[0]["item"];
+    assert_eq!(connected["eventType"], json!({"S": "connected"}));
+    assert_eq!(connected["versionNumber"], json!({"N": "1"}));
+    let disconnected = &lines[1]["item"];
+    assert_eq!(
+        disconnected["clientInitiatedDisconnect"],
+        json!({"BOOL": true})
+    );
+    assert_eq!(
+        disconnected["disconnectReason"],
+        json!({"S": "CLIENT_INITIATED_DISCONNECT"})
+    );
+    // Every payload field, and nothing else, with its own type.
+    let payload: Value = serde_json::from_str(
+        fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/events/article.jsonl"
+        ))
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        disconnected.as_object().unwrap().len(),
+        payload.as_object().unwrap().len()
+    );
+    assert!(stderr.ends_with(
+        "2 events: 2 written, 0 filtered, 0 failed; same key as an earlier item: 0 identical duplicates, 0 different events overwritten\n"
+    ));
+}
+
+#[test]
+fn the_stream_counts_a_duplicate_and_filters_connect_failed() {
+    let (code, lines, stderr) = simulate("examples/presence.yaml", "examples/events/stream.jsonl");
+    assert_eq!(code, Some(0), "{stderr}");
+    let outcomes: Vec<(u64, &str)> = lines
+        .iter()
+        .map(|l| (l["index"].as_u64().unwrap(), l["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (0, "written"),
+            (1, "written"),
+            (2, "written"),
+            (3, "filtered"),
+            (6, "written")
+        ]
+    );
+    // The client whose ID holds `/` is still caught: the filter ends in `#`.
+    assert_eq!(
+        lines[4]["key"]["clientId"],
+        json!({"S": "plant/line-2/press"})
+    );
+    assert!(
+        stderr.contains("1 identical duplicate, 0 different events overwritten"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 matched no pipeline"), "{stderr}");
+    assert!(
+        !stderr.contains("warning"),
+        "a duplicate is not data loss: {stderr}"
+    );
+}
+
+#[test]
+fn the_default_key_loses_events_of_one_millisecond_and_the_composite_key_keeps_them() {
+    let (code, _, stderr) = simulate(
+        "examples/minimal.yaml",
+        "examples/events/same-millisecond.jsonl",
+    );
+    assert_eq!(code, Some(0));
+    assert!(
+        stderr.contains("0 identical duplicates, 2 different events overwritten"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning") && stderr.contains("examples/collision-free.yaml"),
+        "{stderr}"
+    );
+    let (code, lines, stderr) = simulate(
+        "examples/collision-free.yaml",
+        "examples/events/same-millisecond.jsonl",
+    );
+    assert_eq!(code, Some(0));
+    assert!(
+        stderr.contains("0 identical duplicates, 0 different events overwritten"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[1]["key"]["eventKey"],
+        json!({"S": "1700000000000#disconnected#s-1"})
+    );
+}
+
+#[test]
+fn every_pipeline_whose_filter_matches_gets_a_line() {
+    let (code, lines, stderr) = simulate(
+        "examples/multi-pipeline.yaml",
+        "examples/events/stream.jsonl",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let seen: Vec<(u64, &str, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["index"].as_u64().unwrap(),
+                l["pipeline"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(seen.contains(&(3, "presence", "filtered")));
+    assert!(seen.contains(&(3, "connect_failures", "written")));
+    assert!(seen.contains(&(4, "subscriptions", "written")));
+    // The subscriptions table has a TTL: the rule computed it from the event's own time.
+    let sub = lines.iter().find(|l| l["index"] == 4).unwrap();
+    assert_eq!(
+        sub["item"]["expiresAt"],
+        json!({"N": (1_672_742_950_i64 + 7 * 86_400).to_string()})
+    );
+    assert_eq!(
+        sub["item"]["topics"],
+        json!({"L": [{"S": "devices/thing_73d6f002860b417b/commands"}]})
+    );
+}
+
+#[test]
+fn unreadable_lines_are_reported_and_the_run_goes_on() {
+    let dir = TempDir::new().unwrap();
+    let events = dir.path().join("events.jsonl");
+    fs::write(
+        &events,
+        "{\"clientId\":\"a\",\"timestamp\":1,\"eventType\":\"connected\"}\nnot json\n\n[1]\n{\"eventType\":\"rebooted\",\"clientId\":\"a\"}\n{\"clientId\":\"b\",\"timestamp\":2,\"eventType\":\"connected\"}\n",
+    )
+    .unwrap();
+    let (code, lines, stderr) = simulate("examples/minimal.yaml", events.to_str().unwrap());
+    assert_eq!(code, Some(1));
+    assert_eq!(lines.len(), 2);
+    let name = events.display();
+    assert!(stderr.contains(&format!("{name}:2: not JSON")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{name}:4: an event is a JSON object")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{name}:5: `eventType` \"rebooted\" is not a lifecycle event"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 event(s) could not be read"), "{stderr}");
+}
+
+#[test]
+fn a_json_array_and_standard_input_work_too() {
+    let text = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/events/article.jsonl"
+    ))
+    .unwrap();
+    let array = format!(
+        "[\n{}\n]\n",
+        text.trim().lines().collect::<Vec<_>>().join(",\n")
+    );
+    let out = Command::cargo_bin("presence-stack")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["simulate", "examples/presence.yaml", "--events", "-"])
+        .write_stdin(array)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, from_lines, _) = simulate("examples/presence.yaml", "examples/events/article.jsonl");
+    let from_array: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(from_array, from_lines);
+}
+
+#[test]
+fn missing_keys_and_wrong_types_fail_like_the_action_would() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("c.yaml");
+    fs::write(
+        &config,
+        "pipelines:\n  - name: p\n    sql: \"SELECT clientId, timestamp FROM 'devices/+/state'\"\n",
+    )
+    .unwrap();
+    let events = dir.path().join("e.jsonl");
+    fs::write(
+        &events,
+        concat!(
+            "{\"topic\":\"devices/d1/state\",\"payload\":{\"clientId\":\"d1\",\"timestamp\":5}}\n",
+            "{\"topic\":\"devices/d1/state\",\"payload\":{\"timestamp\":5}}\n",
+            "{\"topic\":\"devices/d1/state\",\"payload\":{\"clientId\":\"d1\",\"timestamp\":\"5\"}}\n",
+            "{\"topic\":\"devices/d1/state\",\"payload\":{\"clientId\":\"\",\"timestamp\":5}}\n",
+        ),
+    )
+    .unwrap();
+    let (code, lines, stderr) = simulate(config.to_str().unwrap(), events.to_str().unwrap());
+    assert_eq!(code, Some(0), "{stderr}");
+    let errors: Vec<&str> = lines.iter().filter_map(|l| l["error"].as_str()).collect();
+    assert_eq!(lines[0]["outcome"], "written");
+    assert_eq!(
+        errors,
+        [
+            "missing key attribute `clientId`",
+            "key attribute `timestamp` is S, but the table's key is N",
+            "key attribute `clientId` is an empty string"
+        ]
+    );
+    assert!(
+        stderr.contains("1 written, 0 filtered, 3 failed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn now_fixes_timestamp() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("c.yaml");
+    fs::write(&config, "pipelines:\n  - name: p\n    sql: \"SELECT *, timestamp() AS seen FROM '$aws/events/presence/#' WHERE eventType = 'connected'\"\n").unwrap();
+    let out = Command::cargo_bin("presence-stack")
+        .unwrap()
+        .args(["simulate"])
+        .arg(&config)
+        .args([
+            "--events",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/events/article.jsonl"),
+            "--now",
+            "42",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let first: Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["item"]["seen"], json!({"N": "42"}));
+}
+
+#[test]
+fn outputs_of_the_bundled_events() {
+    settings().bind(|| {
+        for (config, events) in [
+            ("examples/presence.yaml", "examples/events/stream.jsonl"),
+            (
+                "examples/multi-pipeline.yaml",
+                "examples/events/stream.jsonl",
+            ),
+            (
+                "examples/collision-free.yaml",
+                "examples/events/same-millisecond.jsonl",
+            ),
+        ] {
+            let out = Command::cargo_bin("presence-stack")
+                .unwrap()
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args(["simulate", config, "--events", events])
+                .output()
+                .unwrap();
+            let text = format!(
+                "{}\n--- stderr\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let name = format!(
+                "simulate@{}+{}",
+                config
+                    .trim_start_matches("examples/")
+                    .trim_end_matches(".yaml"),
+                events
+                    .trim_start_matches("examples/events/")
+                    .trim_end_matches(".jsonl")
+            );
+            insta::assert_snapshot!(name, text);
+        }
+    });
+}
