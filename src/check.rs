@@ -169,12 +169,36 @@ impl<'a> PipelineCheck<'a> {
                 return;
             }
         };
+        self.functions(&stmt);
         self.topic_filter(&stmt);
         let kinds = kinds_read(&stmt);
         self.topic_levels(&stmt);
         self.fields(&stmt, kinds.as_deref());
         self.connect_failed(&stmt, kinds.as_deref());
         self.keys_produced(&stmt, kinds.as_deref());
+    }
+
+    /// Functions AWS IoT does not have, or calls with the wrong number of arguments: AWS refuses such a rule.
+    /// Functions that exist but call other services (`get_dynamodb`, `aws_lambda`, ...) are fine here; only
+    /// `simulate` cannot run them.
+    fn functions(&mut self, stmt: &Statement) {
+        use crate::sql::eval::{EvalError, Program};
+        match Program::compile(stmt) {
+            Err(
+                e @ (EvalError::UnknownFunction { .. }
+                | EvalError::Arity { .. }
+                | EvalError::UnknownType { .. }),
+            ) => {
+                let hint = match &e {
+                    EvalError::UnknownType { .. } => {
+                        Some("cast to Int, Decimal, String or Boolean".to_owned())
+                    }
+                    _ => None,
+                };
+                self.at_span(Severity::Error, e.span(), e.to_string(), hint);
+            }
+            _ => {}
+        }
     }
 
     fn topic_filter(&mut self, stmt: &Statement) {
@@ -886,6 +910,35 @@ mod tests {
             got.iter().any(|f| f.contains("never become binary")),
             "{got:#?}"
         );
+    }
+
+    #[test]
+    fn unknown_functions_and_wrong_arity_are_errors() {
+        let got = custom(
+            "SELECT *, isString(clientId) AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            "{}",
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.starts_with("Error")
+                    && f.contains("column 11: unknown function `isString`")),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT *, topic(1, 2) AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            "{}",
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.starts_with("Error") && f.contains("topic")),
+            "{got:#?}"
+        );
+        // A real function that needs another service is fine to deploy.
+        let got = custom(
+            "SELECT *, get_thing_shadow(clientId, 'arn') AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            "{}",
+        );
+        assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
     }
 
     #[test]
