@@ -183,21 +183,19 @@ impl<'a> PipelineCheck<'a> {
     /// `simulate` cannot run them.
     fn functions(&mut self, stmt: &Statement) {
         use crate::sql::eval::{EvalError, Program};
-        match Program::compile(stmt) {
-            Err(
-                e @ (EvalError::UnknownFunction { .. }
-                | EvalError::Arity { .. }
-                | EvalError::UnknownType { .. }),
-            ) => {
-                let hint = match &e {
-                    EvalError::UnknownType { .. } => {
-                        Some("cast to Int, Decimal, String or Boolean".to_owned())
-                    }
-                    _ => None,
-                };
-                self.at_span(Severity::Error, e.span(), e.to_string(), hint);
-            }
-            _ => {}
+        if let Err(
+            e @ (EvalError::UnknownFunction { .. }
+            | EvalError::Arity { .. }
+            | EvalError::UnknownType { .. }),
+        ) = Program::compile(stmt)
+        {
+            let hint = match &e {
+                EvalError::UnknownType { .. } => {
+                    Some("cast to Int, Decimal, String or Boolean".to_owned())
+                }
+                _ => None,
+            };
+            self.at_span(Severity::Error, e.span(), e.to_string(), hint);
         }
     }
 
