@@ -133,8 +133,8 @@ pub struct Simulator<'m> {
     rules: Vec<Rule<'m>>,
     /// `timestamp()` for every event, instead of each event's own time.
     now: Option<i64>,
-    /// Per pipeline and key fingerprint: the fingerprint of the item last written there.
-    seen: HashMap<(usize, u64), u64, BuildHasherDefault<Fnv>>,
+    /// Per pipeline, key fingerprint to the fingerprint of the item last written there: 16 bytes a key.
+    seen: Vec<HashMap<u64, u64, BuildHasherDefault<Passthrough>>>,
     summary: Summary,
 }
 
@@ -163,10 +163,11 @@ impl<'m> Simulator<'m> {
                 })
             })
             .collect::<Result<_, String>>()?;
+        let seen = model.pipelines.iter().map(|_| HashMap::default()).collect();
         Ok(Simulator {
             rules,
             now,
-            seen: HashMap::default(),
+            seen,
             summary: Summary::default(),
         })
     }
@@ -190,9 +191,8 @@ impl<'m> Simulator<'m> {
                 Outcome::Failed { .. } => self.summary.failed += 1,
                 Outcome::Written { key, item } => {
                     self.summary.written += 1;
-                    let slot = (i, fingerprint(key));
                     let print = fingerprint(item);
-                    match self.seen.insert(slot, print) {
+                    match self.seen[i].insert(fingerprint(key), print) {
                         None => {}
                         Some(earlier) if earlier == print => self.summary.identical_duplicates += 1,
                         Some(_) => self.summary.overwritten += 1,
@@ -208,14 +208,17 @@ impl<'m> Simulator<'m> {
 }
 
 fn evaluate(rule: &Rule, event: &Event, now: Option<i64>) -> Outcome {
-    let client_id = client_id(event);
+    let client_id = match event.payload.get("clientId") {
+        Some(Value::String(c)) => Some(c.as_str()),
+        _ => None,
+    };
     let now = now
         .or_else(|| event.payload.get("timestamp").and_then(Value::as_i64))
         .unwrap_or_else(clock_ms);
     let input = sql::eval::Input {
         topic: &event.topic,
         payload: &event.payload,
-        client_id: client_id.as_deref(),
+        client_id,
         now_ms: now,
     };
     let object = match rule.program.run(&input) {
@@ -258,17 +261,9 @@ fn evaluate(rule: &Rule, event: &Event, now: Option<i64>) -> Outcome {
                 ),
             };
         }
-        key.insert(k.name.clone(), attribute(value));
+        key.insert(k.name.clone(), value.clone());
     }
-    Outcome::Written { key, item }
-}
-
-/// `clientid()`: lifecycle payloads carry the client's ID; otherwise the last level of a presence topic.
-fn client_id(event: &Event) -> Option<String> {
-    match event.payload.get("clientId") {
-        Some(Value::String(c)) => Some(c.clone()),
-        _ => None,
-    }
+    Outcome::Written { key, item: object }
 }
 
 fn clock_ms() -> i64 {
@@ -322,7 +317,11 @@ fn hash_value(v: &Value, h: &mut Fnv) {
         Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
         Value::Number(n) => {
             h.write_u8(3);
-            n.to_string().hash(h);
+            match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => h.write_i64(i),
+                (None, Some(u)) => h.write_u64(u),
+                (None, None) => h.write_u64(n.as_f64().map_or(0, f64::to_bits)),
+            }
         }
         Value::String(s) => {
             h.write_u8(4);
@@ -367,30 +366,149 @@ impl Hasher for Fnv {
     }
 }
 
-/// Write one outcome as the JSON line the `simulate` command prints.
+/// The keys of `seen` are FNV fingerprints already: hashing them again would only cost time.
+#[derive(Default)]
+struct Passthrough(u64);
+
+impl Hasher for Passthrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Write one outcome as the JSON line the `simulate` command prints. Serialized straight from the rule's
+/// result, without building the attribute-value tree: this is the hot path of a large simulation.
 pub fn write_line(
     out: &mut impl Write,
     index: u64,
     pipeline: &str,
     outcome: &Outcome,
 ) -> io::Result<()> {
-    let mut line = Map::new();
-    line.insert("index".to_owned(), Value::from(index));
-    line.insert("pipeline".to_owned(), Value::from(pipeline));
+    write!(out, "{{\"index\":{index},\"pipeline\":")?;
+    serde_json::to_writer(&mut *out, pipeline)?;
     match outcome {
-        Outcome::Filtered => {
-            line.insert("outcome".to_owned(), Value::from("filtered"));
-        }
+        Outcome::Filtered => out.write_all(b",\"outcome\":\"filtered\"}\n"),
         Outcome::Written { key, item } => {
-            line.insert("outcome".to_owned(), Value::from("written"));
-            line.insert("key".to_owned(), Value::Object(key.clone()));
-            line.insert("item".to_owned(), Value::Object(item.clone()));
+            out.write_all(b",\"outcome\":\"written\",\"key\":")?;
+            serde_json::to_writer(&mut *out, &AvMap(key))?;
+            out.write_all(b",\"item\":")?;
+            serde_json::to_writer(&mut *out, &AvMap(item))?;
+            out.write_all(b"}\n")
         }
         Outcome::Failed { error } => {
-            line.insert("outcome".to_owned(), Value::from("failed"));
-            line.insert("error".to_owned(), Value::from(error.as_str()));
+            out.write_all(b",\"outcome\":\"failed\",\"error\":")?;
+            serde_json::to_writer(&mut *out, error)?;
+            out.write_all(b"}\n")
         }
     }
-    serde_json::to_writer(&mut *out, &Value::Object(line))?;
-    out.write_all(b"\n")
+}
+
+/// A JSON value serialized as a DynamoDB attribute value; the same mapping as [`attribute`].
+struct Av<'a>(&'a Value);
+
+/// A JSON object serialized as a map of attribute values (an item, or the `M` of a nested object).
+struct AvMap<'a>(&'a Map<String, Value>);
+
+impl serde::Serialize for Av<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        match self.0 {
+            Value::String(v) => map.serialize_entry("S", v)?,
+            Value::Number(n) => map.serialize_entry("N", &DisplayStr(n))?,
+            Value::Bool(b) => map.serialize_entry("BOOL", b)?,
+            Value::Null => map.serialize_entry("NULL", &true)?,
+            Value::Object(m) => map.serialize_entry("M", &AvMap(m))?,
+            Value::Array(a) => map.serialize_entry("L", &AvSeq(a))?,
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for AvMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, Av(v))))
+    }
+}
+
+struct AvSeq<'a>(&'a [Value]);
+
+impl serde::Serialize for AvSeq<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(Av))
+    }
+}
+
+/// A number written as a JSON string of its digits, with no intermediate allocation.
+struct DisplayStr<'a>(&'a serde_json::Number);
+
+impl serde::Serialize for DisplayStr<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attribute_values_follow_the_dynamodbv2_mapping() {
+        let v = json!({"s": "x", "n": 1672742949382_i64, "d": 21.5, "b": false, "z": null, "m": {"a": [1, "b"]}});
+        let expected = json!({"M": {
+            "s": {"S": "x"}, "n": {"N": "1672742949382"}, "d": {"N": "21.5"}, "b": {"BOOL": false},
+            "z": {"NULL": true}, "m": {"M": {"a": {"L": [{"N": "1"}, {"S": "b"}]}}}
+        }});
+        assert_eq!(attribute(&v), expected);
+        // The streaming writer gives the same JSON as the tree.
+        let Value::Object(item) = v else {
+            unreachable!()
+        };
+        let mut out = Vec::new();
+        let outcome = Outcome::Written {
+            key: Map::new(),
+            item,
+        };
+        write_line(&mut out, 7, "p", &outcome).unwrap();
+        let line: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["item"], expected["M"]);
+        assert_eq!(line["index"], 7);
+        assert!(out.ends_with(b"}\n"));
+    }
+
+    #[test]
+    fn bare_payloads_get_their_topic_and_envelopes_keep_theirs() {
+        let e = Event::from_json(
+            json!({"clientId": "a/b", "eventType": "disconnected", "timestamp": 1}),
+        )
+        .unwrap();
+        assert_eq!(e.topic, "$aws/events/presence/disconnected/a/b");
+        let e = Event::from_json(json!({"topic": "x/y", "payload": [1]})).unwrap();
+        assert_eq!((e.topic.as_str(), e.payload), ("x/y", json!([1])));
+        assert!(Event::from_json(json!({"clientId": "a"})).is_err());
+        assert!(Event::from_json(json!({"clientId": "", "eventType": "connected"})).is_err());
+        assert!(Event::from_json(json!([])).is_err());
+    }
+
+    #[test]
+    fn fingerprints_tell_items_apart() {
+        let a = json!({"k": 1, "t": "connected"});
+        let b = json!({"k": 1, "t": "disconnected"});
+        let (Value::Object(a), Value::Object(b)) = (a, b) else {
+            unreachable!()
+        };
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+    }
 }
