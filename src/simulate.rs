@@ -231,10 +231,6 @@ fn evaluate(rule: &Rule, event: &Event, now: Option<i64>) -> Outcome {
             };
         }
     };
-    let item: Map<String, Value> = object
-        .iter()
-        .map(|(k, v)| (k.clone(), attribute(v)))
-        .collect();
     let mut key = Map::new();
     for k in &rule.keys {
         let Some(value) = object.get(&k.name) else {
