@@ -326,7 +326,7 @@ fn simulate(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     let mut on_event = |line: usize, value: Result<serde_json::Value, String>| -> bool {
         let event = value.and_then(Event::from_json);
         match event {
-            Ok(event) => simulator.run(&event, |pipeline, outcome| {
+            Ok(event) => simulator.run(event, |pipeline, outcome| {
                 if write_error.is_none()
                     && let Err(e) = write_line(&mut out, index, pipeline, outcome)
                 {

@@ -177,15 +177,25 @@ impl<'m> Simulator<'m> {
     }
 
     /// Run every matching rule on one event; `emit` gets each (pipeline name, outcome) in pipeline order.
-    pub fn run(&mut self, event: &Event, mut emit: impl FnMut(&str, &Outcome)) {
+    pub fn run(&mut self, event: Event, mut emit: impl FnMut(&str, &Outcome)) {
         self.summary.events += 1;
-        let mut matched = false;
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !sql::topic_matches(&rule.statement.from.filter, &event.topic) {
-                continue;
-            }
-            matched = true;
-            let outcome = evaluate(rule, event, self.now);
+        let matching: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| sql::topic_matches(&self.rules[i].statement.from.filter, &event.topic))
+            .collect();
+        if matching.is_empty() {
+            self.summary.unmatched += 1;
+            return;
+        }
+        let mut payload = Some(event.payload);
+        for (n, &i) in matching.iter().enumerate() {
+            let rule = &self.rules[i];
+            // The last rule takes the payload; earlier ones get a copy.
+            let own = if n + 1 == matching.len() {
+                payload.take()
+            } else {
+                payload.clone()
+            };
+            let outcome = evaluate(rule, &event.topic, own.unwrap_or(Value::Null), self.now);
             match &outcome {
                 Outcome::Filtered => self.summary.filtered += 1,
                 Outcome::Failed { .. } => self.summary.failed += 1,
@@ -201,27 +211,22 @@ impl<'m> Simulator<'m> {
             }
             emit(rule.name, &outcome);
         }
-        if !matched {
-            self.summary.unmatched += 1;
-        }
     }
 }
 
-fn evaluate(rule: &Rule, event: &Event, now: Option<i64>) -> Outcome {
-    let client_id = match event.payload.get("clientId") {
-        Some(Value::String(c)) => Some(c.as_str()),
+fn evaluate(rule: &Rule, topic: &str, payload: Value, now: Option<i64>) -> Outcome {
+    // `clientid()`: the client's ID, which lifecycle payloads carry.
+    let client_id = match payload.get("clientId") {
+        Some(Value::String(c)) => Some(c.clone()),
         _ => None,
     };
     let now = now
-        .or_else(|| event.payload.get("timestamp").and_then(Value::as_i64))
+        .or_else(|| payload.get("timestamp").and_then(Value::as_i64))
         .unwrap_or_else(clock_ms);
-    let input = sql::eval::Input {
-        topic: &event.topic,
-        payload: &event.payload,
-        client_id,
-        now_ms: now,
-    };
-    let object = match rule.program.run(&input) {
+    let object = match rule
+        .program
+        .run_owned(topic, payload, client_id.as_deref(), now)
+    {
         sql::eval::Outcome::Filtered => return Outcome::Filtered,
         sql::eval::Outcome::Fired(object) => object,
         sql::eval::Outcome::FiredValue(_) => {
