@@ -395,7 +395,9 @@ pub fn write_line(
     pipeline: &str,
     outcome: &Outcome,
 ) -> io::Result<()> {
-    write!(out, "{{\"index\":{index},\"pipeline\":")?;
+    out.write_all(b"{\"index\":")?;
+    out.write_all(Digits::of_u64(index).as_bytes())?;
+    out.write_all(b",\"pipeline\":")?;
     serde_json::to_writer(&mut *out, pipeline)?;
     match outcome {
         Outcome::Filtered => out.write_all(b",\"outcome\":\"filtered\"}\n"),
@@ -450,12 +452,55 @@ impl serde::Serialize for AvSeq<'_> {
     }
 }
 
-/// A number written as a JSON string of its digits, with no intermediate allocation.
+/// A number written as a JSON string of its digits. Integers, which is what lifecycle payloads hold, skip the
+/// formatting machinery and any allocation.
 struct DisplayStr<'a>(&'a serde_json::Number);
 
 impl serde::Serialize for DisplayStr<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self.0)
+        match (self.0.as_u64(), self.0.as_i64()) {
+            (Some(u), _) => s.serialize_str(Digits::of_u64(u).as_str()),
+            (None, Some(i)) => {
+                let digits = Digits::of_u64(i.unsigned_abs());
+                let mut buf = [0u8; 21];
+                buf[0] = b'-';
+                buf[1..=digits.len].copy_from_slice(digits.as_bytes());
+                s.serialize_str(std::str::from_utf8(&buf[..=digits.len]).unwrap_or("0"))
+            }
+            _ => s.collect_str(self.0),
+        }
+    }
+}
+
+/// The decimal digits of an unsigned integer, on the stack.
+struct Digits {
+    buf: [u8; 20],
+    len: usize,
+}
+
+impl Digits {
+    fn of_u64(mut n: u64) -> Digits {
+        let mut buf = [0u8; 20];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let len = buf.len() - start;
+        buf.copy_within(start.., 0);
+        Digits { buf, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or("0")
     }
 }
 
@@ -500,6 +545,34 @@ mod tests {
         assert!(Event::from_json(json!({"clientId": "a"})).is_err());
         assert!(Event::from_json(json!({"clientId": "", "eventType": "connected"})).is_err());
         assert!(Event::from_json(json!([])).is_err());
+    }
+
+    #[test]
+    fn digits_match_display() {
+        for n in [0, 7, 10, 1672742949382, u64::MAX] {
+            assert_eq!(Digits::of_u64(n).as_str(), n.to_string());
+        }
+        let mut out = Vec::new();
+        let item = json!({"a": -1672742949382_i64, "b": u64::MAX, "c": 0.5});
+        let Value::Object(item) = item else {
+            unreachable!()
+        };
+        write_line(
+            &mut out,
+            12345,
+            "p",
+            &Outcome::Written {
+                key: Map::new(),
+                item,
+            },
+        )
+        .unwrap();
+        let line: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["index"], 12345);
+        assert_eq!(
+            line["item"],
+            json!({"a": {"N": "-1672742949382"}, "b": {"N": u64::MAX.to_string()}, "c": {"N": "0.5"}})
+        );
     }
 
     #[test]
