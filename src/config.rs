@@ -350,7 +350,48 @@ pub fn parse(text: &str) -> Result<Config, ParseProblem> {
             "the file is empty; the smallest config is `pipelines: [{name: presence}]`".to_owned(),
         ));
     }
+    if let Some((line, column)) = too_deep(text) {
+        return Err(ParseProblem {
+            path: String::new(),
+            message: format!(
+                "brackets nest deeper than {MAX_FLOW_DEPTH} levels, far deeper than a config needs; is this the right file?"
+            ),
+            line: Some(line),
+            column: Some(column),
+        });
+    }
     serde_yaml::from_str(text).map_err(|e| from_yaml_error(&e))
+}
+
+/// A config nests five or six levels deep. The YAML parser takes quadratic time on deep flow nesting (50,000
+/// `[` take seconds), so a hostile or corrupt file is refused before it reaches the parser.
+pub const MAX_FLOW_DEPTH: usize = 64;
+
+/// Where `[`/`{` nesting first goes past [`MAX_FLOW_DEPTH`], ignoring brackets in quotes and comments.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for (l, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for (c_index, c) in line.chars().enumerate() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '#') if prev.is_whitespace() => break,
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_FLOW_DEPTH {
+                        return Some((l + 1, c_index + 1));
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+        }
+    }
+    None
 }
 
 fn root_problem(message: String) -> ParseProblem {
@@ -784,6 +825,24 @@ mod tests {
                     .starts_with("the file is empty")
             );
         }
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let text = format!("pipelines: {}{}", "[".repeat(200_000), "]".repeat(200_000));
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.message.starts_with("brackets nest deeper than 64 levels"),
+            "{e:?}"
+        );
+        assert_eq!((e.line, e.column), (Some(1), Some(12 + 64)));
+        // Brackets inside quotes and comments do not count.
+        let quoted = format!(
+            "stack: {{description: \"{}\"}} # {}\npipelines: [{{name: p}}]",
+            "[".repeat(100),
+            "{".repeat(100)
+        );
+        assert!(parse(&quoted).is_ok());
     }
 
     #[test]

@@ -512,7 +512,15 @@ fn help_texts() {
     settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
-        for command in ["", "synth", "check", "simulate", "schema", "init", "completions"] {
+        for command in [
+            "",
+            "synth",
+            "check",
+            "simulate",
+            "schema",
+            "init",
+            "completions",
+        ] {
             let mut c = cmd();
             if !command.is_empty() {
                 c.arg(command);
@@ -534,4 +542,89 @@ fn help_texts() {
             insta::assert_snapshot!(name, text);
         }
     });
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_one_clear_line() {
+    let dir = TempDir::new().unwrap();
+    std::os::unix::fs::symlink(dir.path().join("b.yaml"), dir.path().join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("a.yaml"), dir.path().join("b.yaml")).unwrap();
+    let out = cmd()
+        .arg("synth")
+        .arg(dir.path().join("a.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cannot read the config: Too many levels of symbolic links"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unwritable_folder_fails_cleanly() {
+    // Root may write anywhere on a normal file system, but never create files in sysfs.
+    if !Path::new("/sys/kernel").is_dir() {
+        return;
+    }
+    let out = cmd()
+        .args([
+            "synth",
+            "examples/minimal.yaml",
+            "-o",
+            "/sys/presence-template.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot create a file in /sys"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_onto_a_fifo_is_written_in_place() {
+    let dir = TempDir::new().unwrap();
+    let fifo = dir.path().join("pipe");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !status.is_ok_and(|s| s.success()) {
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    let out = cmd()
+        .args(["synth", "examples/minimal.yaml", "-o"])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = reader.join().unwrap();
+    let _: serde_json::Value = serde_json::from_str(&text).unwrap();
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(),
+        "the FIFO was not replaced by a file"
+    );
+}
+
+#[test]
+fn hostile_nesting_is_refused_at_once() {
+    let text = format!(
+        "pipelines: {}{}\n",
+        "[".repeat(300_000),
+        "]".repeat(300_000)
+    );
+    let out = cmd()
+        .args(["synth", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("brackets nest deeper than 64 levels"));
 }

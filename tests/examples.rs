@@ -120,7 +120,14 @@ fn every_snapshot_belongs_to_an_input() {
     }
     // `--help` of the binary and of each subcommand (tests/cli.rs).
     expected.insert("help.snap".to_owned());
-    for command in ["synth", "check", "simulate", "schema", "init", "completions"] {
+    for command in [
+        "synth",
+        "check",
+        "simulate",
+        "schema",
+        "init",
+        "completions",
+    ] {
         expected.insert(format!("help@{command}.snap"));
     }
     // `simulate` on the bundled events (tests/simulate.rs).
