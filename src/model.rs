@@ -38,9 +38,12 @@ pub struct Model {
     pub key: Option<StackKey>,
 }
 
+/// A resource tag, serialized as CloudFormation writes it (`{"Key": ..., "Value": ...}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tag {
+    #[serde(rename = "Key")]
     pub key: String,
+    #[serde(rename = "Value")]
     pub value: String,
 }
 

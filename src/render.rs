@@ -6,16 +6,17 @@ use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
     RenderErrorReason,
 };
+use std::sync::LazyLock;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::Encryption;
 use crate::model::{ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey, Tag};
 
-/// The templates, by name. `tags` is a partial the resource templates include.
-const TEMPLATES: [(&str, &str); 9] = [
+/// The templates, by name.
+const TEMPLATES: [(&str, &str); 8] = [
     ("stack", include_str!("../templates/stack.json.hbs")),
-    ("tags", include_str!("../templates/tags.json.hbs")),
     ("table", include_str!("../templates/table.json.hbs")),
     ("role", include_str!("../templates/role.json.hbs")),
     ("rule", include_str!("../templates/rule.json.hbs")),
@@ -39,11 +40,8 @@ pub enum RenderFailure {
         name: &'static str,
         source: serde_json::Error,
     },
-    #[error("template `{name}` is invalid: {source}")]
-    Template {
-        name: &'static str,
-        source: Box<handlebars::TemplateError>,
-    },
+    #[error("the templates are invalid: {0}")]
+    Templates(String),
 }
 
 /// What one pipeline's templates see.
@@ -72,22 +70,28 @@ struct KeyScope<'a> {
 #[derive(Serialize)]
 struct StackScope<'a> {
     description: Option<&'a str>,
-    resources: Value,
-    outputs: Value,
+    outputs: bool,
 }
 
-fn registry() -> Result<Handlebars<'static>, RenderFailure> {
+/// The registry, built once per process: parsing the templates costs more than rendering a small stack.
+static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> =
+    LazyLock::new(|| registry().map_err(|e| e.to_string()));
+
+fn registry() -> Result<Handlebars<'static>, handlebars::TemplateError> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.set_prevent_indent(true);
     hb.register_helper("json", Box::new(json_helper));
     hb.register_helper("cat", Box::new(cat_helper));
     for (name, text) in TEMPLATES {
-        hb.register_template_string(name, text)
-            .map_err(|e| RenderFailure::Template {
-                name,
-                source: Box::new(e),
-            })?;
+        // Indentation is for people reading the templates; JSON does not need it, and the template compiler's
+        // cost grows with every byte (it tracks a line and column per token).
+        let compact: String = text
+            .lines()
+            .map(|l| l.trim_start())
+            .collect::<Vec<_>>()
+            .join("\n");
+        hb.register_template_string(name, compact)?;
     }
     Ok(hb)
 }
@@ -129,21 +133,29 @@ fn cat_helper(
     Ok(())
 }
 
-fn render(
-    hb: &Handlebars,
-    name: &'static str,
-    scope: &impl Serialize,
-) -> Result<Value, RenderFailure> {
-    let text = hb.render(name, scope).map_err(|e| RenderFailure::Render {
+/// A scope serialized once, for the several templates that render from it.
+fn context(name: &'static str, scope: &impl Serialize) -> Result<Context, RenderFailure> {
+    Context::wraps(scope).map_err(|e| RenderFailure::Render {
         name,
         source: Box::new(e),
-    })?;
+    })
+}
+
+fn render(hb: &Handlebars, name: &'static str, ctx: &Context) -> Result<Value, RenderFailure> {
+    let text = hb
+        .render_with_context(name, ctx)
+        .map_err(|e| RenderFailure::Render {
+            name,
+            source: Box::new(e),
+        })?;
     serde_json::from_str(&text).map_err(|source| RenderFailure::Json { name, source })
 }
 
 /// Build the whole template as a JSON value, keys in the order the templates write them.
 pub fn template(model: &Model) -> Result<Value, RenderFailure> {
-    let hb = registry()?;
+    let hb = REGISTRY
+        .as_ref()
+        .map_err(|e| RenderFailure::Templates(e.clone()))?;
     let mut resources = Map::new();
     let mut outputs = Map::new();
     if let Some(key) = &model.key {
@@ -151,7 +163,10 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             key,
             tags: &model.tags,
         };
-        resources.insert(key.id.to_owned(), render(&hb, "key", &scope)?);
+        resources.insert(
+            key.id.to_owned(),
+            render(hb, "key", &context("key", &scope)?)?,
+        );
     }
     for p in &model.pipelines {
         let cmk = p.table.encryption == Encryption::CustomerManaged;
@@ -172,28 +187,37 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             source_arn,
             queue_retention_seconds: QUEUE_RETENTION_SECONDS,
         };
-        resources.insert(p.ids.table.clone(), render(&hb, "table", &scope)?);
+        let ctx = context("table", &scope)?;
+        resources.insert(p.ids.table.clone(), render(hb, "table", &ctx)?);
         if scope.log {
-            resources.insert(p.ids.error_log.clone(), render(&hb, "log_group", &scope)?);
+            resources.insert(p.ids.error_log.clone(), render(hb, "log_group", &ctx)?);
         }
         if scope.queue {
-            resources.insert(p.ids.error_queue.clone(), render(&hb, "queue", &scope)?);
+            resources.insert(p.ids.error_queue.clone(), render(hb, "queue", &ctx)?);
         }
-        resources.insert(p.ids.role.clone(), render(&hb, "role", &scope)?);
-        resources.insert(p.ids.rule.clone(), render(&hb, "rule", &scope)?);
+        resources.insert(p.ids.role.clone(), render(hb, "role", &ctx)?);
+        resources.insert(p.ids.rule.clone(), render(hb, "rule", &ctx)?);
         if model.outputs {
-            match render(&hb, "outputs", &scope)? {
+            match render(hb, "outputs", &ctx)? {
                 Value::Object(map) => outputs.extend(map),
                 _ => unreachable_object("outputs")?,
             }
         }
     }
+    // The skeleton is rendered with empty Resources and Outputs, which are then filled in place: passing the
+    // rendered resources through the template again would serialize and parse the whole stack twice more.
     let stack = StackScope {
         description: model.description.as_deref(),
-        resources: Value::Object(resources),
-        outputs: Value::Object(outputs),
+        outputs: model.outputs,
     };
-    render(&hb, "stack", &stack)
+    let mut skeleton = render(hb, "stack", &context("stack", &stack)?)?;
+    let slots = [("Resources", resources), ("Outputs", outputs)];
+    for (slot, content) in slots {
+        if let Some(target) = skeleton.get_mut(slot) {
+            *target = Value::Object(content);
+        }
+    }
+    Ok(skeleton)
 }
 
 fn unreachable_object(name: &'static str) -> Result<(), RenderFailure> {
