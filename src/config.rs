@@ -556,14 +556,14 @@ fn is_item(line: &str) -> bool {
 fn closing(line: &str, open: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote = None;
-    for (i, c) in line[open..].char_indices() {
+    for (i, c) in line.get(open..)?.char_indices() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
             (None, '[' | '{') => depth += 1,
             (None, ']' | '}') => {
-                depth -= 1;
+                depth = depth.checked_sub(1)?;
                 if depth == 0 {
                     return Some(open + i + 1);
                 }
@@ -587,7 +587,8 @@ fn value_window(
     let value = text.get(value_col..).unwrap_or("");
     let skip = value.len() - value.trim_start().len();
     let at = value_col + skip;
-    if text[at..].starts_with(['[', '{'])
+    let rest = text.get(at..).unwrap_or("");
+    if rest.starts_with(['[', '{'])
         && let Some(close) = closing(text, at)
     {
         return Window {
@@ -616,7 +617,7 @@ fn value_window(
         col: at,
         end_line,
         end_col: None,
-        inline: !text[at..].trim().is_empty(),
+        inline: !rest.trim().is_empty(),
     }
 }
 
@@ -649,7 +650,7 @@ fn find_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
         if at != col {
             continue;
         }
-        if let Some(len) = key_token_len(&lines[l][at..], key) {
+        if let Some(len) = lines[l].get(at..).and_then(|rest| key_token_len(rest, key)) {
             let value_col = at + len + 1;
             return Some(Window {
                 line: l,
@@ -682,11 +683,11 @@ fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
     let mut depth = 0usize;
     let mut pos = w.col;
     while pos < to {
-        let c = text[pos..].chars().next()?;
+        let c = text.get(pos..)?.chars().next()?;
         if depth == 1 {
-            let before = text[..pos].trim_end().chars().last();
-            let len =
-                key_token_len(&text[pos..to], key).filter(|_| matches!(before, Some('{' | ',')));
+            let before = text.get(..pos)?.trim_end().chars().last();
+            let len = key_token_len(text.get(pos..to)?, key)
+                .filter(|_| matches!(before, Some('{' | ',')));
             if let Some(len) = len {
                 let v = value_window(lines, w.line, pos + len + 1, 0, false, w.line + 1);
                 return Some(Window {
@@ -710,22 +711,23 @@ fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
 fn find_item(lines: &[&str], w: &Window, i: usize) -> Option<Window> {
     let text = lines.get(w.line)?;
     let value = text.get(w.col..)?;
-    if let Some(open) = value
-        .find('[')
-        .map(|o| o + w.col)
-        .filter(|&o| text[w.col..o].trim_end().ends_with(':') || o == w.col)
-    {
+    if let Some(open) = value.find('[').map(|o| o + w.col).filter(|&o| {
+        o == w.col
+            || text
+                .get(w.col..o)
+                .is_some_and(|t| t.trim_end().ends_with(':'))
+    }) {
         let close = closing(text, open)?;
         let mut index = 0usize;
         let mut depth = 0usize;
         let mut pos = open + 1;
-        while pos < close - 1 {
-            let c = text[pos..].chars().next()?;
+        while pos + 1 < close {
+            let c = text.get(pos..)?.chars().next()?;
             if depth == 0 && index == i && !c.is_whitespace() {
                 let end_col = if c == '{' || c == '[' {
                     closing(text, pos)
                 } else {
-                    text[pos..close - 1].find(',').map(|x| x + pos)
+                    text.get(pos..close - 1)?.find(',').map(|x| x + pos)
                 };
                 return Some(Window {
                     line: w.line,
@@ -825,6 +827,33 @@ mod tests {
                     .starts_with("the file is empty")
             );
         }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, finding a path in it never panics (the fuzzer found two ways it did).
+        #[test]
+        fn locate_never_panics(text in "[a-z:\\-\\[\\]{}, \n'\"#é]{0,80}", path in "[a-z]{1,3}(\\[[0-3]\\])?(\\.[a-z]{1,3}){0,2}") {
+            let _ = locate(&text, &path);
+        }
+    }
+
+    /// Found by the fuzzer: a bare `-` item, and brackets that close before they open.
+    #[test]
+    fn locate_never_panics_on_odd_layouts() {
+        for (text, path) in [
+            ("pipelines:\n  -\n    name: Bad\n", "pipelines[0].name"),
+            ("pipelines:\n  -\n", "pipelines[0].name"),
+            ("pipelines: ]{[\n", "pipelines[3].x"),
+            ("a: [x, {b: }]]\n", "a[1].b"),
+            ("é: [ü, {ß: ]\n", "é[1].ß"),
+            ("pipelines:\n- \n-", "pipelines[1].name.x"),
+        ] {
+            let _ = locate(text, path);
+        }
+        assert_eq!(
+            locate("pipelines:\n  -\n    name: Bad\n", "pipelines[0].name"),
+            Some((3, 5))
+        );
     }
 
     #[test]
