@@ -12,16 +12,18 @@ fn cmd() -> Command {
     c
 }
 
+/// Run the binary from the repository root with these arguments.
+fn run(args: &[&str]) -> std::process::Output {
+    cmd().args(args).output().unwrap()
+}
+
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]
 fn synth_prints_json_to_stdout() {
-    let out = cmd()
-        .args(["synth", "examples/minimal.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&["synth", "examples/minimal.yaml"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let template: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -158,10 +160,7 @@ fn writing_into_a_missing_folder_fails_cleanly() {
 
 #[test]
 fn errors_name_the_file_the_path_and_the_position() {
-    let out = cmd()
-        .args(["synth", "tests/invalid/bad-names.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&["synth", "tests/invalid/bad-names.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "no partial template on stdout");
     let err = stderr_of(&out);
@@ -191,7 +190,7 @@ fn a_non_utf8_config_is_refused() {
 
 #[test]
 fn a_directory_is_not_a_config() {
-    let out = cmd().args(["synth", "examples"]).output().unwrap();
+    let out = run(&["synth", "examples"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("examples: is a directory"));
 }
@@ -210,9 +209,9 @@ fn an_oversized_config_is_refused_before_parsing() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = cmd().args(["synth", "--format", "xml"]).output().unwrap();
+    let out = run(&["synth", "--format", "xml"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = cmd().args(["frobnicate"]).output().unwrap();
+    let out = run(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -261,10 +260,7 @@ fn output_onto_a_device_is_written_in_place() {
     if !Path::new("/dev/null").exists() {
         return;
     }
-    let out = cmd()
-        .args(["synth", "examples/minimal.yaml", "-o", "/dev/null"])
-        .output()
-        .unwrap();
+    let out = run(&["synth", "examples/minimal.yaml", "-o", "/dev/null"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(Path::new("/dev/null").exists());
 }
@@ -305,7 +301,7 @@ fn version_and_help_work() {
     let out = cmd().arg("--version").output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("presence-stack "));
-    let out = cmd().args(["synth", "--help"]).output().unwrap();
+    let out = run(&["synth", "--help"]);
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .contains("presence-stack synth examples/presence.yaml -o template.yaml")
@@ -376,37 +372,25 @@ fn check_fails_on_drift_with_a_short_diff() {
 
 #[test]
 fn check_reports_sql_errors_and_warnings() {
-    let out = cmd()
-        .args(["check", "tests/invalid/sql-syntax.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&["check", "tests/invalid/sql-syntax.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(
         err.contains("presence-stack: error: tests/invalid/sql-syntax.yaml: pipelines[0].sql: column 1: the SQL does not parse"),
         "{err}"
     );
-    let out = cmd()
-        .args(["check", "examples/seed-article.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&["check", "examples/seed-article.yaml"]);
     assert!(out.status.success());
     let err = stderr_of(&out);
     assert!(err.contains("presence-stack: warning: examples/seed-article.yaml: pipelines[0].sql: column 31: `version`"), "{err}");
     assert!(err.contains("did you mean `versionNumber`?"), "{err}");
-    let out = cmd()
-        .args(["check", "examples/seed-article.yaml", "--deny-warnings"])
-        .output()
-        .unwrap();
+    let out = run(&["check", "examples/seed-article.yaml", "--deny-warnings"]);
     assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
 fn synth_refuses_a_rule_that_cannot_write_its_table() {
-    let out = cmd()
-        .args(["synth", "tests/invalid/sql-nested-payload.yaml"])
-        .output()
-        .unwrap();
+    let out = run(&["synth", "tests/invalid/sql-nested-payload.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
@@ -493,7 +477,7 @@ fn init_writes_a_starter_that_passes_every_check_and_never_overwrites() {
 #[test]
 fn completions_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
-        let out = cmd().args(["completions", shell]).output().unwrap();
+        let out = run(&["completions", shell]);
         assert!(out.status.success(), "{shell}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
@@ -501,7 +485,7 @@ fn completions_for_every_shell() {
             "{shell}: {text}"
         );
     }
-    let out = cmd().args(["completions", "tcsh"]).output().unwrap();
+    let out = run(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -570,15 +554,12 @@ fn an_unwritable_folder_fails_cleanly() {
     if !Path::new("/sys/kernel").is_dir() {
         return;
     }
-    let out = cmd()
-        .args([
-            "synth",
-            "examples/minimal.yaml",
-            "-o",
-            "/sys/presence-template.json",
-        ])
-        .output()
-        .unwrap();
+    let out = run(&[
+        "synth",
+        "examples/minimal.yaml",
+        "-o",
+        "/sys/presence-template.json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
