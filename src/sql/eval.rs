@@ -1730,8 +1730,15 @@ fn concat<'a>(args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
         }
         return Ev::Own(Value::Array(out));
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     for v in &vals {
+        // Integers (timestamps, version numbers) are the common non-string part of a composite key: write
+        // their digits straight into the result instead of through a temporary string.
+        if let K::Int(i) = v.k() {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{i}");
+            continue;
+        }
         match str_conv(v) {
             Some(s) => out.push_str(&s),
             None => return UNDEF,
