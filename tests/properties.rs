@@ -1,7 +1,8 @@
 //! Property tests of the whole pipeline, config text in, template out: text a user writes survives into the
 //! template byte for byte (or is refused at its own path), random valid configs always synthesize to a template
-//! that keeps its structural and least-privilege invariants, and no input at all makes the library panic.
-//! Crash inputs found by the fuzz targets of `fuzz/` are kept in `tests/regressions/` and replayed here.
+//! that keeps its structural and least-privilege invariants, an error is reported at the line and column of its
+//! key whatever the YAML layout, and no input at all makes the library panic. Crash inputs found by the fuzz
+//! targets of `fuzz/` are kept in `tests/regressions/` and replayed here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -330,34 +331,24 @@ impl Field {
     }
 }
 
-/// With `both`, the text is checked in the JSON template and in the YAML one; without, in the YAML one only (the
-/// format where `yes`, `null` or `012` would change meaning), which halves the time of a case.
+/// The text either comes out unchanged in the JSON template (which must parse, and read the same as the YAML one)
+/// or is refused, with every error at the text's own path. Where the README settles it, which of the two.
 fn text_survives_or_is_refused(
     field: Field,
     text: &str,
     writer: Writer,
-    both: bool,
 ) -> Result<(), TestCaseError> {
     let config = write_config(&field.config(text), writer);
     let path = field.path(text);
-    let first = if both { Format::Json } else { Format::Yaml };
-    match synth(&config, first) {
-        Ok(synthesis) => {
+    match synth(&config, Format::Json) {
+        Ok(json) => {
             prop_assert!(
                 field.must_accept(text) != Some(false),
                 "{path}: {text:?} should have been refused"
             );
-            let template: Value = match first {
-                Format::Json => serde_json::from_str(&synthesis.template).map_err(|e| {
-                    TestCaseError::fail(format!("the JSON template does not parse: {e}"))
-                })?,
-                Format::Yaml => serde_yaml::from_str(&synthesis.template).map_err(|e| {
-                    TestCaseError::fail(format!(
-                        "the YAML template does not parse: {e}\n{}",
-                        synthesis.template
-                    ))
-                })?,
-            };
+            let template: Value = serde_json::from_str(&json.template).map_err(|e| {
+                TestCaseError::fail(format!("the JSON template does not parse: {e}"))
+            })?;
             let found = field.found(&template);
             if matches!(field, Field::TagValue | Field::TagKey) {
                 // table, role, rule and the error log group
@@ -374,30 +365,27 @@ fn text_survives_or_is_refused(
                 prop_assert_eq!(
                     f.as_str(),
                     Some(text),
-                    "{} changed on its way into the {:?} template",
-                    path,
-                    first
+                    "{} changed on its way into the template",
+                    path
                 );
             }
-            if both {
-                let yaml = synth(&config, Format::Yaml).map_err(|e| {
-                    TestCaseError::fail(format!(
-                        "JSON synthesized but YAML did not: {}",
-                        describe(&e)
-                    ))
-                })?;
-                let from_yaml: Value = serde_yaml::from_str(&yaml.template).map_err(|e| {
-                    TestCaseError::fail(format!(
-                        "the YAML template does not parse: {e}\n{}",
-                        yaml.template
-                    ))
-                })?;
-                prop_assert_eq!(
-                    &from_yaml,
-                    &template,
-                    "the YAML template reads back differently"
-                );
-            }
+            let yaml = synth(&config, Format::Yaml).map_err(|e| {
+                TestCaseError::fail(format!(
+                    "JSON synthesized but YAML did not: {}",
+                    describe(&e)
+                ))
+            })?;
+            let from_yaml: Value = serde_yaml::from_str(&yaml.template).map_err(|e| {
+                TestCaseError::fail(format!(
+                    "the YAML template does not parse: {e}\n{}",
+                    yaml.template
+                ))
+            })?;
+            prop_assert_eq!(
+                &from_yaml,
+                &template,
+                "the YAML template reads back differently"
+            );
         }
         Err(Error::Config(diags)) => {
             prop_assert!(
@@ -430,7 +418,7 @@ fn field() -> impl Strategy<Value = Field> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(128) })]
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(512) })]
 
     #[test]
     fn free_text_survives_into_the_template_or_is_refused_at_its_path(
@@ -438,7 +426,7 @@ proptest! {
         text in nasty_string(),
         writer in writer(),
     ) {
-        text_survives_or_is_refused(field, &text, writer, true)?;
+        text_survives_or_is_refused(field, &text, writer)?;
     }
 }
 
@@ -458,7 +446,7 @@ fn free_text_examples() {
             } else {
                 Writer::Quoted
             };
-            text_survives_or_is_refused(field, text, writer, false)
+            text_survives_or_is_refused(field, text, writer)
                 .unwrap_or_else(|e| panic!("{field:?} {text:?} {writer:?}: {e}"));
         }
     }
@@ -625,7 +613,7 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
     let error = prop_oneof![
         Just((None, ErrorKind::Logs)),
         Just((Some(json!({"kind": "cloudwatch_logs"})), ErrorKind::Logs)),
-        select(presence_stack::model::LOG_RETENTION_DAYS.to_vec()).prop_flat_map(|d| {
+        select(LOG_RETENTION_DAYS.to_vec()).prop_flat_map(|d| {
             prop_oneof![
                 Just((
                     Some(json!({"kind": "cloudwatch_logs", "retention_days": d})),
@@ -709,6 +697,24 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
         )
 }
 
+/// The retentions the README lists for `error_action.retention_days`.
+const LOG_RETENTION_DAYS: [u64; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// The README's rule for logical ID prefixes: `device_presence` gives `DevicePresence`.
+fn pascal_case(name: &str) -> String {
+    name.split('_')
+        .filter_map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        })
+        .collect()
+}
+
 fn insert_opt(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(v) = value {
         map.insert(key.to_owned(), v);
@@ -739,7 +745,7 @@ fn config() -> impl Strategy<Value = ConfigSpec> {
         let mut prefixes = BTreeSet::new();
         let pipelines: Vec<PipelineSpec> = pipelines
             .into_iter()
-            .filter(|p| prefixes.insert(presence_stack::model::pascal_case(p.value["name"].as_str().unwrap())))
+            .filter(|p| prefixes.insert(pascal_case(p.value["name"].as_str().unwrap())))
             .enumerate()
             .map(|(i, mut p)| {
                 for (section, sep, max) in [("rule", "_", 128), ("table", "-", 255)] {
@@ -1053,7 +1059,7 @@ fn writer_for_valid() -> impl Strategy<Value = Writer> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(64) })]
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(128) })]
 
     #[test]
     fn valid_configs_synthesize_to_templates_that_keep_their_invariants(
@@ -1067,7 +1073,308 @@ proptest! {
         prop_assert!(json.template == again.template, "two syntheses differ");
         let yaml = synth(&text, Format::Yaml)
             .map_err(|e| TestCaseError::fail(format!("JSON synthesized but YAML did not: {}", describe(&e))))?;
+        let yaml_again = synth(&text, Format::Yaml).map_err(|e| TestCaseError::fail(describe(&e)))?;
+        prop_assert!(yaml.template == yaml_again.template, "two YAML syntheses differ");
         check_invariants(&spec, &json.template, &yaml.template)?;
+    }
+}
+
+/// The invariant checks themselves catch what they are there for: each doctored template below must fail them.
+#[test]
+fn invariant_checks_catch_broken_templates() {
+    let config = json!({"pipelines": [{"name": "presence"}]});
+    let spec = ConfigSpec {
+        value: config.clone(),
+        pipelines: vec![PipelineSpec {
+            value: config["pipelines"][0].as_object().unwrap().clone(),
+            error: ErrorKind::Logs,
+            customer_managed: false,
+        }],
+        outputs: true,
+        tags: BTreeMap::new(),
+    };
+    let text = write_config(&config, Writer::SerdeYaml);
+    let json = synth(&text, Format::Json).unwrap().template;
+    let yaml = synth(&text, Format::Yaml).unwrap().template;
+    check_invariants(&spec, &json, &yaml).unwrap();
+
+    const PUT: &str =
+        "/Resources/PresenceRuleRole/Properties/Policies/0/PolicyDocument/Statement/0";
+    type Doctor = fn(&mut Value);
+    let doctor: [(&str, Doctor); 6] = [
+        ("a wildcard action", |t| {
+            t.pointer_mut(PUT).unwrap()["Action"] = json!(["dynamodb:PutItem", "logs:*"]);
+        }),
+        ("a wildcard resource", |t| {
+            t.pointer_mut(PUT).unwrap()["Resource"] = json!("*");
+        }),
+        ("another DynamoDB action", |t| {
+            t.pointer_mut(PUT).unwrap()["Action"] = json!(["dynamodb:PutItem", "dynamodb:GetItem"]);
+        }),
+        ("a dangling reference", |t| {
+            t["Outputs"]["PresenceTableName"]["Value"] = json!({"Ref": "Gone"});
+        }),
+        ("a bad logical ID", |t| {
+            let table = t["Resources"]["PresenceTable"].clone();
+            t["Resources"]
+                .as_object_mut()
+                .unwrap()
+                .insert("Presence-Table".into(), table);
+        }),
+        ("a missing resource", |t| {
+            t["Resources"]
+                .as_object_mut()
+                .unwrap()
+                .remove("PresenceErrorLog");
+        }),
+    ];
+    for (what, f) in doctor {
+        let mut t: Value = serde_json::from_str(&json).unwrap();
+        f(&mut t);
+        let doctored = serde_json::to_string_pretty(&t).unwrap();
+        let doctored_yaml = serde_yaml::to_string(&t).unwrap();
+        assert!(
+            check_invariants(&spec, &doctored, &doctored_yaml).is_err(),
+            "{what} went unnoticed"
+        );
+    }
+    // JSON text with a logical ID written twice (which serde_json's map would quietly merge).
+    let twice = json.replacen("\"PresenceRule\":", "\"PresenceTable\":", 1);
+    assert!(
+        check_invariants(&spec, &twice, &yaml).is_err(),
+        "a duplicate logical ID went unnoticed"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property 2b: an error in a config of any YAML layout is reported at the line and column of its key
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A tiny deterministic generator of layout choices (xorshift), seeded by proptest.
+struct Choices(u64);
+
+impl Choices {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+
+    fn one_in(&mut self, n: u64) -> bool {
+        self.next(n) == 0
+    }
+}
+
+/// Block-style YAML of `config` in one of many layouts people write: indents of 2 to 4, `- key: v` or a `-` alone
+/// on its line, indentless sequences, flow collections inside block ones, quoted keys, comment lines and trailing
+/// comments.
+fn write_layout(config: &Value, seed: u64) -> String {
+    struct W<'a> {
+        c: &'a mut Choices,
+        indent: usize,
+        out: String,
+    }
+    impl W<'_> {
+        fn scalar(&mut self, v: &Value) {
+            match v {
+                Value::String(s)
+                    if !s.is_empty()
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                        && !["yes", "no", "on", "off", "y", "n", "true", "false", "null"]
+                            .contains(&s.to_ascii_lowercase().as_str())
+                        && !self.c.one_in(3) =>
+                {
+                    self.out.push_str(s)
+                }
+                Value::String(s) => self.out.push_str(&yaml_quoted(s)),
+                Value::Array(_) | Value::Object(_) => write_flow(v, &mut self.out),
+                other => self.out.push_str(&other.to_string()),
+            }
+        }
+        fn key(&mut self, k: &str) {
+            let plain = k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && k.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+            if !plain || self.c.one_in(5) {
+                self.out.push_str(&yaml_quoted(k));
+            } else {
+                self.out.push_str(k);
+            }
+            self.out.push(':');
+        }
+        fn comment_line(&mut self, col: usize) {
+            if self.c.one_in(8) {
+                self.out.push_str(&" ".repeat(col));
+                self.out.push_str("# name: not this one\n");
+            }
+        }
+        fn end_line(&mut self) {
+            if self.c.one_in(8) {
+                self.out.push_str("  # comment: x");
+            }
+            self.out.push('\n');
+        }
+        /// The value after `key:`, whose key starts at `col`.
+        fn value(&mut self, v: &Value, col: usize) {
+            let empty = match v {
+                Value::Array(a) => a.is_empty(),
+                Value::Object(m) => m.is_empty(),
+                _ => true,
+            };
+            if empty || self.c.one_in(5) {
+                self.out.push(' ');
+                self.scalar(v);
+                self.end_line();
+                return;
+            }
+            self.out.push('\n');
+            match v {
+                Value::Object(m) => self.map(m, col + self.indent, false),
+                Value::Array(a) => {
+                    let col = if self.c.one_in(3) {
+                        col
+                    } else {
+                        col + self.indent
+                    };
+                    self.seq(a, col);
+                }
+                _ => unreachable!(),
+            }
+        }
+        /// A block mapping whose keys start at `col`; with `inline`, the first key follows a `- ` already written.
+        fn map(&mut self, m: &Map<String, Value>, col: usize, inline: bool) {
+            for (i, (k, v)) in m.iter().enumerate() {
+                if !(inline && i == 0) {
+                    self.comment_line(col);
+                    self.out.push_str(&" ".repeat(col));
+                }
+                self.key(k);
+                self.value(v, col);
+            }
+        }
+        fn seq(&mut self, a: &[Value], col: usize) {
+            for item in a {
+                self.comment_line(col);
+                self.out.push_str(&" ".repeat(col));
+                self.out.push('-');
+                match item {
+                    Value::Object(m) if !m.is_empty() && !self.c.one_in(6) => {
+                        if self.c.one_in(3) {
+                            self.out.push('\n');
+                            let inner = col + 2 + self.c.next(3) as usize;
+                            self.map(m, inner, false);
+                        } else {
+                            self.out.push(' ');
+                            self.map(m, col + 2, true);
+                        }
+                    }
+                    other => {
+                        self.out.push(' ');
+                        self.scalar(other);
+                        self.end_line();
+                    }
+                }
+            }
+        }
+    }
+    let mut c = Choices(seed | 1);
+    let indent = 2 + c.next(3) as usize;
+    let mut w = W {
+        c: &mut c,
+        indent,
+        out: String::new(),
+    };
+    if let Value::Object(m) = config {
+        w.map(m, 0, false);
+    }
+    let text = w.out;
+    let back: Value = serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("the test wrote YAML that does not parse ({e}):\n{text}"));
+    assert_eq!(
+        &back, config,
+        "the test's layout does not read back:\n{text}"
+    );
+    text
+}
+
+/// One error put into a valid config: the path it must be reported at and the key that line and column point to.
+fn inject_error(config: &mut Value, pipeline: usize, kind: usize) -> (String, &'static str) {
+    let n = config["pipelines"].as_array().map_or(0, Vec::len);
+    let i = pipeline % n;
+    let p = config["pipelines"][i].as_object_mut().unwrap();
+    let mut section = |name: &str| {
+        let s = p.entry(name.to_owned()).or_insert_with(|| json!({}));
+        if !s.is_object() || s.as_object().is_some_and(Map::is_empty) {
+            *s = json!({"enabled": true});
+        }
+        s.as_object_mut().unwrap().clone()
+    };
+    match kind % 4 {
+        0 => {
+            p.insert("name".into(), json!("Bad-Name"));
+            (format!("pipelines[{i}].name"), "name")
+        }
+        1 => {
+            let mut rule = section("rule");
+            rule.insert("name".into(), json!("bad-rule"));
+            p.insert("rule".into(), Value::Object(rule));
+            (format!("pipelines[{i}].rule.name"), "name")
+        }
+        2 => {
+            let mut table = section("table");
+            table.insert("name".into(), json!("x"));
+            p.insert("table".into(), Value::Object(table));
+            (format!("pipelines[{i}].table.name"), "name")
+        }
+        _ => {
+            p.insert(
+                "error_action".into(),
+                json!({"kind": "cloudwatch_logs", "retention_days": 2}),
+            );
+            (
+                format!("pipelines[{i}].error_action.retention_days"),
+                "retention_days",
+            )
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(256) })]
+
+    #[test]
+    fn errors_point_at_their_key_in_any_layout(
+        spec in config(),
+        pipeline in 0usize..20,
+        kind in 0usize..4,
+        seed in any::<u64>(),
+    ) {
+        let mut value = spec.value.clone();
+        let (path, key) = inject_error(&mut value, pipeline, kind);
+        let text = write_layout(&value, seed);
+        let diags = match synth(&text, Format::Json) {
+            Err(Error::Config(diags)) => diags,
+            Ok(_) => return Err(TestCaseError::fail(format!("{path}: the error was not noticed\n{text}"))),
+            Err(other) => return Err(TestCaseError::fail(format!("{other}"))),
+        };
+        let d = diags.iter().find(|d| d.path == path);
+        prop_assert!(d.is_some(), "no error at {}: {}\n{}", path, describe(&Error::Config(diags.clone())), text);
+        let d = d.unwrap();
+        let (Some(line), Some(column)) = (d.line, d.column) else {
+            return Err(TestCaseError::fail(format!("{path}: no line and column\n{text}")));
+        };
+        // In block style the column is the key's own. Inside a one-line flow mapping it may be that of the
+        // mapping (strings holding `{` or `"` throw off finding the key), so there the key need only follow it.
+        let at = text.lines().nth(line - 1).and_then(|l| l.get(column - 1..)).unwrap_or("");
+        let tokens = [format!("{key}:"), format!("\"{key}\":")];
+        let exact = tokens.iter().any(|t| at.starts_with(t.as_str()));
+        let in_flow = at.starts_with(['{', '[']) || at.contains(": {") || at.contains(": [");
+        prop_assert!(
+            exact || (in_flow && tokens.iter().any(|t| at.contains(t.as_str()))),
+            "{} reported at line {}, column {}, which reads {:?}:\n{}",
+            path, line, column, at, text
+        );
     }
 }
 
@@ -1118,6 +1425,45 @@ fn sql_round_trip(text: &str) {
     }
 }
 
+/// A connected event, the payload of the `eval` target when its input gives none.
+const EVENT: &str = r#"{"clientId":"a/b","timestamp":1573002230757,"eventType":"connected","sessionIdentifier":"00000000-0000-0000-0000-000000000000","principalIdentifier":"12345678901234567890123456789012","ipAddress":"192.0.2.0","versionNumber":0}"#;
+
+/// Everything the `eval` fuzz target does with one input: `<sql>\0<payload JSON>\0<topic>`.
+fn eval_run(text: &str) {
+    use presence_stack::sql::{Input, Outcome, Program};
+    let mut parts = text.splitn(3, '\0');
+    let sql = parts.next().unwrap_or("");
+    let payload: Value = parts
+        .next()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_else(|| serde_json::from_str(EVENT).unwrap());
+    let topic = parts.next().unwrap_or("$aws/events/presence/connected/a/b");
+    let Ok(stmt) = presence_stack::sql::parse(sql) else {
+        return;
+    };
+    let Ok(program) = Program::compile(&stmt) else {
+        return;
+    };
+    let input = Input {
+        topic,
+        payload: &payload,
+        client_id: Some("a/b"),
+        now_ms: 1_700_000_000_000,
+    };
+    let outcome = program.run(&input);
+    let owned = program.run_owned(topic, payload.clone(), Some("a/b"), 1_700_000_000_000);
+    assert_eq!(outcome, owned, "run and run_owned disagree on {sql:?}");
+    match &outcome {
+        Outcome::Fired(map) => {
+            serde_json::to_string(map).unwrap();
+        }
+        Outcome::FiredValue(Some(v)) => {
+            serde_json::to_string(v).unwrap();
+        }
+        Outcome::FiredValue(None) | Outcome::Filtered => {}
+    }
+}
+
 const VALID: &str = "stack:\n  description: d\n  tags: {owner: iot}\npipelines:\n  - name: presence\n    events: [connected]\n    rule: {name: r, description: x}\n    table:\n      sort_key:\n        name: eventKey\n        type: S\n        expression: \"concat(timestamp, '#', eventType)\"\n      billing: provisioned\n      read_capacity: 5\n      write_capacity: 5\n      ttl_days: 30\n    error_action: {kind: sqs}\n  - {name: other, sql: \"SELECT * FROM '$aws/events/presence/#'\"}\n";
 
 const TOKENS: &[&str] = &[
@@ -1127,6 +1473,9 @@ const TOKENS: &[&str] = &[
     "\n",
     "\n  ",
     "\n    - ",
+    "-\n   ",
+    "-\n",
+    ":\n",
     "  ",
     "{",
     "}",
@@ -1208,7 +1557,7 @@ fn mutated_config() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(256) })]
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(512) })]
 
     #[test]
     fn no_config_text_makes_the_library_panic(
@@ -1246,8 +1595,10 @@ fn fuzz_regressions_stay_fixed() {
             no_panic_on(text);
         } else if name.starts_with("sql-") {
             sql_round_trip(text);
+        } else if name.starts_with("eval-") {
+            eval_run(text);
         } else if name != "README.md" {
-            panic!("{name}: regression files are named synth-<n>.* or sql-<n>.*");
+            panic!("{name}: regression files are named synth-<n>.*, sql-<n>.* or eval-<n>.*");
         }
     }
 }
