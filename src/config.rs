@@ -556,8 +556,13 @@ fn is_item(line: &str) -> bool {
 fn closing(line: &str, open: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote = None;
+    let mut escaped = false;
     for (i, c) in line.get(open..)?.char_indices() {
+        if std::mem::take(&mut escaped) {
+            continue;
+        }
         match (quote, c) {
+            (Some('"'), '\\') => escaped = true,
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
@@ -681,9 +686,25 @@ fn find_flow_key(lines: &[&str], w: &Window, key: &str) -> Option<Window> {
     let text = lines[w.line];
     let to = w.end_col?.min(text.len());
     let mut depth = 0usize;
+    let mut quote: Option<char> = None;
     let mut pos = w.col;
     while pos < to {
         let c = text.get(pos..)?.chars().next()?;
+        // Brackets and keys inside quoted strings are text, not structure.
+        if let Some(q) = quote {
+            if c == '\\' && q == '"' {
+                pos += 1;
+            } else if c == q {
+                quote = None;
+            }
+            pos += c.len_utf8();
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+            pos += 1;
+            continue;
+        }
         if depth == 1 {
             let before = text.get(..pos)?.trim_end().chars().last();
             let len = key_token_len(text.get(pos..to)?, key)
@@ -902,5 +923,21 @@ mod tests {
         let text = "pipelines: [{name: a}, {name: b, rule: {name: x-y}}]\n";
         assert_eq!(locate(text, "pipelines[1].rule.name"), Some((1, 41)));
         assert_eq!(locate(text, "pipelines[0].name"), Some((1, 14)));
+    }
+}
+
+#[cfg(test)]
+mod flow_tests {
+    use super::locate;
+
+    /// Brackets and escaped quotes inside the strings of a flow mapping are text, not structure.
+    #[test]
+    fn strings_in_flow_mappings_do_not_confuse_locate() {
+        let text = "pipelines:\n  - rule: {description: \"{ \\\" [\", name: bad-rule}\n";
+        let name_col = text.lines().nth(1).unwrap().find("name:").unwrap() + 1;
+        assert_eq!(locate(text, "pipelines[0].rule.name"), Some((2, name_col)));
+        let text = "pipelines: [{rule: {description: '{', name: x}}]\n";
+        let name_col = text.find("name:").unwrap() + 1;
+        assert_eq!(locate(text, "pipelines[0].rule.name"), Some((1, name_col)));
     }
 }
