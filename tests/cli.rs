@@ -609,3 +609,25 @@ fn hostile_nesting_is_refused_at_once() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("brackets nest deeper than 64 levels"));
 }
+
+#[test]
+fn a_template_over_the_inline_limit_gets_the_s3_bucket_hint() {
+    let dir = TempDir::new().unwrap();
+    let target = dir.path().join("big.json");
+    let out = cmd()
+        .args(["synth", "tests/warn/over-inline-limit.yaml", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("over the 51200 CloudFormation takes inline"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--capabilities CAPABILITY_IAM --s3-bucket <bucket>"),
+        "{err}"
+    );
+    assert!(fs::metadata(&target).unwrap().len() > 51_200);
+}
