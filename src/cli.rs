@@ -237,13 +237,23 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Failure> {
         name: &name,
         text: &text,
     };
-    let (model, warnings) = presence_stack::check(source)?;
+    // Synthesis runs every check, and also knows the template's size (a warning past 51,200 bytes): compare in
+    // the template's format when there is one, else measure the default JSON.
+    let format = args
+        .template
+        .as_deref()
+        .and_then(Format::from_path)
+        .unwrap_or(Format::Json);
+    let synthesis = presence_stack::synthesize(source, format)?;
+    let warnings = synthesis.warnings;
     report_warnings(&warnings);
-    let mut summary = format!("{name}: {} pipeline(s) checked", model.pipelines.len());
+    let mut summary = format!(
+        "{name}: {} pipeline(s) checked",
+        synthesis.model.pipelines.len()
+    );
     if let Some(path) = &args.template {
         let shown = path.display().to_string();
-        let format = Format::from_path(path).unwrap_or(Format::Json);
-        let expected = presence_stack::synthesize(source, format)?.template;
+        let expected = synthesis.template;
         let actual = fs::read(path)
             .map_err(|e| format!("{shown}: cannot read the template: {}", io_reason(&e)))?;
         if actual != expected.as_bytes() {
