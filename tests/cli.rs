@@ -17,6 +17,15 @@ fn run(args: &[&str]) -> std::process::Output {
     cmd().args(args).output().unwrap()
 }
 
+/// `synth CONFIG -o TARGET`.
+fn synth_to(config: &str, target: &Path) -> std::process::Output {
+    cmd()
+        .args(["synth", config, "-o"])
+        .arg(target)
+        .output()
+        .unwrap()
+}
+
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -79,11 +88,7 @@ fn synth_reads_the_default_config_of_the_current_folder() {
 fn output_file_format_follows_its_extension_and_the_deploy_command_is_printed() {
     let dir = TempDir::new().unwrap();
     let target = dir.path().join("template.yaml");
-    let out = cmd()
-        .args(["synth", "examples/presence.yaml", "-o"])
-        .arg(&target)
-        .output()
-        .unwrap();
+    let out = synth_to("examples/presence.yaml", &target);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(out.stdout.is_empty());
     let text = fs::read_to_string(&target).unwrap();
@@ -146,11 +151,7 @@ fn an_invalid_config_leaves_an_existing_output_untouched() {
 fn writing_into_a_missing_folder_fails_cleanly() {
     let dir = TempDir::new().unwrap();
     let target = dir.path().join("no-such-dir").join("t.json");
-    let out = cmd()
-        .args(["synth", "examples/minimal.yaml", "-o"])
-        .arg(&target)
-        .output()
-        .unwrap();
+    let out = synth_to("examples/minimal.yaml", &target);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -272,22 +273,14 @@ fn output_keeps_the_permissions_of_the_file_it_replaces() {
         use std::os::unix::fs::PermissionsExt;
         let dir = TempDir::new().unwrap();
         let target = dir.path().join("t.json");
-        let out = cmd()
-            .args(["synth", "examples/minimal.yaml", "-o"])
-            .arg(&target)
-            .output()
-            .unwrap();
+        let out = synth_to("examples/minimal.yaml", &target);
         assert!(out.status.success());
         assert_eq!(
             fs::metadata(&target).unwrap().permissions().mode() & 0o777,
             0o644
         );
         fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
-        let out = cmd()
-            .args(["synth", "examples/minimal.yaml", "-o"])
-            .arg(&target)
-            .output()
-            .unwrap();
+        let out = synth_to("examples/minimal.yaml", &target);
         assert!(out.status.success());
         assert_eq!(
             fs::metadata(&target).unwrap().permissions().mode() & 0o777,
@@ -312,11 +305,7 @@ fn version_and_help_work() {
 fn check_passes_a_clean_config_and_an_up_to_date_template() {
     let dir = TempDir::new().unwrap();
     let template = dir.path().join("template.yaml");
-    let out = cmd()
-        .args(["synth", "examples/presence.yaml", "-o"])
-        .arg(&template)
-        .output()
-        .unwrap();
+    let out = synth_to("examples/presence.yaml", &template);
     assert!(out.status.success());
     let out = cmd()
         .args(["check", "examples/presence.yaml", "--template"])
@@ -337,11 +326,7 @@ fn check_passes_a_clean_config_and_an_up_to_date_template() {
 fn check_fails_on_drift_with_a_short_diff() {
     let dir = TempDir::new().unwrap();
     let template = dir.path().join("template.json");
-    let out = cmd()
-        .args(["synth", "examples/presence.yaml", "-o"])
-        .arg(&template)
-        .output()
-        .unwrap();
+    let out = synth_to("examples/presence.yaml", &template);
     assert!(out.status.success());
     // Someone edits the template by hand.
     let edited = fs::read_to_string(&template)
@@ -579,11 +564,7 @@ fn output_onto_a_fifo_is_written_in_place() {
         let fifo = fifo.clone();
         std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
     };
-    let out = cmd()
-        .args(["synth", "examples/minimal.yaml", "-o"])
-        .arg(&fifo)
-        .output()
-        .unwrap();
+    let out = synth_to("examples/minimal.yaml", &fifo);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let text = reader.join().unwrap();
     let _: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -614,11 +595,7 @@ fn hostile_nesting_is_refused_at_once() {
 fn a_template_over_the_inline_limit_gets_the_s3_bucket_hint() {
     let dir = TempDir::new().unwrap();
     let target = dir.path().join("big.json");
-    let out = cmd()
-        .args(["synth", "tests/warn/over-inline-limit.yaml", "-o"])
-        .arg(&target)
-        .output()
-        .unwrap();
+    let out = synth_to("tests/warn/over-inline-limit.yaml", &target);
     assert!(out.status.success());
     let err = stderr_of(&out);
     assert!(
