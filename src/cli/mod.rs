@@ -1,0 +1,147 @@
+//! The command line: clap types, reading the config, writing outputs, choosing exit codes. The only place that
+//! touches files; everything else is the library's. One file per command, plus the file handling they share.
+
+mod check;
+mod files;
+mod init;
+mod simulate;
+mod synth;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use presence_stack::Diagnostic;
+
+use check::CheckArgs;
+use init::InitArgs;
+use simulate::SimulateArgs;
+use synth::SynthArgs;
+
+const DEFAULT_CONFIG: &str = "presence-stack.yaml";
+
+/// Synthesize and check AWS CloudFormation templates for the AWS IoT presence pipeline: a topic rule that writes
+/// every lifecycle event of your devices into a DynamoDB table.
+#[derive(Parser)]
+#[command(name = "presence-stack", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the CloudFormation template for a config
+    #[command(
+        after_help = "Examples:\n  presence-stack synth examples/presence.yaml -o template.yaml\n  \
+        cat presence-stack.yaml | presence-stack synth - --format yaml"
+    )]
+    Synth(SynthArgs),
+    /// Run every check of a config without writing anything
+    ///
+    /// With --template, also fail when that file is not exactly what synth would write (a drift gate for CI).
+    #[command(
+        after_help = "Examples:\n  presence-stack check presence-stack.yaml\n  \
+        presence-stack check presence-stack.yaml --template template.yaml --deny-warnings"
+    )]
+    Check(CheckArgs),
+    /// Run each pipeline's rule on recorded events and print the DynamoDB item each would write
+    ///
+    /// Events are JSON lines (one event per line) or one JSON array. An event is a bare presence or subscription
+    /// payload (its topic follows from eventType and clientId), or {"topic": "...", "payload": {...}} for any
+    /// topic. Standard output gets one JSON line per event and matching pipeline; standard error ends with a
+    /// summary that counts the writes landing on the key of an earlier item.
+    #[command(
+        after_help = "Examples:\n  presence-stack simulate examples/presence.yaml --events examples/events/article.jsonl\n  \
+        cat events.jsonl | presence-stack simulate presence-stack.yaml --events - --now 1672742949382"
+    )]
+    Simulate(SimulateArgs),
+    /// Print the JSON Schema of the config, for editors and validators
+    #[command(
+        after_help = "Examples:\n  presence-stack schema > presence-stack.schema.json\n\n\
+        Then start a config with this line for completion and validation in editors that use yaml-language-server:\n  \
+        # yaml-language-server: $schema=./presence-stack.schema.json"
+    )]
+    Schema,
+    /// Write a commented starter config that synthesizes and passes every check as it is
+    #[command(
+        after_help = "Examples:\n  presence-stack init\n  presence-stack init -o configs/presence.yaml --force"
+    )]
+    Init(InitArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  presence-stack completions bash > ~/.local/share/bash-completion/completions/presence-stack\n  \
+        presence-stack completions zsh > ~/.zfunc/_presence-stack\n  \
+        presence-stack completions fish > ~/.config/fish/completions/presence-stack.fish"
+    )]
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
+}
+
+/// An error the binary reports: one or more lines, each printed after `presence-stack: error: `.
+pub(crate) struct Failure(Vec<String>);
+
+impl From<String> for Failure {
+    fn from(line: String) -> Self {
+        Failure(vec![line])
+    }
+}
+
+impl From<presence_stack::Error> for Failure {
+    fn from(e: presence_stack::Error) -> Self {
+        match e {
+            // Warnings found next to the errors still help: show them, as warnings.
+            presence_stack::Error::Config(diagnostics) => {
+                let (errors, warnings): (Vec<_>, Vec<_>) =
+                    diagnostics.into_iter().partition(Diagnostic::is_error);
+                report_warnings(&warnings);
+                Failure(errors.iter().map(ToString::to_string).collect())
+            }
+            other => Failure(other.to_string().lines().map(str::to_owned).collect()),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Synth(args) => synth::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
+        Command::Init(args) => init::run(&args),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "presence-stack", &mut text);
+            print_stdout(&String::from_utf8_lossy(&text), "the completion script")
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure(lines)) => {
+            let mut stderr = io::stderr().lock();
+            for line in lines {
+                let _ = writeln!(stderr, "presence-stack: error: {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub(crate) fn print_stdout(text: &str, what: &str) -> Result<ExitCode, Failure> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write {what} to standard output: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn report_warnings(warnings: &[Diagnostic]) {
+    let mut stderr = io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(stderr, "presence-stack: warning: {w}");
+    }
+}

@@ -1,0 +1,102 @@
+//! `presence-stack synth`: write the template of a config.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use presence_stack::{Format, MAX_INLINE_TEMPLATE_BYTES, Source};
+
+use super::files::{read_config, shell_word, write_output};
+use super::{DEFAULT_CONFIG, Failure, report_warnings};
+
+#[derive(clap::Args)]
+pub(super) struct SynthArgs {
+    /// The config file; `-` reads standard input
+    #[arg(default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+    /// Output format [default: the extension of --output, else json]
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write the template to this file (atomically: on any error an existing file is left as it was)
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with status 1 when there are warnings
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Json,
+    Yaml,
+}
+
+pub(super) fn run(args: &SynthArgs) -> Result<ExitCode, Failure> {
+    let (name, text) = read_config(&args.config)?;
+    let format = match (args.format, &args.output) {
+        (Some(FormatArg::Json), _) => Format::Json,
+        (Some(FormatArg::Yaml), _) => Format::Yaml,
+        (None, Some(out)) => Format::from_path(out).unwrap_or(Format::Json),
+        (None, None) => Format::Json,
+    };
+    let synthesis = presence_stack::synthesize(
+        Source {
+            name: &name,
+            text: &text,
+        },
+        format,
+    )?;
+    report_warnings(&synthesis.warnings);
+    if args.deny_warnings && !synthesis.warnings.is_empty() {
+        return Err(Failure(vec![format!(
+            "{name}: {} warning(s) and --deny-warnings: nothing written",
+            synthesis.warnings.len()
+        )]));
+    }
+    match &args.output {
+        Some(path) => {
+            write_output(path, synthesis.template.as_bytes())?;
+            let resources = synthesis.model.resource_count();
+            eprintln!(
+                "presence-stack: wrote {} ({resources} resources, {} bytes); deploy it with:",
+                path.display(),
+                synthesis.template.len()
+            );
+            let s3 = if synthesis.template.len() > MAX_INLINE_TEMPLATE_BYTES {
+                " --s3-bucket <bucket>"
+            } else {
+                ""
+            };
+            eprintln!(
+                "  aws cloudformation deploy --template-file {} --stack-name {} --capabilities CAPABILITY_IAM{s3}",
+                shell_word(&path.display().to_string()),
+                stack_name(&args.config)
+            );
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            stdout
+                .write_all(synthesis.template.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write the template to standard output: {e}"))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A stack name suggested from the config's file name: CloudFormation allows letters, digits and `-`.
+fn stack_name(config: &Path) -> String {
+    let stem = config
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| *s != "-")
+        .unwrap_or("presence");
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert_str(0, "presence-");
+    }
+    name
+}
