@@ -608,3 +608,174 @@ fn a_template_over_the_inline_limit_gets_the_s3_bucket_hint() {
     );
     assert!(fs::metadata(&target).unwrap().len() > 51_200);
 }
+
+/// A config of `n` (at most 124) pipelines, each with its own table, rule and role, and no outputs.
+fn fleet_config(n: usize) -> String {
+    let mut text = String::from("stack: {outputs: false}\npipelines:\n");
+    for i in 0..n {
+        text.push_str(&format!("  - name: fleet_{i}\n"));
+    }
+    text
+}
+
+/// `n` presence events, alternately connects and disconnects of 100 clients, as JSON lines.
+fn presence_events(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let kind = if i % 2 == 0 { "connected" } else { "disconnected" };
+            format!(
+                "{{\"clientId\":\"thing_{}\",\"timestamp\":{},\"eventType\":\"{kind}\",\"sessionIdentifier\":\"s{i}\",\
+                 \"principalIdentifier\":\"p\",\"versionNumber\":1}}\n",
+                i % 100,
+                1_672_742_949_382u64 + i as u64
+            )
+        })
+        .collect()
+}
+
+/// Run the binary with standard output a pipe that is read up to its first line and then closed, as `| head -1`
+/// does; the exit code, that line and standard error.
+fn run_into_head(args: &[&str]) -> (Option<i32>, String, String) {
+    use std::io::{BufRead, Read};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_presence-stack"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the pipe is closed with most of the output still unwritten.
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), first, err)
+}
+
+/// Run the binary with standard output a pipe whose reader is already closed, so that its first write fails.
+fn run_into_closed_pipe(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(env!("CARGO_BIN_EXE_presence-stack"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .stdout(writer)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_every_command_quietly() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("fleet.yaml");
+    fs::write(&config, fleet_config(100)).unwrap();
+    let events = dir.path().join("events.jsonl");
+    fs::write(&events, presence_events(5_000)).unwrap();
+    let config = config.to_str().unwrap();
+    let events = events.to_str().unwrap();
+
+    // Outputs far larger than a pipe's buffer: the writes after `head` has gone fail with a broken pipe.
+    let (code, first, err) =
+        run_into_head(&["simulate", "examples/presence.yaml", "--events", events]);
+    assert!(first.starts_with("{\"index\":0,"), "{first}");
+    assert_eq!((code, err.as_str()), (Some(0), ""), "simulate | head -1");
+    let (code, first, err) = run_into_head(&["synth", config]);
+    assert_eq!(first, "{\n");
+    assert_eq!(code, Some(0), "synth | head -1: {err}");
+    assert!(
+        !err.contains("error") && err.contains("warning: "),
+        "the size warning, printed before the template, and nothing after: {err}"
+    );
+
+    // Every command that writes to standard output, when not one byte gets through.
+    for args in [
+        &["synth", "examples/minimal.yaml"][..],
+        &["synth", "examples/minimal.yaml", "--format", "yaml"],
+        &[
+            "simulate",
+            "examples/presence.yaml",
+            "--events",
+            "examples/events/stream.jsonl",
+        ],
+        &["schema"],
+        &["completions", "bash"],
+        &["completions", "elvish"],
+    ] {
+        let out = run_into_closed_pipe(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+        assert_eq!(stderr_of(&out), "", "{args:?}: quietly");
+    }
+}
+
+#[test]
+fn a_closed_standard_error_is_no_crash() {
+    let dir = TempDir::new().unwrap();
+    let events = dir.path().join("bad.jsonl");
+    fs::write(&events, "not an event\n".repeat(3_000)).unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    // `2>&1 | head`, with nothing for standard output: each line about an unreadable event fails to print.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_presence-stack"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["simulate", "examples/presence.yaml", "--events"])
+        .arg(&events)
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the events were unreadable: exit 1, not a panic's 101"
+    );
+}
+
+#[test]
+fn other_write_errors_of_standard_output_still_fail() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    for (args, what) in [
+        (
+            &["schema"][..],
+            "cannot write the schema to standard output",
+        ),
+        (
+            &["completions", "zsh"],
+            "cannot write the completion script to standard output",
+        ),
+        (
+            &[
+                "simulate",
+                "examples/presence.yaml",
+                "--events",
+                "examples/events/stream.jsonl",
+            ],
+            "cannot write the items to standard output",
+        ),
+    ] {
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_presence-stack"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr_of(&out).contains(what),
+            "{args:?}: {}",
+            stderr_of(&out)
+        );
+    }
+}

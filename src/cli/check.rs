@@ -67,7 +67,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
             warnings.len()
         )]));
     }
-    eprintln!("presence-stack: {summary}");
+    message!("presence-stack: {summary}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -25,7 +25,7 @@ pub(super) fn run(args: &InitArgs) -> Result<ExitCode, Failure> {
         )]));
     }
     write_output(&args.output, presence_stack::STARTER_CONFIG.as_bytes())?;
-    eprintln!(
+    message!(
         "presence-stack: wrote {name}; next: presence-stack synth {} -o template.yaml",
         shell_word(&name)
     );

@@ -1,6 +1,15 @@
 //! The command line: clap types, reading the config, writing outputs, choosing exit codes. The only place that
 //! touches files; everything else is the library's. One file per command, plus the file handling they share.
 
+/// `eprintln!` that cannot panic. Standard error may be a pipe its reader closed (`2>&1 | head`); a diagnostic
+/// that cannot be shown is dropped, where `eprintln!` would crash the tool.
+macro_rules! message {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod check;
 mod files;
 mod init;
@@ -80,8 +89,30 @@ enum Command {
     },
 }
 
-/// An error the binary reports: one or more lines, each printed after `presence-stack: error: `.
-pub(crate) struct Failure(Vec<String>);
+/// Why a command stopped early. The reporter in [`main`] prints it and picks the exit code.
+pub(crate) enum Failure {
+    /// One or more lines, each printed after `presence-stack: error: `; exit 1.
+    Lines(Vec<String>),
+    /// Writing `what` to standard output failed. The reporter decides what that means: a reader that closed the
+    /// pipe early (`| head`) is no error at all.
+    Stdout { what: String, error: io::Error },
+}
+
+/// A failure of these lines. Commands write `Failure(vec![...])`, as when `Failure` was a tuple struct of lines.
+#[allow(non_snake_case)]
+pub(crate) fn Failure(lines: Vec<String>) -> Failure {
+    Failure::Lines(lines)
+}
+
+impl Failure {
+    /// Writing `what` to standard output failed with `error`.
+    pub(crate) fn stdout(what: impl Into<String>, error: io::Error) -> Failure {
+        Failure::Stdout {
+            what: what.into(),
+            error,
+        }
+    }
+}
 
 impl From<String> for Failure {
     fn from(line: String) -> Self {
@@ -118,15 +149,36 @@ pub fn main() -> ExitCode {
             print_stdout(&String::from_utf8_lossy(&text), "the completion script")
         }
     };
+    report(result)
+}
+
+/// The one place that turns a command's outcome into what the user sees and the exit code.
+fn report(result: Result<ExitCode, Failure>) -> ExitCode {
     match result {
         Ok(code) => code,
-        Err(Failure(lines)) => {
-            let mut stderr = io::stderr().lock();
-            for line in lines {
-                let _ = writeln!(stderr, "presence-stack: error: {line}");
+        Err(failure) => match error_lines(failure) {
+            None => ExitCode::SUCCESS,
+            Some(lines) => {
+                let mut stderr = io::stderr().lock();
+                for line in lines {
+                    let _ = writeln!(stderr, "presence-stack: error: {line}");
+                }
+                ExitCode::FAILURE
             }
-            ExitCode::FAILURE
-        }
+        },
+    }
+}
+
+/// The error lines a failure prints, or `None` when it is no error at all.
+fn error_lines(failure: Failure) -> Option<Vec<String>> {
+    match failure {
+        Failure::Lines(lines) => Some(lines),
+        // Rust ignores SIGPIPE, so a reader that stopped early (`| head`) shows up as this error. A C tool would
+        // have been ended by the signal, silently; like ripgrep, end quietly with success.
+        Failure::Stdout { error, .. } if error.kind() == io::ErrorKind::BrokenPipe => None,
+        Failure::Stdout { what, error } => Some(vec![format!(
+            "cannot write {what} to standard output: {error}"
+        )]),
     }
 }
 
@@ -135,7 +187,7 @@ pub(crate) fn print_stdout(text: &str, what: &str) -> Result<ExitCode, Failure> 
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write {what} to standard output: {e}"))?;
+        .map_err(|e| Failure::stdout(what, e))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -143,5 +195,28 @@ pub(crate) fn report_warnings(warnings: &[Diagnostic]) {
     let mut stderr = io::stderr().lock();
     for w in warnings {
         let _ = writeln!(stderr, "presence-stack: warning: {w}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_pipe_on_standard_output_is_no_error_and_other_write_errors_are() {
+        let closed = io::Error::from(io::ErrorKind::BrokenPipe);
+        assert!(error_lines(Failure::stdout("the items", closed)).is_none());
+        assert_eq!(report(Ok(ExitCode::SUCCESS)), ExitCode::SUCCESS);
+        let full = io::Error::from(io::ErrorKind::StorageFull);
+        assert_eq!(
+            error_lines(Failure::stdout("the items", full)),
+            Some(vec![
+                "cannot write the items to standard output: no storage space".to_owned()
+            ])
+        );
+        assert_eq!(
+            error_lines(Failure(vec!["x: bad".to_owned()])),
+            Some(vec!["x: bad".to_owned()])
+        );
     }
 }

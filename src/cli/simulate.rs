@@ -67,7 +67,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
             }),
             Err(what) => {
                 unreadable += 1;
-                eprintln!("{events_name}:{line}: {what}");
+                message!("{events_name}:{line}: {what}");
             }
         }
         index += 1;
@@ -75,27 +75,24 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     };
     let read = read_events(reader, &mut on_event);
     if let Some(e) = write_error {
-        return Err(Failure(vec![format!(
-            "cannot write to standard output: {e}"
-        )]));
+        return Err(Failure::stdout("the items", e));
     }
-    out.flush()
-        .map_err(|e| format!("cannot write to standard output: {e}"))?;
+    out.flush().map_err(|e| Failure::stdout("the items", e))?;
     if let Err((line, what)) = read {
         unreadable += 1;
-        eprintln!("{events_name}:{line}: {what}");
+        message!("{events_name}:{line}: {what}");
     }
     let summary = simulator.summary();
-    eprintln!("presence-stack: {}", summary.line());
+    message!("presence-stack: {}", summary.line());
     if summary.overwritten > 0 {
-        eprintln!(
+        message!(
             "presence-stack: warning: {name}: {} write(s) replaced a different event under the same key: those events are lost; \
              a composite sort key keeps them apart, e.g. `sort_key: {{name: eventKey, type: S, expression: \"concat(timestamp, '#', eventType, '#', sessionIdentifier)\"}}` (see examples/collision-free.yaml)",
             summary.overwritten
         );
     }
     if unreadable > 0 {
-        eprintln!("presence-stack: error: {events_name}: {unreadable} event(s) could not be read");
+        message!("presence-stack: error: {events_name}: {unreadable} event(s) could not be read");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

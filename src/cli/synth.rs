@@ -1,13 +1,12 @@
 //! `presence-stack synth`: write the template of a config.
 
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use presence_stack::{Format, MAX_INLINE_TEMPLATE_BYTES, Source};
 
 use super::files::{read_config, shell_word, write_output};
-use super::{DEFAULT_CONFIG, Failure, report_warnings};
+use super::{DEFAULT_CONFIG, Failure, print_stdout, report_warnings};
 
 #[derive(clap::Args)]
 pub(super) struct SynthArgs {
@@ -57,7 +56,7 @@ pub(super) fn run(args: &SynthArgs) -> Result<ExitCode, Failure> {
         Some(path) => {
             write_output(path, synthesis.template.as_bytes())?;
             let resources = synthesis.model.resource_count();
-            eprintln!(
+            message!(
                 "presence-stack: wrote {} ({resources} resources, {} bytes); deploy it with:",
                 path.display(),
                 synthesis.template.len()
@@ -67,19 +66,13 @@ pub(super) fn run(args: &SynthArgs) -> Result<ExitCode, Failure> {
             } else {
                 ""
             };
-            eprintln!(
+            message!(
                 "  aws cloudformation deploy --template-file {} --stack-name {} --capabilities CAPABILITY_IAM{s3}",
                 shell_word(&path.display().to_string()),
                 stack_name(&args.config)
             );
         }
-        None => {
-            let mut stdout = io::stdout().lock();
-            stdout
-                .write_all(synthesis.template.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| format!("cannot write the template to standard output: {e}"))?;
-        }
+        None => return print_stdout(&synthesis.template, "the template"),
     }
     Ok(ExitCode::SUCCESS)
 }
