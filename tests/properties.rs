@@ -15,6 +15,9 @@ use proptest::sample::select;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 
+#[path = "support/cfn_yaml.rs"]
+mod cfn_yaml;
+
 const FILE: &str = "props.yaml";
 
 fn synth(text: &str, format: Format) -> Result<Synthesis, Error> {
@@ -193,6 +196,16 @@ const SPECIAL: &[&str] = &[
     "012",
     "2016-03-23",
     "12:30:00",
+    "1:30",
+    "1_000",
+    "0b101",
+    "+1",
+    ".5",
+    "-.5",
+    "ON",
+    "Off",
+    "=",
+    "2001-12-14t21:59:43.10-05:00",
     "\"",
     "'",
     "\\",
@@ -375,7 +388,7 @@ fn text_survives_or_is_refused(
                     describe(&e)
                 ))
             })?;
-            let from_yaml: Value = serde_yaml::from_str(&yaml.template).map_err(|e| {
+            let from_yaml: Value = cfn_yaml::read(&yaml.template).map_err(|e| {
                 TestCaseError::fail(format!(
                     "the YAML template does not parse: {e}\n{}",
                     yaml.template
@@ -386,6 +399,7 @@ fn text_survives_or_is_refused(
                 &template,
                 "the YAML template reads back differently"
             );
+            yaml11_reads_every_string_as_a_string(&template)?;
         }
         Err(Error::Config(diags)) => {
             prop_assert!(
@@ -400,6 +414,26 @@ fn text_survives_or_is_refused(
             }
         }
         Err(other) => prop_assert!(false, "not a config error: {other}"),
+    }
+    Ok(())
+}
+
+/// serde_yaml reads YAML 1.2: every string the YAML form writes bare must also be a string to a YAML 1.1 reader
+/// (CloudFormation, awscli, cfn-lint, PyYAML).
+fn yaml11_reads_every_string_as_a_string(template: &Value) -> Result<(), TestCaseError> {
+    let mut all = Vec::new();
+    cfn_yaml::strings(template, &mut all);
+    for s in all {
+        let text = presence_stack::emit::emit(&json!({ "k": s }), Format::Yaml)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let written = &text["k: ".len()..text.len() - 1];
+        if !written.starts_with('"')
+            && let Some(kind) = cfn_yaml::yaml11_type(written)
+        {
+            return Err(TestCaseError::fail(format!(
+                "{s:?} is written bare, and YAML 1.1 reads it as {kind}"
+            )));
+        }
     }
     Ok(())
 }
@@ -881,7 +915,7 @@ fn check_invariants(
 ) -> Result<(), TestCaseError> {
     let template: Value = serde_json::from_str(json_text)
         .map_err(|e| TestCaseError::fail(format!("the JSON template does not parse: {e}")))?;
-    let from_yaml: Value = serde_yaml::from_str(yaml_text)
+    let from_yaml: Value = cfn_yaml::read(yaml_text)
         .map_err(|e| TestCaseError::fail(format!("the YAML template does not parse: {e}")))?;
     prop_assert_eq!(&from_yaml, &template, "JSON and YAML templates differ");
 
@@ -1132,7 +1166,7 @@ fn invariant_checks_catch_broken_templates() {
         let mut t: Value = serde_json::from_str(&json).unwrap();
         f(&mut t);
         let doctored = serde_json::to_string_pretty(&t).unwrap();
-        let doctored_yaml = serde_yaml::to_string(&t).unwrap();
+        let doctored_yaml = presence_stack::emit::emit(&t, Format::Yaml).unwrap();
         assert!(
             check_invariants(&spec, &doctored, &doctored_yaml).is_err(),
             "{what} went unnoticed"
@@ -1394,9 +1428,7 @@ fn no_panic_on(text: &str) {
                     Format::Json => {
                         serde_json::from_str(&s.template).expect("the JSON template parses")
                     }
-                    Format::Yaml => {
-                        serde_yaml::from_str(&s.template).expect("the YAML template parses")
-                    }
+                    Format::Yaml => cfn_yaml::read(&s.template).expect("the YAML template parses"),
                 };
                 assert!(value["Resources"].is_object());
             }
