@@ -779,3 +779,67 @@ fn other_write_errors_of_standard_output_still_fail() {
         );
     }
 }
+
+#[test]
+fn synth_never_writes_over_its_own_config() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("prod.yaml");
+    let text = "pipelines: [{name: presence}]\n";
+    fs::write(&config, text).unwrap();
+    let mut names = vec![config.clone(), dir.path().join(".").join("prod.yaml")];
+    fs::hard_link(&config, dir.path().join("hard.yaml")).unwrap();
+    names.push(dir.path().join("hard.yaml"));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&config, dir.path().join("soft.yaml")).unwrap();
+        names.push(dir.path().join("soft.yaml"));
+    }
+    for target in &names {
+        let out = cmd()
+            .arg("synth")
+            .arg(&config)
+            .arg("-o")
+            .arg(target)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", target.display());
+        let err = stderr_of(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "presence-stack: error: {}: is the config being read ({})",
+                target.display(),
+                config.display()
+            )) && err.contains("write the template to another file"),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(&config).unwrap(), text);
+        assert_eq!(fs::read_to_string(target).unwrap(), text);
+    }
+    // The config on standard input, from the very file named by -o.
+    #[cfg(unix)]
+    {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_presence-stack"))
+            .args(["synth", "-", "-o"])
+            .arg(&config)
+            .stdin(fs::File::open(&config).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+        assert!(stderr_of(&out).contains("is the config being read (standard input)"));
+        assert_eq!(fs::read_to_string(&config).unwrap(), text);
+    }
+    let mut left: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert!(
+        left.iter()
+            .all(|n| ["hard.yaml", "prod.yaml", "soft.yaml"].contains(&n.as_str())),
+        "nothing else written: {left:?}"
+    );
+    // Another file next to it is fine.
+    let out = synth_to(config.to_str().unwrap(), &dir.path().join("template.yaml"));
+    assert!(out.status.success(), "{}", stderr_of(&out));
+}

@@ -110,6 +110,63 @@ pub(super) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Refuse an output that is the config being read: the same path, or the same file through a symlink or a hard
+/// link. Writing the template there would replace the user's config.
+pub(super) fn refuse_config_as_output(config: &Path, output: &Path) -> Result<(), Failure> {
+    if is_the_config(config, output) {
+        let shown = if config == Path::new("-") {
+            "standard input".to_owned()
+        } else {
+            config.display().to_string()
+        };
+        return Err(Failure(vec![format!(
+            "{}: is the config being read ({shown}), and writing there would replace it; \
+             write the template to another file, e.g. `-o template.yaml`",
+            output.display()
+        )]));
+    }
+    Ok(())
+}
+
+/// Whether the regular file `output` is `config` (`-`: whatever standard input reads). Devices and FIFOs are
+/// left out: `/dev/stdin` and `/dev/stdout` are often the same terminal, and neither is a file to lose.
+fn is_the_config(config: &Path, output: &Path) -> bool {
+    let Ok(out) = fs::metadata(output) else {
+        return false;
+    };
+    if !out.is_file() {
+        return false;
+    }
+    if config == Path::new("-") {
+        return stdin_metadata().is_some_and(|input| same_file(&input, &out, config, output));
+    }
+    fs::metadata(config).is_ok_and(|input| same_file(&input, &out, config, output))
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata, _: &Path, _: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata, a: &Path, b: &Path) -> bool {
+    matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(a), Ok(b)) if a == b)
+}
+
+/// What standard input is, when it can be known (`< prod.yaml` makes it a regular file).
+#[cfg(unix)]
+fn stdin_metadata() -> Option<fs::Metadata> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    fs::File::from(fd).metadata().ok()
+}
+
+#[cfg(not(unix))]
+fn stdin_metadata() -> Option<fs::Metadata> {
+    None
+}
+
 /// tempfile creates files readable by the owner only; a template is no secret, so give it the usual mode.
 #[cfg(unix)]
 fn set_default_permissions(path: &Path) {
@@ -130,5 +187,42 @@ pub(super) fn shell_word(text: &str) -> String {
         text.to_owned()
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_is_recognised_by_path_symlink_and_hard_link() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let config = dir.path().join("prod.yaml");
+        fs::write(&config, "pipelines: [{name: presence}]\n").unwrap();
+        let other = dir.path().join("template.yaml");
+        fs::write(&other, "").unwrap();
+        assert!(is_the_config(&config, &config));
+        assert!(is_the_config(
+            &config,
+            &dir.path().join(".").join("prod.yaml")
+        ));
+        assert!(!is_the_config(&config, &other), "another file");
+        assert!(
+            !is_the_config(&config, &dir.path().join("new.yaml")),
+            "a file yet to be"
+        );
+        assert!(!is_the_config(&config, dir.path()), "a folder");
+        let hard = dir.path().join("hard.yaml");
+        fs::hard_link(&config, &hard).unwrap();
+        assert!(is_the_config(&config, &hard));
+        #[cfg(unix)]
+        {
+            let soft = dir.path().join("soft.yaml");
+            std::os::unix::fs::symlink(&config, &soft).unwrap();
+            assert!(is_the_config(&config, &soft));
+            assert!(is_the_config(&soft, &config));
+        }
+        assert!(refuse_config_as_output(&config, &other).is_ok());
+        assert!(refuse_config_as_output(&config, &hard).is_err());
     }
 }

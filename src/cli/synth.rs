@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use presence_stack::{Format, MAX_INLINE_TEMPLATE_BYTES, Source};
 
-use super::files::{read_config, shell_word, write_output};
+use super::files::{read_config, refuse_config_as_output, shell_word, write_output};
 use super::{DEFAULT_CONFIG, Failure, print_stdout, report_warnings};
 
 #[derive(clap::Args)]
@@ -32,6 +32,9 @@ enum FormatArg {
 
 pub(super) fn run(args: &SynthArgs) -> Result<ExitCode, Failure> {
     let (name, text) = read_config(&args.config)?;
+    if let Some(output) = &args.output {
+        refuse_config_as_output(&args.config, output)?;
+    }
     let format = match (args.format, &args.output) {
         (Some(FormatArg::Json), _) => Format::Json,
         (Some(FormatArg::Yaml), _) => Format::Yaml,
