@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::emit::EmitError;
+use crate::emit::{EmitError, Format};
 use crate::render::RenderFailure;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,6 +85,52 @@ pub enum Error {
     Render(#[from] RenderFailure),
     #[error(transparent)]
     Emit(#[from] EmitError),
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
+}
+
+/// A template over the 1,000,000 bytes CloudFormation accepts even from S3, with what would fit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct TooLarge {
+    pub file: String,
+    /// The format that was written, and measured.
+    pub format: Format,
+    pub bytes: usize,
+    pub pipelines: usize,
+    /// The bytes a pipeline of this config adds to the template, on average (rounded up).
+    pub per_pipeline: usize,
+    /// How many pipelines of that size fit in one stack.
+    pub fit: usize,
+    /// The other format, with its size, when that one fits.
+    pub other: Option<(Format, usize)>,
+}
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the {} template is {} bytes, over the {} CloudFormation accepts even from S3; at {} bytes a \
+             pipeline, {} of these {} pipelines fit in one stack: split them over several stacks",
+            self.file,
+            format_name(self.format),
+            self.bytes,
+            crate::MAX_TEMPLATE_BYTES,
+            self.per_pipeline,
+            self.fit,
+            self.pipelines
+        )?;
+        if let Some((format, bytes)) = self.other {
+            write!(f, ", or write {} ({bytes} bytes)", format_name(format))?;
+        }
+        Ok(())
+    }
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Json => "JSON",
+        Format::Yaml => "YAML",
+    }
 }
 
 fn join_lines(diagnostics: &[Diagnostic]) -> String {

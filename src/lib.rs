@@ -14,11 +14,14 @@ pub mod simulate;
 pub mod sql;
 
 pub use emit::Format;
-pub use error::{Diagnostic, Error, Severity};
+pub use error::{Diagnostic, Error, Severity, TooLarge};
 pub use model::Model;
 
 /// Templates larger than this cannot be passed inline: `aws cloudformation deploy` then needs `--s3-bucket`.
 pub const MAX_INLINE_TEMPLATE_BYTES: usize = 51_200;
+
+/// CloudFormation refuses templates larger than this even from S3 (cfn-lint E1002).
+pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 
 /// The config `presence-stack init` writes: every option, commented, at values that pass every check.
 pub const STARTER_CONFIG: &str = include_str!("../templates/starter-config.yaml");
@@ -95,6 +98,9 @@ pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
     let (model, mut warnings) = check(source)?;
     let value = render::template(&model)?;
     let template = emit::emit(&value, format)?;
+    if template.len() > MAX_TEMPLATE_BYTES {
+        return Err(too_large(source.name, &model, &value, format, template.len())?.into());
+    }
     if template.len() > MAX_INLINE_TEMPLATE_BYTES {
         warnings.push(Diagnostic::new(
             Severity::Warning,
@@ -111,6 +117,43 @@ pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
         model,
         template,
         warnings,
+    })
+}
+
+/// The facts of a template over [`MAX_TEMPLATE_BYTES`]: how many of these pipelines would fit, and whether the
+/// other format would.
+fn too_large(
+    file: &str,
+    model: &Model,
+    value: &serde_json::Value,
+    format: Format,
+    bytes: usize,
+) -> Result<TooLarge, Error> {
+    let pipelines = model.pipelines.len();
+    // Every template has a skeleton (version, description, the section names); the rest grows with the
+    // pipelines. An average rounded up never promises a pipeline too many.
+    let mut skeleton = value.clone();
+    for section in ["Resources", "Outputs"] {
+        if let Some(serde_json::Value::Object(entries)) = skeleton.get_mut(section) {
+            entries.clear();
+        }
+    }
+    let fixed = emit::emit(&skeleton, format)?.len();
+    let per_pipeline = bytes.saturating_sub(fixed).div_ceil(pipelines).max(1);
+    let fit = MAX_TEMPLATE_BYTES.saturating_sub(fixed) / per_pipeline;
+    let other_format = match format {
+        Format::Json => Format::Yaml,
+        Format::Yaml => Format::Json,
+    };
+    let other_bytes = emit::emit(value, other_format)?.len();
+    Ok(TooLarge {
+        file: file.to_owned(),
+        format,
+        bytes,
+        pipelines,
+        per_pipeline,
+        fit,
+        other: (other_bytes <= MAX_TEMPLATE_BYTES).then_some((other_format, other_bytes)),
     })
 }
 
@@ -163,4 +206,70 @@ fn model_warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` alike pipelines under 20 long tags, which go on four resources of each: about 27 KB of JSON a pipeline.
+    fn tagged_fleet(n: usize) -> String {
+        let mut text = String::from("stack:\n  outputs: false\n  tags:\n");
+        for i in 0..20 {
+            text.push_str(&format!("    key-{i:02}: \"{}\"\n", "v".repeat(200)));
+        }
+        text.push_str("pipelines:\n");
+        for i in 0..n {
+            text.push_str(&format!("  - name: fleet_{i:03}\n"));
+        }
+        text
+    }
+
+    fn synth(n: usize, format: Format) -> Result<Synthesis, Error> {
+        let text = tagged_fleet(n);
+        synthesize(
+            Source {
+                name: "fleet.yaml",
+                text: &text,
+            },
+            format,
+        )
+    }
+
+    #[test]
+    fn a_template_over_the_hard_limit_is_an_error_that_counts_what_fits() {
+        for format in [Format::Json, Format::Yaml] {
+            let Err(Error::TooLarge(e)) = synth(124, format) else {
+                panic!("{format:?}: 124 pipelines of 20 long tags are over 1,000,000 bytes");
+            };
+            assert_eq!((e.format, e.pipelines), (format, 124));
+            assert!(e.bytes > MAX_TEMPLATE_BYTES, "{e}");
+            // The count is exact for alike pipelines: that many fit, one more does not.
+            let fits = synth(e.fit, format).unwrap();
+            assert!(fits.template.len() <= MAX_TEMPLATE_BYTES, "{format:?} {e}");
+            assert!(
+                matches!(synth(e.fit + 1, format), Err(Error::TooLarge(_))),
+                "{format:?}: {} pipelines would have fitted: {e}",
+                e.fit + 1
+            );
+            assert!(e.to_string().starts_with("fleet.yaml: the "), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_json_template_over_the_limit_points_at_a_yaml_one_that_fits() {
+        let Err(Error::TooLarge(json)) = synth(40, Format::Json) else {
+            panic!("40 pipelines are over the limit in JSON");
+        };
+        let yaml = synth(40, Format::Yaml).unwrap().template.len();
+        assert_eq!(json.other, Some((Format::Yaml, yaml)));
+        assert!(
+            json.to_string()
+                .ends_with(&format!(", or write YAML ({yaml} bytes)")),
+            "{json}"
+        );
+        // Between the two limits it is the warning of old.
+        let yaml = synth(40, Format::Yaml).unwrap();
+        assert!(yaml.warnings[0].message.contains("--s3-bucket"));
+    }
 }

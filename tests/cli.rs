@@ -843,3 +843,42 @@ fn synth_never_writes_over_its_own_config() {
     let out = synth_to(config.to_str().unwrap(), &dir.path().join("template.yaml"));
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
+
+#[test]
+fn a_template_over_a_million_bytes_is_an_error_and_nothing_is_written() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("fleet.yaml");
+    let mut text = fleet_config(124).replace(
+        "stack: {outputs: false}\n",
+        "stack:\n  outputs: false\n  tags:\n",
+    );
+    let tags: String = (0..20)
+        .map(|i| format!("    key-{i:02}: \"{}\"\n", "v".repeat(200)))
+        .collect();
+    text.insert_str(text.find("pipelines:").unwrap(), &tags);
+    fs::write(&config, text).unwrap();
+    for (name, format) in [("t.json", "JSON"), ("t.yaml", "YAML")] {
+        let target = dir.path().join(name);
+        fs::write(&target, "previous template\n").unwrap();
+        let out = synth_to(config.to_str().unwrap(), &target);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr_of(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("fleet.yaml: the {format} template is "))
+                && err
+                    .contains(" bytes, over the 1000000 CloudFormation accepts even from S3; at ")
+                && err.contains(" pipelines fit in one stack: split them over several stacks"),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(&target).unwrap(), "previous template\n");
+    }
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        3,
+        "no temporary file left"
+    );
+    let out = cmd().arg("check").arg(&config).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("the JSON template is "));
+}
