@@ -461,7 +461,7 @@ fn init_writes_a_starter_that_passes_every_check_and_never_overwrites() {
 
 #[test]
 fn completions_for_every_shell() {
-    for shell in ["bash", "zsh", "fish", "powershell"] {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = run(&["completions", shell]);
         assert!(out.status.success(), "{shell}");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -497,12 +497,10 @@ fn help_texts() {
             let out = c.arg("--help").output().unwrap();
             assert!(out.status.success());
             let text = String::from_utf8(out.stdout).unwrap();
-            if !command.is_empty() {
-                assert!(
-                    text.contains("Examples:"),
-                    "{command} --help has no example"
-                );
-            }
+            assert!(
+                text.contains("Examples:"),
+                "{command} --help has no example"
+            );
             let name = if command.is_empty() {
                 "help".to_owned()
             } else {

@@ -32,7 +32,16 @@ const DEFAULT_CONFIG: &str = "presence-stack.yaml";
 /// Synthesize and check AWS CloudFormation templates for the AWS IoT presence pipeline: a topic rule that writes
 /// every lifecycle event of your devices into a DynamoDB table.
 #[derive(Parser)]
-#[command(name = "presence-stack", version, about, propagate_version = true)]
+#[command(
+    name = "presence-stack",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Examples:\n  presence-stack init\n  \
+    presence-stack synth presence-stack.yaml -o template.yaml\n  \
+    presence-stack check presence-stack.yaml --template template.yaml\n  \
+    presence-stack simulate presence-stack.yaml --events examples/events/stream.jsonl"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
