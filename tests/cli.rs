@@ -880,3 +880,24 @@ fn a_template_over_a_million_bytes_is_an_error_and_nothing_is_written() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("the JSON template is "));
 }
+
+#[test]
+fn the_suggested_stack_name_is_one_cloudformation_accepts() {
+    let dir = TempDir::new().unwrap();
+    let long = format!("{}_presence.yaml", "x".repeat(140));
+    for (file, stack) in [
+        ("_.yaml", "presence".to_owned()),
+        ("eu_west-1..prod.yaml", "eu-west-1-prod".to_owned()),
+        (long.as_str(), "x".repeat(128)),
+    ] {
+        let config = dir.path().join(file);
+        fs::write(&config, "pipelines: [{name: presence}]\n").unwrap();
+        let out = synth_to(config.to_str().unwrap(), &dir.path().join("t.json"));
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains(&format!(" --stack-name {stack} --capabilities")),
+            "{file}: {}",
+            stderr_of(&out)
+        );
+    }
+}

@@ -80,19 +80,77 @@ pub(super) fn run(args: &SynthArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A stack name suggested from the config's file name: CloudFormation allows letters, digits and `-`.
+/// A stack name suggested from the config's file name. CloudFormation wants `[a-zA-Z][-a-zA-Z0-9]*` of at most
+/// 128 characters: other characters become `-`, runs of `-` one, and a name that cannot start with a letter gets
+/// `presence-` in front (`2024.yaml` gives `presence-2024`); nothing usable at all gives `presence`.
 fn stack_name(config: &Path) -> String {
+    const MAX: usize = 128;
     let stem = config
         .file_stem()
         .and_then(|s| s.to_str())
         .filter(|s| *s != "-")
-        .unwrap_or("presence");
-    let mut name: String = stem
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+        .unwrap_or("");
+    let mut name = String::with_capacity(stem.len());
+    for c in stem.chars() {
+        let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+        if c != '-' || !(name.is_empty() || name.ends_with('-')) {
+            name.push(c);
+        }
+    }
+    if name.ends_with('-') {
+        name.pop();
+    }
+    if name.is_empty() {
+        return "presence".to_owned();
+    }
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
         name.insert_str(0, "presence-");
     }
-    name
+    name.truncate(MAX);
+    name.trim_end_matches('-').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_names_are_what_cloudformation_accepts() {
+        let name = |file: &str| stack_name(Path::new(file));
+        assert_eq!(name("configs/presence.yaml"), "presence");
+        assert_eq!(name("prod.eu_west-1.yaml"), "prod-eu-west-1");
+        assert_eq!(name("_.yaml"), "presence");
+        assert_eq!(name("-"), "presence");
+        assert_eq!(name("..yaml"), "presence");
+        assert_eq!(name("__a__b__.yaml"), "a-b");
+        assert_eq!(name("2024.yaml"), "presence-2024");
+        assert_eq!(name("_2024_.yaml"), "presence-2024");
+        assert_eq!(name("präsenz.yaml"), "pr-senz");
+        let long = name(&format!("{}.yaml", "a".repeat(300)));
+        assert_eq!(long, "a".repeat(128));
+        // A cut that lands on a `-` leaves no trailing `-`.
+        let cut = name(&format!("{}_b.yaml", "a".repeat(127)));
+        assert_eq!(cut, "a".repeat(127));
+        for file in [
+            "x.yaml",
+            "_.yaml",
+            "9.yaml",
+            "a-.yaml",
+            &format!("{}.yaml", "9-".repeat(99)),
+        ] {
+            let n = name(file);
+            assert!(
+                n.len() <= 128 && !n.ends_with('-') && !n.contains("--"),
+                "{file}: {n}"
+            );
+            assert!(
+                n.starts_with(|c: char| c.is_ascii_alphabetic()),
+                "{file}: {n}"
+            );
+            assert!(
+                n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                "{file}: {n}"
+            );
+        }
+    }
 }
