@@ -176,6 +176,45 @@ impl<'a> PipelineCheck<'a> {
         self.fields(&stmt, kinds.as_deref());
         self.connect_failed(&stmt, kinds.as_deref());
         self.keys_produced(&stmt, kinds.as_deref());
+        self.ttl_produced(&stmt, kinds.as_deref());
+    }
+
+    /// With `ttl_days`, the table expires items by `expiresAt`; a rule of the user's own that never computes it
+    /// deploys fine and keeps every item forever.
+    fn ttl_produced(&mut self, stmt: &Statement, kinds: Option<&[EventKind]>) {
+        let Some(ttl) = &self.p.table.ttl else { return };
+        if !self.p.custom_sql {
+            return;
+        }
+        let seconds = ttl.seconds;
+        let attribute = ttl.attribute;
+        let hint = Some(format!(
+            "add `floor(timestamp / 1000) + {seconds} AS {attribute}` to the SELECT of `sql`, or remove `table.ttl_days`"
+        ));
+        let produced = match &stmt.select {
+            SelectClause::Items(items) => items.iter().rev().find_map(|item| match item {
+                SelectItem::Expr { .. } if item.output_name() == Some(attribute) => item.expr(),
+                _ => None,
+            }),
+            SelectClause::Value(_) => return, // already an error of its own
+        };
+        let problem = match produced {
+            None => format!(
+                "`table.ttl_days` expires items by `{attribute}`, but `sql` never selects `{attribute}` at the root: nothing ever expires"
+            ),
+            Some(expr) => match infer(expr, kinds) {
+                ty @ (Ty::String | Ty::Bool | Ty::Other) => format!(
+                    "`table.ttl_days` expires items by `{attribute}`, which must be a number of epoch seconds, but `sql` selects it as {}: nothing ever expires",
+                    ty.describe()
+                ),
+                Ty::Number | Ty::Unknown => return,
+            },
+        };
+        let path = self.path("table.ttl_days");
+        self.out.push(Diagnostic {
+            hint,
+            ..Diagnostic::new(Severity::Error, self.file, path, problem)
+        });
     }
 
     /// Functions AWS IoT does not have, or calls with the wrong number of arguments: AWS refuses such a rule.
@@ -937,6 +976,34 @@ mod tests {
             "{}",
         );
         assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
+    }
+
+    #[test]
+    fn ttl_with_a_rule_that_never_selects_expires_at_is_an_error() {
+        let base = "pipelines:\n  - name: presence\n    table: {ttl_days: 30}\n    sql: \"";
+        let run = |select: &str| {
+            findings(&format!(
+                "{base}SELECT {select} FROM '$aws/events/presence/#' WHERE eventType = 'connected'\"\n"
+            ))
+        };
+        let missing = run("*");
+        assert!(
+            missing.iter().any(|f| f.starts_with("Error: c.yaml: pipelines[0].table.ttl_days:")
+                && f.contains("never selects `expiresAt`")),
+            "{missing:?}"
+        );
+        let text = run("*, 'soon' AS expiresAt");
+        assert!(
+            text.iter().any(|f| f.contains("selects it as a string")),
+            "{text:?}"
+        );
+        for fine in ["*, floor(timestamp / 1000) + 2592000 AS expiresAt", "*, x AS expiresAt"] {
+            let found = run(fine);
+            assert!(!found.iter().any(|f| f.contains("ttl_days")), "{fine}: {found:?}");
+        }
+        // The generated rule computes it itself.
+        let generated = findings("pipelines:\n  - name: presence\n    table: {ttl_days: 30}\n");
+        assert!(!generated.iter().any(|f| f.contains("ttl_days")), "{generated:?}");
     }
 
     #[test]

@@ -167,9 +167,10 @@ pub struct TableConfig {
     /// Point-in-time recovery.
     #[serde(default = "yes")]
     pub point_in_time_recovery: bool,
-    /// DeletionProtectionEnabled.
-    #[serde(default = "yes")]
-    pub deletion_protection: bool,
+    /// DeletionProtectionEnabled. Follows `retain` when not set: a retained table is protected, and a table that
+    /// goes with the stack can be deleted with it.
+    #[serde(default)]
+    pub deletion_protection: Option<bool>,
     /// DeletionPolicy and UpdateReplacePolicy Retain, for the table and its error log group or queue.
     #[serde(default = "yes")]
     pub retain: bool,
@@ -189,7 +190,7 @@ impl Default for TableConfig {
             write_capacity: None,
             ttl_days: None,
             point_in_time_recovery: true,
-            deletion_protection: true,
+            deletion_protection: None,
             retain: true,
             encryption: Encryption::default(),
         }
@@ -808,7 +809,7 @@ mod tests {
             p.table.sort_key.as_ref().map(|k| k.name.as_str()),
             Some("timestamp")
         );
-        assert!(p.rule.enabled && p.table.retain && p.table.deletion_protection);
+        assert!(p.rule.enabled && p.table.retain && p.table.deletion_protection.is_none());
         assert_eq!(p.error_action.kind, ErrorActionKind::CloudwatchLogs);
         assert_eq!(p.rule.sql_version, SqlVersion::V2016_03_23);
     }

@@ -187,6 +187,19 @@ fn model_warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
                 });
             }
         }
+        // Left unset, deletion protection follows `retain`; set against it, the stack cannot be deleted whole.
+        if !p.table.retain && p.table.deletion_protection {
+            out.push(Diagnostic {
+                hint: Some(
+                    "leave `table.deletion_protection` out (it follows `retain`), or set `retain: true` to keep the table"
+                        .to_owned(),
+                ),
+                ..warn(
+                    "table.deletion_protection",
+                    "`retain: false` deletes the table with the stack, but deletion protection stops that: the stack's deletion fails on the table until protection is turned off".to_owned(),
+                )
+            });
+        }
         if !p.rule.enabled {
             out.push(warn(
                 "rule.enabled",

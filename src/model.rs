@@ -590,7 +590,7 @@ fn resolve_pipeline(
             capacity,
             ttl,
             point_in_time_recovery: t.point_in_time_recovery,
-            deletion_protection: t.deletion_protection,
+            deletion_protection: t.deletion_protection.unwrap_or(t.retain),
             retain: t.retain,
             encryption: t.encryption,
         },
@@ -812,6 +812,21 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(got[0].1.contains("also the name of pipelines[0]"));
         assert!(got[1].1.contains("same logical IDs"));
+    }
+
+    #[test]
+    fn deletion_protection_follows_retain_unless_set() {
+        let protection = |table: &str| {
+            build(&format!("pipelines:\n  - name: presence\n    table: {table}\n"))
+                .unwrap()
+                .pipelines[0]
+                .table
+                .deletion_protection
+        };
+        assert!(protection("{}"));
+        assert!(!protection("{retain: false}"));
+        assert!(protection("{retain: false, deletion_protection: true}"));
+        assert!(!protection("{retain: true, deletion_protection: false}"));
     }
 
     #[test]
