@@ -12,6 +12,7 @@ pub mod model;
 pub mod render;
 pub mod simulate;
 pub mod sql;
+pub mod status;
 
 pub use emit::Format;
 pub use error::{Diagnostic, Error, Severity, TooLarge};

@@ -1,0 +1,1007 @@
+//! Streaming items out of what `aws dynamodb scan --output json` and `aws dynamodb query --output json` print
+//! (one document `{"Items": [...], "Count": N, ...}`, or several pages one after another), out of the JSON lines
+//! `simulate` prints (`{"outcome": "written", "item": {...}}`), or out of bare DynamoDB-JSON items, one a line.
+//!
+//! Memory does not grow with the input: a framer walks the bytes once, tracking only strings and nesting, and
+//! hands each item's bytes to a typed serde deserializer that borrows the few attributes it needs and skips the
+//! rest ([`serde::de::IgnoredAny`]). A page is never held whole, whatever its size.
+//!
+//! Bad input is reported with its line and skipped. An item that does not parse is skipped alone. A page or line
+//! whose structure breaks (an unterminated string, a missing bracket) is skipped up to the next line that starts
+//! with `{`: the next page of the aws CLI, or the next JSON line.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, BufRead};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::fields::{Fields, Place};
+use super::resolve::{Event, What};
+
+/// A record larger than this (a JSON line, or a page's attributes other than `Items`) is refused; DynamoDB's
+/// items are at most 400 KB.
+pub const MAX_RECORD_BYTES: usize = 8 << 20;
+
+/// A piece of input that could not be used, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line where the item, line or page starts.
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.line, self.message)
+    }
+}
+
+/// What the reader hands on.
+#[derive(Debug)]
+pub enum Read<'a> {
+    Event(Event<'a>),
+    Problem(Problem),
+}
+
+/// Counts of a whole read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Items found (in pages, `simulate` lines and bare lines).
+    pub items: u64,
+    /// Of those, connect, disconnect and connect_failed events handed on.
+    pub events: u64,
+    /// Items of other event types (subscriptions), which say nothing about the connection.
+    pub other: u64,
+    /// `simulate` lines without an item of this pipeline (filtered, failed, another pipeline's).
+    pub skipped_lines: u64,
+    pub pages: u64,
+    pub problems: u64,
+}
+
+/// Read every item of `input` as the pipeline of `fields` wrote it; `each` gets every event and every problem.
+/// Never panics, whatever the bytes. An I/O error ends the reading with a problem.
+pub fn read<R: BufRead>(input: R, fields: &Fields, mut each: impl FnMut(Read<'_>)) -> Totals {
+    let table = Table::new(fields);
+    let mut reader = Reader {
+        input: Input {
+            inner: input,
+            line: 1,
+        },
+        table: &table,
+        pipeline: &fields.pipeline,
+        record: Vec::new(),
+        item: Vec::new(),
+        totals: Totals::default(),
+    };
+    reader.run(&mut each);
+    reader.totals
+}
+
+/// Where each attribute the resolver needs goes: slots 0-5 are the fields, 6 and 7 the keys.
+const CLIENT: usize = 0;
+const TIMESTAMP: usize = 1;
+const EVENT_TYPE: usize = 2;
+const SESSION: usize = 3;
+const VERSION: usize = 4;
+const REASON: usize = 5;
+const KEY0: usize = 6;
+const SLOTS: usize = 8;
+
+const FIELD_NAMES: [&str; 6] = [
+    "clientId",
+    "timestamp",
+    "eventType",
+    "sessionIdentifier",
+    "versionNumber",
+    "disconnectReason",
+];
+
+/// What one root attribute feeds.
+#[derive(Debug, Default)]
+struct Use {
+    direct: Vec<usize>,
+    nested: Vec<(String, usize)>,
+}
+
+#[derive(Debug)]
+struct Table {
+    roots: Vec<(String, Use)>,
+    keys: Vec<String>,
+}
+
+impl Table {
+    fn new(fields: &Fields) -> Table {
+        let mut roots: Vec<(String, Use)> = Vec::new();
+        fn slot_of<'r>(roots: &'r mut Vec<(String, Use)>, name: &str) -> &'r mut Use {
+            let at = match roots.iter().position(|(n, _)| n == name) {
+                Some(i) => i,
+                None => {
+                    roots.push((name.to_owned(), Use::default()));
+                    roots.len() - 1
+                }
+            };
+            &mut roots[at].1
+        }
+        let places = [
+            Some(&fields.client_id),
+            Some(&fields.timestamp),
+            Some(&fields.event_type),
+            Some(&fields.session),
+            Some(&fields.version),
+            fields.reason.as_ref(),
+        ];
+        for (slot, place) in places.into_iter().enumerate() {
+            match place {
+                Some(Place::Root(name)) => slot_of(&mut roots, name).direct.push(slot),
+                Some(Place::Nested { map, key }) => {
+                    slot_of(&mut roots, map).nested.push((key.clone(), slot));
+                }
+                None => {}
+            }
+        }
+        for (i, key) in fields.keys.iter().take(2).enumerate() {
+            slot_of(&mut roots, key).direct.push(KEY0 + i);
+        }
+        Table {
+            roots,
+            keys: fields.keys.iter().take(2).cloned().collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Use> {
+        self.roots.iter().find(|(n, _)| n == name).map(|(_, u)| u)
+    }
+}
+
+/// An attribute value reduced to what the resolver can use.
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar<'a> {
+    S(Cow<'a, str>),
+    N(Cow<'a, str>),
+    /// Another type (BOOL, NULL, M, L, sets): named for the error message.
+    Other(&'static str),
+}
+
+type Slots<'a> = [Option<Scalar<'a>>; SLOTS];
+
+/// Bytes with a line count: the input, read through its buffer.
+struct Input<R> {
+    inner: R,
+    line: usize,
+}
+
+/// Why the structure of a page or line broke.
+struct Broken(String);
+
+impl From<io::Error> for Broken {
+    fn from(e: io::Error) -> Self {
+        Broken(format!("cannot read: {e}"))
+    }
+}
+
+impl<R: BufRead> Input<R> {
+    fn bump(&mut self) {
+        self.inner.consume(1);
+    }
+
+    /// Skip whitespace; the next byte, if any.
+    fn skip_ws(&mut self) -> Result<Option<u8>, Broken> {
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let mut n = 0;
+            for &b in buf {
+                match b {
+                    b'\n' => self.line += 1,
+                    b' ' | b'\t' | b'\r' => {}
+                    _ => break,
+                }
+                n += 1;
+            }
+            let next = buf.get(n).copied();
+            self.inner.consume(n);
+            if next.is_some() {
+                return Ok(next);
+            }
+        }
+    }
+
+    fn expect(&mut self, want: u8, what: &str) -> Result<(), Broken> {
+        match self.skip_ws()? {
+            Some(b) if b == want => {
+                self.bump();
+                Ok(())
+            }
+            Some(b) => Err(Broken(format!(
+                "expected {what}, found `{}`",
+                char::from(b).escape_default()
+            ))),
+            None => Err(Broken(format!(
+                "expected {what}, found the end of the input"
+            ))),
+        }
+    }
+
+    /// Copy one JSON value (after whitespace) into `out`, checking only strings and nesting; the deserializer
+    /// checks the rest. Stops copying, but keeps reading, once `out` holds `limit` bytes. False when it did not fit.
+    fn copy_value(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<bool, Broken> {
+        let Some(first) = self.skip_ws()? else {
+            return Err(Broken(
+                "the input ends where a value should be (a truncated page?)".to_owned(),
+            ));
+        };
+        if matches!(first, b'}' | b']' | b',' | b':') {
+            return Err(Broken(format!(
+                "expected a value, found `{}`",
+                char::from(first)
+            )));
+        }
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escape = false;
+        let mut scalar = false;
+        let mut fits = true;
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                if scalar && depth == 0 && !in_string {
+                    return Ok(fits);
+                }
+                return Err(Broken(
+                    "the input ends inside a value (a truncated page?)".to_owned(),
+                ));
+            }
+            let mut i = 0;
+            let mut done = false;
+            while i < buf.len() {
+                let b = buf[i];
+                if in_string {
+                    if escape {
+                        escape = false;
+                        i += 1;
+                        continue;
+                    }
+                    // The common case: plain bytes of a string.
+                    match buf[i..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                    {
+                        Some(n) => i += n,
+                        None => {
+                            i = buf.len();
+                            continue;
+                        }
+                    }
+                    match buf[i] {
+                        b'\\' => escape = true,
+                        b'"' => {
+                            in_string = false;
+                            if depth == 0 {
+                                i += 1;
+                                done = true;
+                                break;
+                            }
+                        }
+                        b'\n' => {
+                            return Err(Broken(
+                                "a line break inside a string (a broken or truncated line?)"
+                                    .to_owned(),
+                            ));
+                        }
+                        // Another control character: the deserializer reports it with its position.
+                        _ => {}
+                    }
+                    i += 1;
+                    continue;
+                }
+                match b {
+                    b'"' if !scalar => in_string = true,
+                    b'{' | b'[' if !scalar => depth += 1,
+                    b'}' | b']' => {
+                        if depth == 0 {
+                            // The end of the container around a scalar.
+                            done = true;
+                            break;
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            i += 1;
+                            done = true;
+                            break;
+                        }
+                    }
+                    b',' | b' ' | b'\t' | b'\r' | b'\n' | b':' if depth == 0 => {
+                        done = true;
+                        break;
+                    }
+                    b'\n' => self.line += 1,
+                    _ if depth == 0 => scalar = true,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if fits {
+                if out.len() + i <= limit {
+                    out.extend_from_slice(&buf[..i]);
+                } else {
+                    fits = false;
+                }
+            }
+            self.inner.consume(i);
+            if done {
+                return Ok(fits);
+            }
+        }
+    }
+
+    /// Skip to the next line that starts with `{`, or to the end.
+    fn resync(&mut self) -> Result<(), Broken> {
+        let mut after_newline = false;
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let mut n = 0;
+            for &b in buf {
+                if after_newline && b == b'{' {
+                    self.inner.consume(n);
+                    return Ok(());
+                }
+                after_newline = b == b'\n';
+                if after_newline {
+                    self.line += 1;
+                }
+                n += 1;
+            }
+            self.inner.consume(n);
+        }
+    }
+}
+
+struct Reader<'t, R> {
+    input: Input<R>,
+    table: &'t Table,
+    pipeline: &'t str,
+    record: Vec<u8>,
+    item: Vec<u8>,
+    totals: Totals,
+}
+
+impl<R: BufRead> Reader<'_, R> {
+    fn run(&mut self, each: &mut impl FnMut(Read<'_>)) {
+        loop {
+            let start = self.input.line;
+            let step = match self.input.skip_ws() {
+                Ok(None) => return,
+                Ok(Some(b'{')) => self.top_object(each),
+                Ok(Some(b)) => Err(Broken(format!(
+                    "expected a scan or query page, or a JSON line (an object), found `{}`",
+                    char::from(b).escape_default()
+                ))),
+                Err(e) => Err(e),
+            };
+            if let Err(Broken(message)) = step {
+                let line = self.input.line.max(start);
+                self.problem(each, line, message);
+                if let Err(Broken(message)) = self.input.resync() {
+                    self.problem(each, self.input.line, message);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn problem(&mut self, each: &mut impl FnMut(Read<'_>), line: usize, message: String) {
+        self.totals.problems += 1;
+        each(Read::Problem(Problem { line, message }));
+    }
+
+    /// One top-level object: a page (it has `Items`), a `simulate` line, or a bare item.
+    fn top_object(&mut self, each: &mut impl FnMut(Read<'_>)) -> Result<(), Broken> {
+        let start = self.input.line;
+        self.input.bump();
+        self.record.clear();
+        self.record.push(b'{');
+        let mut key = Vec::new();
+        let mut page = false;
+        let mut first = true;
+        loop {
+            match self.input.skip_ws()? {
+                Some(b'}') => {
+                    self.input.bump();
+                    break;
+                }
+                Some(b',') if !first => {
+                    self.input.bump();
+                    self.record.push(b',');
+                }
+                Some(_) if first => {}
+                Some(b) => {
+                    return Err(Broken(format!(
+                        "expected `,` or `}}`, found `{}`",
+                        char::from(b).escape_default()
+                    )));
+                }
+                None => {
+                    return Err(Broken(format!(
+                        "the object that starts on line {start} is not closed (a truncated page?)"
+                    )));
+                }
+            }
+            first = false;
+            key.clear();
+            if self.input.skip_ws()? != Some(b'"') {
+                return Err(Broken("expected an attribute name in quotes".to_owned()));
+            }
+            self.input.copy_value(&mut key, 1 << 16)?;
+            self.input.expect(b':', "`:`")?;
+            if key == b"\"Items\"" {
+                page = true;
+                self.items(each)?;
+            } else {
+                self.record.extend_from_slice(&key);
+                self.record.push(b':');
+                if !self.input.copy_value(&mut self.record, MAX_RECORD_BYTES)? {
+                    return Err(Broken(format!(
+                        "a record over {MAX_RECORD_BYTES} bytes; is this scan or query output?"
+                    )));
+                }
+            }
+        }
+        self.record.push(b'}');
+        if page {
+            self.totals.pages += 1;
+            return Ok(());
+        }
+        let record = std::mem::take(&mut self.record);
+        self.line_record(&record, start, each);
+        self.record = record;
+        Ok(())
+    }
+
+    /// The elements of a page's `Items` array.
+    fn items(&mut self, each: &mut impl FnMut(Read<'_>)) -> Result<(), Broken> {
+        self.input.expect(b'[', "`[` after \"Items\"")?;
+        let mut first = true;
+        loop {
+            match self.input.skip_ws()? {
+                Some(b']') => {
+                    self.input.bump();
+                    return Ok(());
+                }
+                Some(b',') if !first => self.input.bump(),
+                Some(_) if first => {}
+                Some(b) => {
+                    return Err(Broken(format!(
+                        "expected `,` or `]` between items, found `{}`",
+                        char::from(b).escape_default()
+                    )));
+                }
+                None => {
+                    return Err(Broken(
+                        "the input ends inside `Items` (a truncated page?)".to_owned(),
+                    ));
+                }
+            }
+            first = false;
+            self.input.skip_ws()?;
+            let line = self.input.line;
+            let mut item = std::mem::take(&mut self.item);
+            item.clear();
+            let fits = self.input.copy_value(&mut item, MAX_RECORD_BYTES);
+            match fits {
+                Ok(true) => self.item_bytes(&item, line, each),
+                Ok(false) => self.problem(
+                    each,
+                    line,
+                    format!("an item over {MAX_RECORD_BYTES} bytes; skipped"),
+                ),
+                Err(e) => {
+                    self.item = item;
+                    return Err(e);
+                }
+            }
+            self.item = item;
+        }
+    }
+
+    fn item_bytes(&mut self, bytes: &[u8], line: usize, each: &mut impl FnMut(Read<'_>)) {
+        self.totals.items += 1;
+        let mut slots: Slots = Default::default();
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parsed = ItemSeed {
+            table: self.table,
+            slots: &mut slots,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+        match parsed {
+            Ok(()) => self.slots(&slots, line, each),
+            Err(e) => self.problem(
+                each,
+                line + e.line().saturating_sub(1),
+                format!("not a DynamoDB item: {e}"),
+            ),
+        }
+    }
+
+    /// A record that is not a page: a `simulate` line, or a bare item.
+    fn line_record(&mut self, bytes: &[u8], line: usize, each: &mut impl FnMut(Read<'_>)) {
+        let mut slots: Slots = Default::default();
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let seen = LineSeed {
+            table: self.table,
+            slots: &mut slots,
+        }
+        .deserialize(&mut de)
+        .and_then(|seen| de.end().map(|()| seen));
+        match seen {
+            Err(e) => self.problem(each, line, format!("not JSON: {e}")),
+            Ok(LineKind::Bare) => self.item_bytes(bytes, line, each),
+            Ok(LineKind::Simulate {
+                pipeline,
+                written,
+                item,
+            }) => {
+                let ours = pipeline.as_deref().is_none_or(|p| p == self.pipeline);
+                if written && item && ours {
+                    self.totals.items += 1;
+                    self.slots(&slots, line, each);
+                } else {
+                    self.totals.skipped_lines += 1;
+                }
+            }
+        }
+    }
+
+    /// Turn the attributes of one item into an event, or a problem that names the item by its key.
+    fn slots(&mut self, slots: &Slots<'_>, line: usize, each: &mut impl FnMut(Read<'_>)) {
+        match event(slots) {
+            Ok(Some(event)) => {
+                self.totals.events += 1;
+                each(Read::Event(event));
+            }
+            Ok(None) => self.totals.other += 1,
+            Err(what) => {
+                let key = describe_key(&self.table.keys, slots);
+                self.problem(each, line, format!("item {key}: {what}"));
+            }
+        }
+    }
+}
+
+fn describe_key(keys: &[String], slots: &Slots<'_>) -> String {
+    let parts: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let value = match &slots[KEY0 + i] {
+                Some(Scalar::S(s)) => format!("{s:?}"),
+                Some(Scalar::N(n)) => n.to_string(),
+                Some(Scalar::Other(t)) => format!("<{t}>"),
+                None => "<missing>".to_owned(),
+            };
+            format!("{name}={value}")
+        })
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+fn event<'a>(slots: &'a Slots<'a>) -> Result<Option<Event<'a>>, String> {
+    let text = |slot: usize| -> Result<&'a str, String> {
+        match &slots[slot] {
+            Some(Scalar::S(s)) => Ok(&**s),
+            Some(Scalar::N(_)) => Err(format!("`{}` is a number, not a string", FIELD_NAMES[slot])),
+            Some(Scalar::Other(t)) => Err(format!("`{}` is {t}, not a string", FIELD_NAMES[slot])),
+            None => Err(format!("no `{}`", FIELD_NAMES[slot])),
+        }
+    };
+    let number = |slot: usize| -> Result<&'a str, String> {
+        match &slots[slot] {
+            Some(Scalar::N(n)) => Ok(&**n),
+            Some(Scalar::S(_)) => Err(format!("`{}` is a string, not a number", FIELD_NAMES[slot])),
+            Some(Scalar::Other(t)) => Err(format!("`{}` is {t}, not a number", FIELD_NAMES[slot])),
+            None => Err(format!("no `{}`", FIELD_NAMES[slot])),
+        }
+    };
+    let kind = text(EVENT_TYPE)?;
+    if !matches!(kind, "connected" | "disconnected" | "connect_failed") {
+        return Ok(None);
+    }
+    let client_id = text(CLIENT)?;
+    if client_id.is_empty() {
+        return Err("`clientId` is empty".to_owned());
+    }
+    let stamp = number(TIMESTAMP)?;
+    let timestamp: i64 = stamp
+        .parse()
+        .map_err(|_| format!("`timestamp` {stamp} is not whole milliseconds"))?;
+    let what = if kind == "connect_failed" {
+        What::ConnectFailed
+    } else {
+        let session = text(SESSION)?;
+        let digits = number(VERSION)?;
+        let version: u64 = digits
+            .parse()
+            .map_err(|_| format!("`versionNumber` {digits} is not a whole number of 0 or more"))?;
+        if kind == "connected" {
+            What::Connected { session, version }
+        } else {
+            let reason = match &slots[REASON] {
+                Some(Scalar::S(s)) => Some(&**s),
+                _ => None,
+            };
+            What::Disconnected {
+                session,
+                version,
+                reason,
+            }
+        }
+    };
+    Ok(Some(Event {
+        client_id,
+        timestamp,
+        what,
+    }))
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A whole item: a map of attribute name to attribute value.
+struct ItemSeed<'s, 'a> {
+    table: &'s Table,
+    slots: &'s mut Slots<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an item: an object of attribute values, like {\"clientId\": {\"S\": \"...\"}}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+            match self.table.get(&name) {
+                Some(used) => map.next_value_seed(ValueSeed {
+                    direct: &used.direct,
+                    nested: &used.nested,
+                    slots: &mut *self.slots,
+                })?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One attribute value, `{"S": "..."}`, `{"N": "..."}`, `{"M": {...}}` or another type.
+struct ValueSeed<'s, 'a> {
+    direct: &'s [usize],
+    nested: &'s [(String, usize)],
+    slots: &'s mut Slots<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an attribute value, like {\"S\": \"...\"} or {\"N\": \"...\"}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Text(ty)) = map.next_key::<Text<'de>>()? {
+            let scalar = match &*ty {
+                "S" => Scalar::S(map.next_value::<Text<'de>>()?.0),
+                "N" => Scalar::N(map.next_value::<Text<'de>>()?.0),
+                "M" if !self.nested.is_empty() => {
+                    map.next_value_seed(NestedSeed {
+                        nested: self.nested,
+                        slots: &mut *self.slots,
+                    })?;
+                    continue;
+                }
+                other => {
+                    map.next_value::<IgnoredAny>()?;
+                    Scalar::Other(type_name(other))
+                }
+            };
+            for &slot in self.direct {
+                self.slots[slot] = Some(scalar.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn type_name(ty: &str) -> &'static str {
+    match ty {
+        "BOOL" => "a boolean",
+        "NULL" => "null",
+        "M" => "a map",
+        "L" => "a list",
+        "SS" | "NS" | "BS" => "a set",
+        "B" => "binary",
+        _ => "of an unknown type",
+    }
+}
+
+/// The `M` of a map attribute that holds the payload (`SELECT * AS event`).
+struct NestedSeed<'s, 'a> {
+    nested: &'s [(String, usize)],
+    slots: &'s mut Slots<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for NestedSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NestedSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of attribute values")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+            match self.nested.iter().find(|(k, _)| *k == *name) {
+                Some((_, slot)) => map.next_value_seed(ValueSeed {
+                    direct: std::slice::from_ref(slot),
+                    nested: &[],
+                    slots: &mut *self.slots,
+                })?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a top-level record that is not a page turned out to be.
+enum LineKind {
+    /// A `simulate` line (it has `outcome` or `state`).
+    Simulate {
+        pipeline: Option<String>,
+        written: bool,
+        item: bool,
+    },
+    /// Anything else: read again as a bare item.
+    Bare,
+}
+
+struct LineSeed<'s, 'a> {
+    table: &'s Table,
+    slots: &'s mut Slots<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_, 'de> {
+    type Value = LineKind;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<LineKind, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_, 'de> {
+    type Value = LineKind;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LineKind, A::Error> {
+        let (mut pipeline, mut outcome, mut item, mut state) = (None, None, false, false);
+        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
+            match &*name {
+                "pipeline" => pipeline = map.next_value::<Option<String>>()?,
+                "outcome" => outcome = map.next_value::<Option<String>>()?,
+                "state" => {
+                    state = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "item" => {
+                    item = true;
+                    map.next_value_seed(ItemSeed {
+                        table: self.table,
+                        slots: &mut *self.slots,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if outcome.is_none() && !state {
+            return Ok(LineKind::Bare);
+        }
+        Ok(LineKind::Simulate {
+            pipeline,
+            written: outcome.as_deref() == Some("written"),
+            item,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn fields(yaml: &str) -> Fields {
+        let model = Model::build(&crate::config::parse(yaml).unwrap()).unwrap();
+        Fields::choose(&model, None).unwrap().1
+    }
+
+    /// (events as `client kind timestamp`, problems as `line: message`).
+    fn read_all(text: &str, f: &Fields) -> (Vec<String>, Vec<String>, Totals) {
+        let (mut events, mut problems) = (Vec::new(), Vec::new());
+        let totals = read(text.as_bytes(), f, |r| match r {
+            Read::Event(e) => events.push(format!("{} {:?} {}", e.client_id, e.what, e.timestamp)),
+            Read::Problem(p) => problems.push(p.to_string()),
+        });
+        (events, problems, totals)
+    }
+
+    const CONNECTED: &str = r#"{"clientId":{"S":"d1"},"timestamp":{"N":"1000"},"eventType":{"S":"connected"},"sessionIdentifier":{"S":"s1"},"versionNumber":{"N":"3"},"ipAddress":{"S":"192.0.2.1"}}"#;
+    const DISCONNECTED: &str = r#"{"clientId":{"S":"d1"},"timestamp":{"N":"2000"},"eventType":{"S":"disconnected"},"sessionIdentifier":{"S":"s1"},"versionNumber":{"N":"3"},"clientInitiatedDisconnect":{"BOOL":true},"disconnectReason":{"S":"CLIENT_INITIATED_DISCONNECT"}}"#;
+
+    #[test]
+    fn a_scan_page_as_the_aws_cli_prints_it() {
+        let f = fields("pipelines: [{name: presence}]");
+        let page = format!(
+            "{{\n    \"Items\": [\n        {CONNECTED},\n        {DISCONNECTED}\n    ],\n    \"Count\": 2,\n    \"ScannedCount\": 2,\n    \"ConsumedCapacity\": null\n}}\n"
+        );
+        let (events, problems, totals) = read_all(&page, &f);
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(
+            events,
+            [
+                "d1 Connected { session: \"s1\", version: 3 } 1000",
+                "d1 Disconnected { session: \"s1\", version: 3, reason: Some(\"CLIENT_INITIATED_DISCONNECT\") } 2000"
+            ]
+        );
+        assert_eq!((totals.pages, totals.items, totals.events), (1, 2, 2));
+    }
+
+    #[test]
+    fn pages_one_after_another_with_tokens_and_keys() {
+        let f = fields("pipelines: [{name: presence}]");
+        let text = format!(
+            "{{\"Items\": [{CONNECTED}], \"Count\": 1, \"ScannedCount\": 1, \"LastEvaluatedKey\": {{\"clientId\": {{\"S\": \"d1\"}}, \"timestamp\": {{\"N\": \"1000\"}}}}, \"NextToken\": \"eyJ4IjogMX0=\"}}\n{{\"Count\": 1, \"Items\": [{DISCONNECTED}]}}{{\"Items\": []}}"
+        );
+        let (events, problems, totals) = read_all(&text, &f);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((events.len(), totals.pages), (2, 3));
+    }
+
+    #[test]
+    fn simulate_lines_and_bare_items() {
+        let f = fields("pipelines: [{name: presence}, {name: subs, events: [subscribed]}]");
+        let text = format!(
+            "{{\"index\":0,\"pipeline\":\"presence\",\"outcome\":\"written\",\"key\":{{}},\"item\":{CONNECTED}}}\n\
+             {{\"index\":1,\"pipeline\":\"presence\",\"outcome\":\"filtered\"}}\n\
+             {{\"index\":2,\"pipeline\":\"subs\",\"outcome\":\"written\",\"item\":{CONNECTED}}}\n\
+             {DISCONNECTED}\n"
+        );
+        let (events, problems, totals) = read_all(&text, &f);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(events.len(), 2);
+        assert_eq!(totals.skipped_lines, 2);
+    }
+
+    #[test]
+    fn nested_payloads_are_found_under_their_map() {
+        let f = fields(
+            "pipelines: [{name: p, sql: \"SELECT * AS event, clientId, timestamp AS ts FROM '$aws/events/presence/#'\", table: {sort_key: {name: ts, type: N}}}]",
+        );
+        let item = r#"{"clientId":{"S":"d"},"ts":{"N":"5"},"event":{"M":{"clientId":{"S":"d"},"eventType":{"S":"connected"},"sessionIdentifier":{"S":"s"},"versionNumber":{"N":"0"},"timestamp":{"N":"5"}}}}"#;
+        let (events, problems, _) = read_all(item, &f);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(events, ["d Connected { session: \"s\", version: 0 } 5"]);
+    }
+
+    #[test]
+    fn broken_lines_and_pages_are_reported_where_they_start_and_skipped() {
+        let f = fields("pipelines: [{name: presence}]");
+        let text = format!(
+            "{CONNECTED}\n{{\"clientId\": {{\"S\": \"d2\n{DISCONNECTED}\n[1]\n{{\"Items\": [{CONNECTED}, 7, {{\"a\": }}]}}\n{{\"Items\": [{CONNECTED},\n"
+        );
+        let (events, problems, _) = read_all(&text, &f);
+        assert_eq!(events.len(), 4, "{events:?} {problems:?}");
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(
+            problems[0].starts_with("2: a line break inside a string"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("4: expected a scan or query page"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[2].starts_with("5: not a DynamoDB item"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[3].starts_with("5: not a DynamoDB item"),
+            "{problems:?}"
+        );
+        assert!(problems[4].contains("truncated"), "{problems:?}");
+    }
+
+    #[test]
+    fn an_item_without_the_fields_is_named_by_its_key() {
+        let f = fields("pipelines: [{name: presence}]");
+        let item = r#"{"clientId":{"S":"d1"},"timestamp":{"N":"7"},"eventType":{"S":"connected"},"sessionIdentifier":{"S":"s"}}"#;
+        let (_, problems, _) = read_all(item, &f);
+        assert_eq!(
+            problems,
+            ["1: item {clientId=\"d1\", timestamp=7}: no `versionNumber`"]
+        );
+        let item =
+            r#"{"clientId":{"S":"d1"},"timestamp":{"S":"7"},"eventType":{"S":"subscribed"}}"#;
+        let (events, problems, totals) = read_all(item, &f);
+        assert!(events.is_empty() && problems.is_empty());
+        assert_eq!(totals.other, 1);
+    }
+
+    #[test]
+    fn no_bytes_panic() {
+        let f = fields("pipelines: [{name: presence}]");
+        for text in [
+            "",
+            "{",
+            "}",
+            "\"",
+            "{\"Items\"",
+            "{\"Items\":",
+            "{\"Items\":[",
+            "{\"Items\":[{",
+            "{\"a\":1",
+            "nul",
+            "{\"Items\":[1]]",
+            "\u{0}",
+        ] {
+            let _ = read_all(text, &f);
+        }
+    }
+}
