@@ -901,3 +901,60 @@ fn the_suggested_stack_name_is_one_cloudformation_accepts() {
         );
     }
 }
+
+#[test]
+fn check_names_line_endings_a_byte_order_mark_and_a_missing_final_newline() {
+    let dir = TempDir::new().unwrap();
+    let template = dir.path().join("template.yaml");
+    let out = synth_to("examples/presence.yaml", &template);
+    assert!(out.status.success());
+    let lf = fs::read_to_string(&template).unwrap();
+    let check = || {
+        cmd()
+            .args(["check", "examples/presence.yaml", "--template"])
+            .arg(&template)
+            .output()
+            .unwrap()
+    };
+    fs::write(&template, lf.replace('\n', "\r\n")).unwrap();
+    let out = check();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "no diff of lines that look the same: {err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}: is what synth writes except for its CRLF line endings (synth writes LF); regenerate it with \
+             `presence-stack synth examples/presence.yaml -o {}`, and keep git from converting it on checkout \
+             (core.autocrlf): add `template.yaml -text` (or `template.yaml eol=lf`) to .gitattributes",
+            template.display(),
+            template.display()
+        )),
+        "{err}"
+    );
+    fs::write(&template, format!("\u{feff}{}", lf.trim_end())).unwrap();
+    let err = stderr_of(&check());
+    assert!(
+        err.contains("except for a byte order mark at its start and a missing newline at its end;"),
+        "{err}"
+    );
+    // A real change in a CRLF file gets the diff, and a word about the line endings.
+    fs::write(
+        &template,
+        lf.replace("RetentionInDays: 30", "RetentionInDays: 7")
+            .replace('\n', "\r\n"),
+    )
+    .unwrap();
+    let err = stderr_of(&check());
+    assert!(err.contains("\n-      RetentionInDays: 7\n"), "{err}");
+    assert!(err.contains("\n+      RetentionInDays: 30\n"), "{err}");
+    assert!(
+        err.contains(
+            "(its CRLF line endings differ too: synth writes LF; the diff leaves them out)"
+        ),
+        "{err}"
+    );
+}

@@ -48,15 +48,35 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
         let actual = fs::read(path)
             .map_err(|e| format!("{shown}: cannot read the template: {}", io_reason(&e)))?;
         if actual != expected.as_bytes() {
-            let actual = String::from_utf8_lossy(&actual);
+            let regenerate = format!(
+                "regenerate it with `presence-stack synth {} -o {}`",
+                args.config.display(),
+                shell_word(&shown)
+            );
+            // A diff of lines that look the same helps nobody: name what cannot be seen, and what causes it.
+            if let Some(invisible) = invisible_differences(&actual, &expected) {
+                let what: Vec<_> = invisible.iter().map(|d| d.what()).collect();
+                let causes: Vec<_> = invisible.iter().map(|d| d.cause(&shown)).collect();
+                return Err(Failure(vec![format!(
+                    "{shown}: is what synth writes except for {}; {regenerate}, and {}",
+                    what.join(" and "),
+                    causes.join("; ")
+                )]));
+            }
+            // CRLF line endings make every line differ: diff without them, so that the real change shows.
+            let mut actual = String::from_utf8_lossy(&actual).into_owned();
+            let crlf = if actual.contains("\r\n") {
+                actual = actual.replace("\r\n", "\n");
+                " (its CRLF line endings differ too: synth writes LF; the diff leaves them out)"
+            } else {
+                ""
+            };
             let diff = short_diff(&actual, &expected, &shown);
             let mut stderr = io::stderr().lock();
             let _ = write!(stderr, "{diff}");
             return Err(Failure(vec![format!(
-                "{shown}: is not what `presence-stack synth {}` writes; regenerate it with `presence-stack synth {} -o {}`",
+                "{shown}: is not what `presence-stack synth {}` writes{crlf}; {regenerate}",
                 args.config.display(),
-                args.config.display(),
-                shell_word(&shown)
             )]));
         }
         summary.push_str(&format!(", {shown} is up to date"));
@@ -69,6 +89,66 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
     }
     message!("presence-stack: {summary}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A difference between a template on disk and synth's that a diff shows as lines that look identical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Invisible {
+    ByteOrderMark,
+    Crlf,
+    NoFinalNewline,
+}
+
+impl Invisible {
+    fn what(self) -> &'static str {
+        match self {
+            Invisible::ByteOrderMark => "a byte order mark at its start",
+            Invisible::Crlf => "its CRLF line endings (synth writes LF)",
+            Invisible::NoFinalNewline => "a missing newline at its end",
+        }
+    }
+
+    /// What usually does this, and how to keep it from happening again.
+    fn cause(self, file: &str) -> String {
+        let base = std::path::Path::new(file)
+            .file_name()
+            .map_or_else(|| file.to_owned(), |n| n.to_string_lossy().into_owned());
+        match self {
+            Invisible::ByteOrderMark => {
+                "save it as UTF-8 without a BOM if an editor added one".to_owned()
+            }
+            Invisible::Crlf => format!(
+                "keep git from converting it on checkout (core.autocrlf): add `{base} -text` (or `{base} eol=lf`) to \
+                 .gitattributes"
+            ),
+            Invisible::NoFinalNewline => {
+                "keep the editor from removing the final newline".to_owned()
+            }
+        }
+    }
+}
+
+/// The invisible differences that make up everything `actual` differs from `expected` by, or `None` when the
+/// text itself differs (or the two are the same).
+fn invisible_differences(actual: &[u8], expected: &str) -> Option<Vec<Invisible>> {
+    let mut found = Vec::new();
+    let mut text = actual;
+    if let Some(rest) = text.strip_prefix(b"\xEF\xBB\xBF") {
+        found.push(Invisible::ByteOrderMark);
+        text = rest;
+    }
+    let mut text = text.to_vec();
+    if text.windows(2).any(|w| w == b"\r\n") {
+        found.push(Invisible::Crlf);
+        text = String::from_utf8_lossy(&text)
+            .replace("\r\n", "\n")
+            .into_bytes();
+    }
+    if !text.ends_with(b"\n") && expected.ends_with('\n') {
+        found.push(Invisible::NoFinalNewline);
+        text.push(b'\n');
+    }
+    (!found.is_empty() && text == expected.as_bytes()).then_some(found)
 }
 
 /// A unified diff of the first differences only: enough to see what drifted without flooding a CI log.
@@ -90,4 +170,40 @@ fn short_diff(actual: &str, expected: &str, name: &str) -> String {
         out.push_str(&format!("... {} more diff lines\n", total - MAX_LINES));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_differences_are_named_and_visible_ones_are_not() {
+        let expected = "a: 1\nb: 2\n";
+        let invisible = |actual: &str| invisible_differences(actual.as_bytes(), expected);
+        assert_eq!(invisible("a: 1\r\nb: 2\r\n"), Some(vec![Invisible::Crlf]));
+        assert_eq!(
+            invisible("a: 1\nb: 2"),
+            Some(vec![Invisible::NoFinalNewline])
+        );
+        assert_eq!(
+            invisible("\u{feff}a: 1\nb: 2\n"),
+            Some(vec![Invisible::ByteOrderMark])
+        );
+        assert_eq!(
+            invisible("\u{feff}a: 1\r\nb: 2"),
+            Some(vec![
+                Invisible::ByteOrderMark,
+                Invisible::Crlf,
+                Invisible::NoFinalNewline
+            ])
+        );
+        assert_eq!(invisible("a: 1\r\nb: 3\r\n"), None, "a real change too");
+        assert_eq!(invisible("a: 1\nb: 3\n"), None);
+        assert_eq!(invisible(expected), None);
+        assert!(
+            Invisible::Crlf
+                .cause("ci/template.yaml")
+                .contains("`template.yaml -text`")
+        );
+    }
 }
