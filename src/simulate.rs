@@ -81,7 +81,9 @@ pub enum Outcome {
     Failed { error: String },
 }
 
-/// Totals of a run, for the closing summary.
+/// Totals of a run, for the closing summary. Events are counted once each; `written`, `filtered` and `failed`
+/// count outcomes, one per event and pipeline whose FROM filter it matched (one output line each), so with
+/// several pipelines an event can be written by one and filtered by another.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     pub events: u64,
@@ -97,14 +99,23 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// One line whose numbers add up: the events are those that matched a pipeline and those that matched none;
+    /// the outcomes are the written, filtered and failed ones.
     pub fn line(&self) -> String {
+        let outcomes = self.written + self.filtered + self.failed;
         let mut line = format!(
-            "{} events: {} written, {} filtered, {} failed",
-            self.events, self.written, self.filtered, self.failed
+            "{} event{} ({} matched a pipeline, {} matched none); {} outcome{}, one per event and matching pipeline: \
+             {} written, {} filtered, {} failed",
+            self.events,
+            plural(self.events),
+            self.events - self.unmatched,
+            self.unmatched,
+            outcomes,
+            plural(outcomes),
+            self.written,
+            self.filtered,
+            self.failed
         );
-        if self.unmatched > 0 {
-            line.push_str(&format!(", {} matched no pipeline", self.unmatched));
-        }
         line.push_str(&format!(
             "; same key as an earlier item: {} identical duplicate{}, {} different event{} overwritten",
             self.identical_duplicates,
@@ -506,6 +517,39 @@ impl Digits {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_summary_adds_up_with_several_pipelines() {
+        // Two pipelines: event 0 is written by both, event 1 written by one and filtered by the other, event 2
+        // read by none.
+        let summary = super::Summary {
+            events: 3,
+            written: 3,
+            filtered: 1,
+            failed: 0,
+            unmatched: 1,
+            identical_duplicates: 0,
+            overwritten: 0,
+        };
+        assert_eq!(
+            summary.line(),
+            "3 events (2 matched a pipeline, 1 matched none); 4 outcomes, one per event and matching pipeline: \
+             3 written, 1 filtered, 0 failed; same key as an earlier item: 0 identical duplicates, 0 different \
+             events overwritten"
+        );
+        let one = super::Summary {
+            events: 1,
+            written: 1,
+            ..Default::default()
+        };
+        assert!(
+            one.line().starts_with(
+                "1 event (1 matched a pipeline, 0 matched none); 1 outcome, one per event"
+            ),
+            "{}",
+            one.line()
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -71,7 +71,7 @@ fn the_article_events_become_items_with_the_payload_types() {
         payload.as_object().unwrap().len()
     );
     assert!(stderr.ends_with(
-        "2 events: 2 written, 0 filtered, 0 failed; same key as an earlier item: 0 identical duplicates, 0 different events overwritten\n"
+        "2 events (2 matched a pipeline, 0 matched none); 2 outcomes, one per event and matching pipeline: 2 written, 0 filtered, 0 failed; same key as an earlier item: 0 identical duplicates, 0 different events overwritten\n"
     ));
 }
 
@@ -102,7 +102,13 @@ fn the_stream_counts_a_duplicate_and_filters_connect_failed() {
         stderr.contains("1 identical duplicate, 0 different events overwritten"),
         "{stderr}"
     );
-    assert!(stderr.contains("3 matched no pipeline"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "8 events (5 matched a pipeline, 3 matched none); 5 outcomes, one per event and matching pipeline: \
+             4 written, 1 filtered, 0 failed;"
+        ),
+        "{stderr}"
+    );
     assert!(
         !stderr.contains("warning"),
         "a duplicate is not data loss: {stderr}"
