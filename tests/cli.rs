@@ -958,3 +958,51 @@ fn check_names_line_endings_a_byte_order_mark_and_a_missing_final_newline() {
         "{err}"
     );
 }
+
+#[test]
+fn simulate_refuses_a_folder_and_an_input_without_events() {
+    let dir = TempDir::new().unwrap();
+    let out = cmd()
+        .args(["simulate", "examples/presence.yaml", "--events"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.ends_with(&format!(
+            "presence-stack: error: {}: is a directory; give the events file inside it\n",
+            dir.path().display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains(":1: cannot read"), "{err}");
+    let empty = dir.path().join("empty.jsonl");
+    for text in ["", "\n  \n", "[]", " [ ]\n"] {
+        fs::write(&empty, text).unwrap();
+        let out = cmd()
+            .args(["simulate", "examples/presence.yaml", "--events"])
+            .arg(&empty)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{text:?}");
+        assert!(out.stdout.is_empty());
+        let err = stderr_of(&out);
+        assert!(
+            err.ends_with(&format!(
+                "presence-stack: error: {}: no events in it; give recorded events, one JSON object per line or one \
+                 JSON array (examples/events/ has some)\n",
+                empty.display()
+            )),
+            "{text:?}: {err}"
+        );
+        assert!(!err.contains("0 events"), "no summary of nothing: {err}");
+    }
+    let out = cmd()
+        .args(["simulate", "examples/presence.yaml", "--events", "-"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("error: <stdin>: no events in it;"));
+}

@@ -47,6 +47,12 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     let reader: Box<dyn io::BufRead> = if args.events == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
+        // Opening a directory works on unix; only its first read would fail, with an error about line 1.
+        if fs::metadata(&args.events).is_ok_and(|m| m.is_dir()) {
+            return Err(Failure(vec![format!(
+                "{events_name}: is a directory; give the events file inside it"
+            )]));
+        }
         let file = fs::File::open(&args.events)
             .map_err(|e| format!("{events_name}: cannot read the events: {}", io_reason(&e)))?;
         Box::new(io::BufReader::with_capacity(1 << 16, file))
@@ -83,6 +89,14 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         message!("{events_name}:{line}: {what}");
     }
     let summary = simulator.summary();
+    // A run over nothing checks nothing. In CI that is an export or a filter that went wrong, and it must not
+    // pass as a clean run.
+    if summary.events == 0 && unreadable == 0 {
+        return Err(Failure(vec![format!(
+            "{events_name}: no events in it; give recorded events, one JSON object per line or one JSON array \
+             (examples/events/ has some)"
+        )]));
+    }
     message!("presence-stack: {}", summary.line());
     if summary.overwritten > 0 {
         message!(
