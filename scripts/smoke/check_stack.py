@@ -1,6 +1,19 @@
-"""Checks of deployed presence-stack stacks against their templates (run by scripts/deploy-smoke)."""
+"""Checks of deployed presence-stack stacks against their templates (run by scripts/deploy-smoke).
+
+Usage:
+  check_stack.py verify STACK TEMPLATE SNAPSHOT_OUT EXPECTED_STATUS [SNAPSHOT_BEFORE] [--same-as JSON]
+  check_stack.py snapshot STACK TEMPLATE SNAPSHOT_OUT
+  check_stack.py delete STACK TEMPLATE SNAPSHOT
+
+The template (JSON, or YAML read with awscli's yaml_parse, as `aws cloudformation deploy` reads it) is
+the expectation; the deployed stack is read back through the aws CLI. `--same-as JSON` first checks that
+the YAML TEMPLATE reads as exactly that JSON template. Environment: SMOKE_AWS (the aws command),
+SMOKE_ENDPOINT (moto's URL), SMOKE_COUNTS (a file each run appends "passed failed" to), the AWS_*
+variables deploy-smoke sets, DEPLOY_SMOKE_AWS_SUBPROCESS=1 to run every call as an aws process.
+"""
 
 import ast
+import collections
 import contextlib
 import io
 import json
@@ -145,13 +158,24 @@ class Reporter:
             f.write("%d %d\n" % (self.passed, self.failed))
 
 
+def load_template(path):
+    """A template as the deploy command reads it: JSON with json.load, YAML with awscli's own reader (the
+    yaml_parse of `aws cloudformation deploy`: YAML 1.1, short-form tags as the long forms)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if path.endswith((".yaml", ".yml")):
+        from awscli.customizations.cloudformation.yamlhelper import yaml_parse
+
+        return yaml_parse(text)
+    return json.loads(text)
+
+
 class Stack:
     """The template, the deployed stack's physical resources, and a resolver of Ref / GetAtt / Sub."""
 
     def __init__(self, name, template_path):
         self.name = name
-        with open(template_path, encoding="utf-8") as f:
-            self.template = json.load(f)
+        self.template = load_template(template_path)
         self.resources = self.template.get("Resources") or {}
         self.stack_id = None
         self.status = None
@@ -611,8 +635,22 @@ def snapshot_of(st):
     }
 
 
-def cmd_verify(stack, template, snap_out, expect_status, before_path):
+def cmd_verify(stack, template, snap_out, expect_status, before_path, same_as=None):
     rep = Reporter(stack)
+    if same_as:
+
+        def same_template():
+            sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+            from yaml_equivalence import first_difference, plain
+
+            with open(same_as, encoding="utf-8") as f:
+                want = json.load(f)
+            diff = first_difference(want, plain(load_template(template), (collections.OrderedDict,)))
+            if diff:
+                raise Fail("first difference at %s: %s" % diff)
+            return "awscli reads %s as %s" % (os.path.basename(template), os.path.basename(same_as))
+
+        rep.check("template", "the YAML form means the JSON form", same_template)
     st = Stack(stack, template)
     before = None
     if before_path:
@@ -748,9 +786,14 @@ def cmd_delete(stack, template, snap_in):
 def main(argv):
     cmd = argv[0]
     if cmd == "verify":
+        same_as = None
+        if "--same-as" in argv:  # verify ... --same-as JSON: the YAML template must read as that JSON
+            i = argv.index("--same-as")
+            same_as = argv[i + 1]
+            argv = argv[:i] + argv[i + 2 :]
         stack, template, snap_out, expect_status = argv[1:5]
-        before = argv[5] if len(argv) > 5 else None
-        cmd_verify(stack, template, snap_out, expect_status, before)
+        before = argv[5] if len(argv) > 5 and argv[5] else None
+        cmd_verify(stack, template, snap_out, expect_status, before, same_as)
     elif cmd == "snapshot":
         cmd_snapshot(*argv[1:4])
     elif cmd == "delete":
