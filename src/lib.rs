@@ -250,6 +250,37 @@ mod tests {
         )
     }
 
+    /// The starter's header says every value is the default except those marked: without the marked lines it
+    /// is the smallest config.
+    #[test]
+    fn the_starter_config_marks_every_value_that_is_not_a_default() {
+        let defaults: String = STARTER_CONFIG
+            .lines()
+            .filter(|l| !l.contains("# not a default"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(
+            defaults.len() < STARTER_CONFIG.len(),
+            "some values are marked"
+        );
+        let template = |text: &str| {
+            synthesize(
+                Source {
+                    name: "c.yaml",
+                    text,
+                },
+                Format::Json,
+            )
+            .unwrap()
+            .template
+        };
+        assert_eq!(
+            template(&defaults),
+            template("pipelines:\n  - name: presence\n")
+        );
+        assert_ne!(template(STARTER_CONFIG), template(&defaults));
+    }
+
     #[test]
     fn a_template_over_the_hard_limit_is_an_error_that_counts_what_fits() {
         for format in [Format::Json, Format::Yaml] {

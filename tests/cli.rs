@@ -1006,3 +1006,43 @@ fn simulate_refuses_a_folder_and_an_input_without_events() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("error: <stdin>: no events in it;"));
 }
+
+#[test]
+fn init_makes_missing_folders_prints_to_standard_output_and_refuses_a_folder() {
+    let dir = TempDir::new().unwrap();
+    let init = |args: &[&str]| {
+        cmd()
+            .current_dir(dir.path())
+            .arg("init")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The example of `init --help`, in an empty folder.
+    let out = init(&["-o", "configs/presence.yaml", "--force"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("wrote configs/presence.yaml (and the folder configs)"),
+        "{}",
+        stderr_of(&out)
+    );
+    let starter = fs::read_to_string(dir.path().join("configs/presence.yaml")).unwrap();
+    assert!(starter.starts_with("# yaml-language-server: $schema="));
+
+    let out = init(&["-o", "-"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), starter);
+    assert!(!dir.path().join("-").exists(), "no file named `-`");
+
+    for args in [&["-o", "configs"][..], &["-o", "configs", "--force"]] {
+        let out = init(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stderr_of(&out),
+            "presence-stack: error: configs: is a directory; give a file name for the config, e.g. \
+             `-o configs/presence-stack.yaml`\n",
+            "{args:?}: nothing about a template, nor about --force"
+        );
+    }
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}

@@ -64,10 +64,15 @@ pub(super) fn io_reason(e: &io::Error) -> String {
     }
 }
 
-/// Write `bytes` to `path` so that readers see the old file or the new one, never half of one: a temporary file
-/// in the same folder, renamed over the target. Things that are not regular files (a device, a FIFO,
-/// `/dev/stdout`) cannot be replaced by a rename; they are written in place.
+/// Write the template to `path`, as [`write_file`] does.
 pub(super) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    write_file(path, bytes, "the template")
+}
+
+/// Write `bytes` (`what`, for messages: "the template") to `path` so that readers see the old file or the new
+/// one, never half of one: a temporary file in the same folder, renamed over the target. Things that are not
+/// regular files (a device, a FIFO, `/dev/stdout`) cannot be replaced by a rename; they are written in place.
+pub(super) fn write_file(path: &Path, bytes: &[u8], what: &str) -> Result<(), Failure> {
     let name = path.display().to_string();
     let fail = |what: &str, e: io::Error| {
         Failure(vec![format!("{name}: cannot {what}: {}", io_reason(&e))])
@@ -75,7 +80,7 @@ pub(super) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Ok(meta) = fs::metadata(path) {
         if meta.is_dir() {
             return Err(Failure(vec![format!(
-                "{name}: is a directory; give a file name for the template"
+                "{name}: is a directory; give a file name for {what}"
             )]));
         }
         if !meta.is_file() {
@@ -86,7 +91,7 @@ pub(super) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
             return f
                 .write_all(bytes)
                 .and_then(|()| f.flush())
-                .map_err(|e| fail("write the template", e));
+                .map_err(|e| fail(&format!("write {what}"), e));
         }
     }
     let dir = match path.parent() {
@@ -99,7 +104,7 @@ pub(super) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| fail(&format!("create a file in {}", dir.display()), e))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| fail("write the template", e))?;
+        .map_err(|e| fail(&format!("write {what}"), e))?;
     // Keep the permissions of the file being replaced, as an editor would.
     if let Ok(meta) = fs::metadata(path) {
         let _ = fs::set_permissions(tmp.path(), meta.permissions());
