@@ -1046,3 +1046,20 @@ fn init_makes_missing_folders_prints_to_standard_output_and_refuses_a_folder() {
     }
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn check_reads_the_default_config_of_the_current_folder_as_synth_does() {
+    let dir = TempDir::new().unwrap();
+    let out = cmd().current_dir(dir.path()).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "not a usage error");
+    assert_eq!(
+        stderr_of(&out),
+        "presence-stack: error: presence-stack.yaml: cannot read the config: no such file (no config given, so the \
+         default was tried; name the config file, or write a starter with `presence-stack init`)\n"
+    );
+    let out = cmd().current_dir(dir.path()).arg("init").output().unwrap();
+    assert!(out.status.success());
+    let out = cmd().current_dir(dir.path()).arg("check").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("presence-stack.yaml: 1 pipeline(s) checked"));
+}

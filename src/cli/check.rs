@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use presence_stack::{Format, Source};
 
 use super::files::{io_reason, read_config, shell_word};
-use super::{Failure, report_warnings};
+use super::{DEFAULT_CONFIG, Failure, report_warnings};
 
 #[derive(clap::Args)]
 pub(super) struct CheckArgs {
     /// The config file; `-` reads standard input
+    #[arg(default_value = DEFAULT_CONFIG)]
     config: PathBuf,
     /// A template to compare, byte for byte, with what synth writes in its format (from its extension)
     #[arg(long, value_name = "FILE")]

@@ -22,7 +22,7 @@ pub(super) fn read_config(path: &Path) -> Result<(String, String), Failure> {
     } else {
         let name = path.display().to_string();
         let hint = if path == Path::new(DEFAULT_CONFIG) {
-            " (no config given, so the default was tried; pass the config file, e.g. `presence-stack synth examples/presence.yaml`)"
+            " (no config given, so the default was tried; name the config file, or write a starter with `presence-stack init`)"
         } else {
             ""
         };

@@ -58,10 +58,8 @@ enum Command {
     /// Run every check of a config without writing anything
     ///
     /// With --template, also fail when that file is not exactly what synth would write (a drift gate for CI).
-    #[command(
-        after_help = "Examples:\n  presence-stack check presence-stack.yaml\n  \
-        presence-stack check presence-stack.yaml --template template.yaml --deny-warnings"
-    )]
+    #[command(after_help = "Examples:\n  presence-stack check\n  \
+        presence-stack check presence-stack.yaml --template template.yaml --deny-warnings")]
     Check(CheckArgs),
     /// Run each pipeline's rule on recorded events and print the DynamoDB item each would write
     ///
