@@ -14,6 +14,7 @@ mod check;
 mod files;
 mod init;
 mod simulate;
+mod status;
 mod synth;
 
 use std::io::{self, Write};
@@ -25,6 +26,7 @@ use presence_stack::Diagnostic;
 use check::CheckArgs;
 use init::InitArgs;
 use simulate::SimulateArgs;
+use status::StatusArgs;
 use synth::SynthArgs;
 
 const DEFAULT_CONFIG: &str = "presence-stack.yaml";
@@ -72,6 +74,20 @@ enum Command {
         cat events.jsonl | presence-stack simulate presence-stack.yaml --events - --now 1672742949382"
     )]
     Simulate(SimulateArgs),
+    /// Tell which devices are connected, from the table's items (aws dynamodb scan or query output)
+    ///
+    /// Each client is connected (since when, which session), disconnected (since when, why) or unknown (and why),
+    /// however out of order and duplicated the events were delivered. Items are read as the pipeline's rule wrote
+    /// them. Standard output gets a table (tab-separated when not a terminal) or, with --json, one JSON object per
+    /// client; standard error ends with the counts.
+    #[command(
+        after_help = "Examples:\n  aws dynamodb scan --table-name \"$TABLE\" --output json | presence-stack status presence-stack.yaml --items -\n  \
+        aws dynamodb query --table-name \"$TABLE\" --key-condition-expression 'clientId = :c' \\\n    \
+        --expression-attribute-values '{\":c\":{\"S\":\"sensor-17\"}}' --output json \\\n    \
+        | presence-stack status presence-stack.yaml --items - --client sensor-17\n  \
+        presence-stack status presence-stack.yaml --items scan.json --at 1672742949382 --json"
+    )]
+    Status(StatusArgs),
     /// Print the JSON Schema of the config, for editors and validators
     #[command(
         after_help = "Examples:\n  presence-stack schema > presence-stack.schema.json\n\n\
@@ -148,6 +164,7 @@ pub fn main() -> ExitCode {
         Command::Synth(args) => synth::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Status(args) => status::run(&args),
         Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
         Command::Init(args) => init::run(&args),
         Command::Completions { shell } => {

@@ -1,0 +1,183 @@
+//! `presence-stack status`: who is connected, from the table's items.
+
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use presence_stack::Source;
+use presence_stack::status::{
+    self, DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Fields, Params, Read, Resolver, State,
+    Status, Unknown, report,
+};
+
+use super::files::{io_reason, read_config};
+use super::{Failure, report_warnings};
+
+/// How many unreadable items or pages are printed one by one; the rest are only counted.
+const MAX_PROBLEMS_SHOWN: u64 = 100;
+
+#[derive(clap::Args)]
+pub(super) struct StatusArgs {
+    /// The config file; `-` reads standard input
+    config: PathBuf,
+    /// The table's items: what `aws dynamodb scan` or `aws dynamodb query` print with `--output json` (one page
+    /// or several one after another), or the JSON lines `simulate` prints; `-` reads standard input
+    #[arg(long, value_name = "FILE")]
+    items: PathBuf,
+    /// The pipeline whose table the items come from [default: the only pipeline that keeps connected and
+    /// disconnected events]
+    #[arg(long, value_name = "NAME")]
+    pipeline: Option<String>,
+    /// Answer as of this time, in epoch milliseconds [default: now]
+    #[arg(long, value_name = "MS")]
+    at: Option<i64>,
+    /// Answer for this client only (it is listed even when the items hold nothing of it)
+    #[arg(long, value_name = "ID")]
+    client: Option<String>,
+    /// One JSON object per line and client, sorted by clientId, instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Connections stamped less than this apart are ordered by versionNumber, others by timestamp (more than twice
+    /// the timestamp error; with it, under an hour)
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_WINDOW_MS)]
+    window: i64,
+    /// How far an event's timestamp may be from when it happened; an event this close to the --at time that
+    /// would change the answer makes it unknown
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMESTAMP_ERROR_MS)]
+    timestamp_error: i64,
+}
+
+pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
+    if args.config == Path::new("-") && args.items == Path::new("-") {
+        return Err(Failure(vec![
+            "the config and the items cannot both come from standard input".to_owned(),
+        ]));
+    }
+    let params = match Params::new(args.window, args.timestamp_error) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("presence-stack: error: --window / --timestamp-error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (name, text) = read_config(&args.config)?;
+    let (model, warnings) = presence_stack::check(Source {
+        name: &name,
+        text: &text,
+    })?;
+    report_warnings(&warnings);
+    let (_, fields) =
+        Fields::choose(&model, args.pipeline.as_deref()).map_err(|e| format!("{name}: {e}"))?;
+    if fields.reason.is_none() {
+        eprintln!(
+            "presence-stack: warning: {name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
+            fields.pipeline
+        );
+    }
+
+    let items_name = if args.items == Path::new("-") {
+        "<stdin>".to_owned()
+    } else {
+        args.items.display().to_string()
+    };
+    let reader: Box<dyn io::BufRead> = if args.items == Path::new("-") {
+        Box::new(io::BufReader::with_capacity(1 << 18, io::stdin().lock()))
+    } else {
+        if fs::metadata(&args.items).is_ok_and(|m| m.is_dir()) {
+            return Err(Failure(vec![format!(
+                "{items_name}: is a directory; give the file of scan or query output"
+            )]));
+        }
+        let file = fs::File::open(&args.items)
+            .map_err(|e| format!("{items_name}: cannot read the items: {}", io_reason(&e)))?;
+        Box::new(io::BufReader::with_capacity(1 << 18, file))
+    };
+
+    let at = args.at.unwrap_or_else(clock_ms);
+    let mut resolver = Resolver::new(at, params);
+    let mut shown = 0u64;
+    let totals = status::read(reader, &fields, |r| match r {
+        Read::Event(e) => {
+            if args.client.as_deref().is_none_or(|c| c == e.client_id) {
+                resolver.add(&e);
+            }
+        }
+        Read::Problem(p) => {
+            shown += 1;
+            if shown <= MAX_PROBLEMS_SHOWN {
+                eprintln!(
+                    "presence-stack: error: {items_name}:{}: {}",
+                    p.line, p.message
+                );
+            }
+        }
+    });
+    let mut statuses = resolver.finish();
+    if let Some(client) = &args.client
+        && statuses.is_empty()
+    {
+        statuses.push(Status {
+            client_id: client.clone(),
+            state: State::Unknown(Unknown::NoData {
+                connect_failed: 0,
+                later_events: false,
+            }),
+            events: 0,
+        });
+    }
+
+    if let Err(e) = write(&statuses, at, args.json) {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return Ok(ExitCode::SUCCESS);
+        }
+        return Err(Failure(vec![format!(
+            "cannot write to standard output: {e}"
+        )]));
+    }
+    eprintln!(
+        "presence-stack: {} item{} of pipeline `{}`, as of {}: {}",
+        totals.items,
+        if totals.items == 1 { "" } else { "s" },
+        fields.pipeline,
+        report::iso(at),
+        report::Counts::of(&statuses).line()
+    );
+    if totals.problems > 0 {
+        if totals.problems > MAX_PROBLEMS_SHOWN {
+            eprintln!(
+                "presence-stack: error: {items_name}: ... and {} more",
+                totals.problems - MAX_PROBLEMS_SHOWN
+            );
+        }
+        eprintln!(
+            "presence-stack: error: {items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the answers leave them out",
+            totals.problems
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// JSON lines with `--json`; otherwise a table, aligned on a terminal and tab-separated (with the same header)
+/// when piped, so that `cut -f` and `awk -F'\t'` can read it.
+fn write(statuses: &[Status], at: i64, json: bool) -> io::Result<()> {
+    let stdout = io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if json {
+        for s in statuses {
+            serde_json::to_writer(&mut out, &report::json(s, at))?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        out.write_all(report::table(statuses, at, terminal).as_bytes())?;
+    }
+    out.flush()
+}
+
+fn clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
