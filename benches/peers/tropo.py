@@ -11,7 +11,7 @@ troposphere 4.11 has no CloudwatchLogs action class, so one is declared here as 
 
 import sys
 
-from troposphere import GetAtt, Ref, Sub, Template
+from troposphere import AWSProperty, GetAtt, Ref, Sub, Template
 from troposphere.dynamodb import (
     AttributeDefinition,
     KeySchema,
@@ -27,20 +27,16 @@ from troposphere.iot import (
     TopicRulePayload,
 )
 from troposphere.logs import LogGroup
-from troposphere import AWSProperty
 
-SQL = (
-    "SELECT * FROM '$aws/events/presence/#' "
-    "WHERE eventType = 'connected' OR eventType = 'disconnected'"
-)
+SQL = "SELECT * FROM '$aws/events/presence/#' WHERE eventType = 'connected' OR eventType = 'disconnected'"
 
 
 class CloudwatchLogsAction(AWSProperty):
-    props = {"LogGroupName": (str, True), "RoleArn": (str, True), "BatchMode": (bool, False)}
+    props = {"LogGroupName": (str, True), "RoleArn": (str, True), "BatchMode": (bool, False)}  # noqa: RUF012 - troposphere's API
 
 
 class ActionWithLogs(Action):
-    props = {**Action.props, "CloudwatchLogs": (CloudwatchLogsAction, False)}
+    props = {**Action.props, "CloudwatchLogs": (CloudwatchLogsAction, False)}  # noqa: RUF012 - troposphere's API
 
 
 def pascal(name):
@@ -61,9 +57,7 @@ def pipeline(t, name):
                 KeySchema(AttributeName="timestamp", KeyType="RANGE"),
             ],
             BillingMode="PAY_PER_REQUEST",
-            PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(
-                PointInTimeRecoveryEnabled=True
-            ),
+            PointInTimeRecoverySpecification=PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
             DeletionProtectionEnabled=True,
             DeletionPolicy="Retain",
             UpdateReplacePolicy="Retain",
@@ -140,9 +134,7 @@ def pipeline(t, name):
                     )
                 ],
                 ErrorAction=ActionWithLogs(
-                    CloudwatchLogs=CloudwatchLogsAction(
-                        LogGroupName=Ref(log), RoleArn=GetAtt(role, "Arn")
-                    )
+                    CloudwatchLogs=CloudwatchLogsAction(LogGroupName=Ref(log), RoleArn=GetAtt(role, "Arn"))
                 ),
             ),
         )

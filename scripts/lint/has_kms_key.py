@@ -9,7 +9,7 @@ from cfnlint.decode import decode
 
 template, matches = decode(sys.argv[1])
 if template is None:
-    sys.exit("cannot parse %s: %s" % (sys.argv[1], "; ".join(str(m) for m in matches)))
+    sys.exit("cannot parse {}: {}".format(sys.argv[1], "; ".join(str(m) for m in matches)))
 resources = template.get("Resources") or {}
 found = any(isinstance(r, dict) and r.get("Type") == "AWS::KMS::Key" for r in resources.values())
 sys.exit(0 if found else 1)

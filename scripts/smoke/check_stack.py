@@ -63,7 +63,7 @@ def run_aws(args):
         try:
             p = subprocess.run([AWS, *argv], capture_output=True, text=True, timeout=120, check=False)
         except subprocess.TimeoutExpired:
-            raise Fail("aws %s timed out" % " ".join(args[:2])) from None
+            raise Fail("aws {} timed out".format(" ".join(args[:2]))) from None
         return Result(p.returncode, p.stdout, p.stderr)
     if _driver is None:
         from awscli.clidriver import create_clidriver
@@ -78,10 +78,16 @@ def run_aws(args):
     return Result(rc, out.getvalue(), err.getvalue())
 
 
+def failed_call(args, proc):
+    return "aws {} failed (exit {}): {}".format(
+        " ".join(args[:2]), proc.returncode, short(" ".join(proc.stderr.split()))
+    )
+
+
 def aws(*args):
     proc = run_aws(args)
     if proc.returncode != 0:
-        raise Fail("aws %s failed (exit %d): %s" % (" ".join(args[:2]), proc.returncode, short(" ".join(proc.stderr.split()))))
+        raise Fail(failed_call(args, proc))
     return json.loads(proc.stdout) if proc.stdout.strip() else {}
 
 
@@ -92,7 +98,7 @@ def aws_gone(*args):
         return False
     if any(marker in proc.stderr for marker in NOT_FOUND):
         return True
-    raise Fail("aws %s failed (exit %d): %s" % (" ".join(args[:2]), proc.returncode, short(" ".join(proc.stderr.split()))))
+    raise Fail(failed_call(args, proc))
 
 
 def policy_doc(value):
@@ -100,7 +106,7 @@ def policy_doc(value):
     if isinstance(value, dict):
         return value
     if not isinstance(value, str):
-        raise Fail("policy document is a %s" % type(value).__name__)
+        raise Fail(f"policy document is a {type(value).__name__}")
     for candidate in (value, urllib.parse.unquote(value)):
         try:
             return json.loads(candidate)
@@ -109,9 +115,9 @@ def policy_doc(value):
     try:
         doc = ast.literal_eval(value)
     except (ValueError, SyntaxError):
-        raise Fail("cannot parse policy document: %s" % short(value)) from None
+        raise Fail(f"cannot parse policy document: {short(value)}") from None
     if not isinstance(doc, dict):
-        raise Fail("policy document is not an object: %s" % short(value))
+        raise Fail(f"policy document is not an object: {short(value)}")
     return doc
 
 
@@ -127,7 +133,7 @@ def tag_dict(tags, key="Key", value="Value"):
 
 def expect(expected, got):
     if expected != got:
-        raise Fail("expected %s, got %s" % (short(expected), short(got)))
+        raise Fail(f"expected {short(expected)}, got {short(got)}")
 
 
 class Reporter:
@@ -141,21 +147,21 @@ class Reporter:
             detail = fn()
         except Fail as e:
             self.failed += 1
-            print("deploy-smoke: %s: %s: %s FAILED: %s" % (self.stack, subject, what, e), flush=True)
+            print(f"deploy-smoke: {self.stack}: {subject}: {what} FAILED: {e}", flush=True)
         except Exception as e:  # noqa: BLE001 - an unexpected answer is a failed check, not a crash
             self.failed += 1
-            print("deploy-smoke: %s: %s: %s FAILED: %s: %s" % (self.stack, subject, what, type(e).__name__, e), flush=True)
+            print(f"deploy-smoke: {self.stack}: {subject}: {what} FAILED: {type(e).__name__}: {e}", flush=True)
         else:
             self.passed += 1
-            suffix = " (%s)" % detail if detail else ""
-            print("deploy-smoke: %s: %s: %s ok%s" % (self.stack, subject, what, suffix), flush=True)
+            suffix = f" ({detail})" if detail else ""
+            print(f"deploy-smoke: {self.stack}: {subject}: {what} ok{suffix}", flush=True)
 
     def note(self, subject, text):
-        print("deploy-smoke: %s: %s: note: %s" % (self.stack, subject, text), flush=True)
+        print(f"deploy-smoke: {self.stack}: {subject}: note: {text}", flush=True)
 
     def save(self):
         with open(COUNTS, "a", encoding="utf-8") as f:
-            f.write("%d %d\n" % (self.passed, self.failed))
+            f.write(f"{self.passed} {self.failed}\n")
 
 
 def load_template(path):
@@ -193,7 +199,7 @@ class Stack:
     def load_stack(self, stack_ref=None):
         stacks = aws("cloudformation", "describe-stacks", "--stack-name", stack_ref or self.name)["Stacks"]
         if len(stacks) != 1:
-            raise Fail("describe-stacks returned %d stacks" % len(stacks))
+            raise Fail(f"describe-stacks returned {len(stacks)} stacks")
         s = stacks[0]
         self.stack_id = s["StackId"]
         self.status = s["StackStatus"]
@@ -231,11 +237,13 @@ class Stack:
                     groups = aws("logs", "describe-log-groups", "--log-group-name-prefix", phys)["logGroups"]
                     found = [g for g in groups if g["logGroupName"] == phys]
                     if not found:
-                        raise Fail("describe-log-groups does not show %s" % phys)
+                        raise Fail(f"describe-log-groups does not show {phys}")
                     self.described[lid] = found[0]
                     self.arns[lid] = found[0].get("logGroupArn") or found[0]["arn"]
                 elif rtype == QUEUE:
-                    attrs = aws("sqs", "get-queue-attributes", "--queue-url", phys, "--attribute-names", "All")["Attributes"]
+                    attrs = aws("sqs", "get-queue-attributes", "--queue-url", phys, "--attribute-names", "All")[
+                        "Attributes"
+                    ]
                     self.described[lid] = attrs
                     self.arns[lid] = attrs["QueueArn"]
                 elif rtype == KEY:
@@ -259,15 +267,17 @@ class Stack:
             return pseudo[name]
         if name in self.physical:
             return self.physical[name]
-        raise Fail("cannot resolve Ref %s" % name)
+        raise Fail(f"cannot resolve Ref {name}")
 
     def getatt(self, logical, attr):
         if attr == "Arn" and logical in self.arns:
             return self.arns[logical]
-        raise Fail("cannot resolve GetAtt %s.%s" % (logical, attr))
+        raise Fail(f"cannot resolve GetAtt {logical}.{attr}")
 
     def sub(self, arg):
-        text, variables = (arg[0], {k: self.resolve(v) for k, v in arg[1].items()}) if isinstance(arg, list) else (arg, {})
+        text, variables = (
+            (arg[0], {k: self.resolve(v) for k, v in arg[1].items()}) if isinstance(arg, list) else (arg, {})
+        )
 
         def one(match):
             name = match.group(1)
@@ -297,7 +307,7 @@ class Stack:
                 if key == "Fn::Join":
                     return arg[0].join(str(v) for v in self.resolve(arg[1]))
                 if key.startswith("Fn::"):
-                    raise Fail("cannot resolve %s" % key)
+                    raise Fail(f"cannot resolve {key}")
             return {k: self.resolve(v) for k, v in value.items()}
         return value
 
@@ -345,7 +355,7 @@ def normalise(value):
 # --- per resource type --------------------------------------------------------------------
 def check_table(rep, st, lid):
     props = st.resources[lid].get("Properties") or {}
-    subject = "table %s" % st.physical.get(lid, lid)
+    subject = f"table {st.physical.get(lid, lid)}"
 
     def described():
         if lid in st.errors:
@@ -359,15 +369,15 @@ def check_table(rep, st, lid):
         expect("ACTIVE", t.get("TableStatus"))
         if "TableName" in props:
             expect(props["TableName"], t["TableName"])
-            return "named %s as in the template" % t["TableName"]
+            return "named {} as in the template".format(t["TableName"])
         return None
 
     def key_schema():
         expect(st.resolve(props["KeySchema"]), described()["KeySchema"])
-        return ", ".join("%s %s" % (k["AttributeName"], k["KeyType"]) for k in props["KeySchema"])
+        return ", ".join("{} {}".format(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"])
 
     def attributes():
-        key = lambda a: a["AttributeName"]  # noqa: E731
+        key = lambda a: a["AttributeName"]
         expect(sorted(props["AttributeDefinitions"], key=key), sorted(described()["AttributeDefinitions"], key=key))
 
     def billing():
@@ -382,11 +392,14 @@ def check_table(rep, st, lid):
                 (int(want["ReadCapacityUnits"]), int(want["WriteCapacityUnits"])),
                 (got.get("ReadCapacityUnits"), got.get("WriteCapacityUnits")),
             )
-            return "%s, %s read / %s write" % (mode, want["ReadCapacityUnits"], want["WriteCapacityUnits"])
+            return "{}, {} read / {} write".format(mode, want["ReadCapacityUnits"], want["WriteCapacityUnits"])
         return mode
 
     def deletion_protection():
-        expect(bool(props.get("DeletionProtectionEnabled", False)), bool(described().get("DeletionProtectionEnabled", False)))
+        expect(
+            bool(props.get("DeletionProtectionEnabled", False)),
+            bool(described().get("DeletionProtectionEnabled", False)),
+        )
         return "enabled" if props.get("DeletionProtectionEnabled") else "disabled"
 
     rep.check(subject, "exists", exists)
@@ -408,7 +421,7 @@ def check_table(rep, st, lid):
 
 def check_role(rep, st, lid):
     props = st.resources[lid].get("Properties") or {}
-    subject = "role %s" % st.physical.get(lid, lid)
+    subject = f"role {st.physical.get(lid, lid)}"
     rule_lid, rule_props, table_lid = st.rule_of_role(lid)
 
     def described():
@@ -423,7 +436,7 @@ def check_role(rep, st, lid):
         if rule_lid is None:
             raise Fail("no topic rule in the template assumes this role")
         rule_name = rule_props.get("RuleName")
-        source_arn = "arn:%s:iot:%s:%s:rule/%s" % (st.partition, st.region, st.account, rule_name or "*")
+        source_arn = "arn:{}:iot:{}:{}:rule/{}".format(st.partition, st.region, st.account, rule_name or "*")
         statements = as_list(doc.get("Statement"))
         if not statements:
             raise Fail("no statement")
@@ -431,14 +444,14 @@ def check_role(rep, st, lid):
             expect("Allow", s.get("Effect"))
             expect(["iot.amazonaws.com"], as_list((s.get("Principal") or {}).get("Service")))
             if set((s.get("Principal") or {}).keys()) != {"Service"}:
-                raise Fail("principal is not only a service: %s" % short(s.get("Principal")))
+                raise Fail("principal is not only a service: {}".format(short(s.get("Principal"))))
             expect(["sts:AssumeRole"], as_list(s.get("Action")))
             cond = s.get("Condition") or {}
             expect({"aws:SourceAccount": st.account}, cond.get("StringEquals"))
             expect({"aws:SourceArn": source_arn}, cond.get("ArnLike"))
         template_doc = st.resolve(props["AssumeRolePolicyDocument"])
         expect(template_doc, doc)
-        return "iot.amazonaws.com, aws:SourceAccount %s, aws:SourceArn %s" % (st.account, source_arn)
+        return f"iot.amazonaws.com, aws:SourceAccount {st.account}, aws:SourceArn {source_arn}"
 
     rep.check(subject, "trust policy", trust)
 
@@ -460,7 +473,7 @@ def check_role(rep, st, lid):
         def matches(name=name):
             expect(normalise(st.resolve(template_policies[name])), normalise(deployed[name]))
 
-        rep.check(subject, "policy %s equals the template's (resolved)" % name, matches)
+        rep.check(subject, f"policy {name} equals the template's (resolved)", matches)
 
     def put_item_only():
         if not deployed:
@@ -472,20 +485,20 @@ def check_role(rep, st, lid):
         for doc in deployed.values():
             for s in as_list(doc.get("Statement")):
                 if "NotAction" in s or "NotResource" in s:
-                    raise Fail("statement with NotAction/NotResource: %s" % short(s))
+                    raise Fail(f"statement with NotAction/NotResource: {short(s)}")
                 if s.get("Effect") != "Allow":
-                    raise Fail("statement is not Allow: %s" % short(s))
+                    raise Fail(f"statement is not Allow: {short(s)}")
                 actions = [a.lower() for a in as_list(s.get("Action"))]
                 if any(a == "*" or a.startswith("dynamodb:") for a in actions):
                     ddb_statements.append(s)
         if len(ddb_statements) != 1:
-            raise Fail("expected one statement with DynamoDB actions, found %d" % len(ddb_statements))
+            raise Fail(f"expected one statement with DynamoDB actions, found {len(ddb_statements)}")
         s = ddb_statements[0]
         expect(["dynamodb:PutItem"], as_list(s.get("Action")))
         expect([table_arn], as_list(s.get("Resource")))
         if s.get("Condition"):
-            raise Fail("PutItem statement has a condition: %s" % short(s["Condition"]))
-        return "on %s" % table_arn
+            raise Fail("PutItem statement has a condition: {}".format(short(s["Condition"])))
+        return f"on {table_arn}"
 
     rep.check(subject, "dynamodb:PutItem on its table only", put_item_only)
 
@@ -498,13 +511,13 @@ def check_role(rep, st, lid):
             for s in as_list(doc.get("Statement")):
                 for a in as_list(s.get("Action")):
                     if a == "*" or a.endswith(":*"):
-                        raise Fail("wildcard action %s" % a)
+                        raise Fail(f"wildcard action {a}")
                     if "*" in a:
                         patterns.add(a)
                 for r in as_list(s.get("Resource")):
                     if norm_arn(r) not in own:
-                        raise Fail("resource %s is not one of this stack's resources" % r)
-        return "action patterns: %s" % ", ".join(sorted(patterns)) if patterns else None
+                        raise Fail(f"resource {r} is not one of this stack's resources")
+        return "action patterns: {}".format(", ".join(sorted(patterns))) if patterns else None
 
     rep.check(subject, "no wildcard resource or action, only this stack's resources", no_wildcards)
 
@@ -519,7 +532,7 @@ def check_role(rep, st, lid):
 
 def check_log_group(rep, st, lid):
     props = st.resources[lid].get("Properties") or {}
-    subject = "log group %s" % st.physical.get(lid, lid)
+    subject = f"log group {st.physical.get(lid, lid)}"
 
     def described():
         if lid in st.errors:
@@ -530,7 +543,7 @@ def check_log_group(rep, st, lid):
 
     def retention():
         expect(props.get("RetentionInDays"), described().get("retentionInDays"))
-        return "%s days" % props.get("RetentionInDays") if "RetentionInDays" in props else "never expires"
+        return "{} days".format(props.get("RetentionInDays")) if "RetentionInDays" in props else "never expires"
 
     rep.check(subject, "exists", lambda: described() and None)
     rep.check(subject, "retention", retention)
@@ -546,7 +559,7 @@ def check_log_group(rep, st, lid):
 
 def check_queue(rep, st, lid):
     props = st.resources[lid].get("Properties") or {}
-    subject = "queue %s" % st.phys_label(lid)
+    subject = f"queue {st.phys_label(lid)}"
 
     def described():
         if lid in st.errors:
@@ -557,7 +570,7 @@ def check_queue(rep, st, lid):
 
     def retention():
         expect(str(props.get("MessageRetentionPeriod", 345600)), described().get("MessageRetentionPeriod"))
-        return "%s s" % described().get("MessageRetentionPeriod")
+        return "{} s".format(described().get("MessageRetentionPeriod"))
 
     rep.check(subject, "exists", lambda: described() and None)
     rep.check(subject, "message retention", retention)
@@ -580,7 +593,7 @@ def check_queue(rep, st, lid):
 
 def check_key(rep, st, lid):
     props = st.resources[lid].get("Properties") or {}
-    subject = "KMS key %s" % st.physical.get(lid, lid)
+    subject = f"KMS key {st.physical.get(lid, lid)}"
 
     def described():
         if lid in st.errors:
@@ -591,9 +604,11 @@ def check_key(rep, st, lid):
 
     def enabled():
         meta = described()
-        expect(("Enabled", props.get("KeySpec", "SYMMETRIC_DEFAULT"), props.get("KeyUsage", "ENCRYPT_DECRYPT")),
-               (meta.get("KeyState"), meta.get("KeySpec"), meta.get("KeyUsage")))
-        return "%s, %s" % (meta.get("KeySpec"), meta.get("KeyUsage"))
+        expect(
+            ("Enabled", props.get("KeySpec", "SYMMETRIC_DEFAULT"), props.get("KeyUsage", "ENCRYPT_DECRYPT")),
+            (meta.get("KeyState"), meta.get("KeySpec"), meta.get("KeyUsage")),
+        )
+        return "{}, {}".format(meta.get("KeySpec"), meta.get("KeyUsage"))
 
     def rotation():
         got = aws("kms", "get-key-rotation-status", "--key-id", st.physical[lid])["KeyRotationEnabled"]
@@ -647,8 +662,8 @@ def cmd_verify(stack, template, snap_out, expect_status, before_path, same_as=No
                 want = json.load(f)
             diff = first_difference(want, plain(load_template(template), (collections.OrderedDict,)))
             if diff:
-                raise Fail("first difference at %s: %s" % diff)
-            return "awscli reads %s as %s" % (os.path.basename(template), os.path.basename(same_as))
+                raise Fail("first difference at {}: {}".format(*diff))
+            return f"awscli reads {os.path.basename(template)} as {os.path.basename(same_as)}"
 
         rep.check("template", "the YAML form means the JSON form", same_template)
     st = Stack(stack, template)
@@ -660,9 +675,8 @@ def cmd_verify(stack, template, snap_out, expect_status, before_path, same_as=No
     def status():
         st.load_stack()
         expect(expect_status, st.status)
-        return None
 
-    rep.check("stack", "status %s" % expect_status, status)
+    rep.check("stack", f"status {expect_status}", status)
     if st.stack_id is None:
         rep.save()
         return
@@ -675,19 +689,26 @@ def cmd_verify(stack, template, snap_out, expect_status, before_path, same_as=No
                 continue
             if lid not in st.listed:
                 if before and lid in before.get("physical", {}):
-                    rep.note("stack", "%s (%s) is no longer listed under its logical ID after the update (moto has no update handler for it); checked under its name from before" % (lid, res.get("Type")))
+                    rep.note(
+                        "stack",
+                        f"{lid} ({res.get('Type')}) is no longer listed under its logical ID after the update"
+                        " (moto has no update handler for it); checked under its name from before",
+                    )
                     continue
                 missing.append(lid)
             elif st.listed[lid][1] != res.get("Type"):
-                wrong.append("%s is %s, not %s" % (lid, st.listed[lid][1], res.get("Type")))
+                wrong.append("{} is {}, not {}".format(lid, st.listed[lid][1], res.get("Type")))
         if missing or wrong:
             raise Fail("; ".join((["not listed: " + ", ".join(missing)] if missing else []) + wrong))
         rules = st.of_type(RULE)
         listed_rules = [lid for lid in rules if lid in st.listed]
         if listed_rules:
-            rep.note("stack", "moto now lists topic rule(s) %s: check them here" % ", ".join(listed_rules))
+            rep.note("stack", "moto now lists topic rule(s) {}: check them here".format(", ".join(listed_rules)))
         others = len(st.resources) - len(rules)
-        return "%d listed with their types; %d AWS::IoT::TopicRule not modelled by moto (%d blank entries)" % (others, len(rules), st.blank_entries)
+        return (
+            f"{others} listed with their types; {len(rules)} AWS::IoT::TopicRule not modelled by moto"
+            f" ({st.blank_entries} blank entries)"
+        )
 
     rep.check("stack", "resources", resources)
     st.describe_all()
@@ -698,18 +719,21 @@ def cmd_verify(stack, template, snap_out, expect_status, before_path, same_as=No
 
             def not_replaced(lid=lid, old=old):
                 t = aws("dynamodb", "describe-table", "--table-name", old["name"])["Table"]
-                expect((old["name"], old["created"], old["arn"]), (t["TableName"], t.get("CreationDateTime"), t["TableArn"]))
+                expect(
+                    (old["name"], old["created"], old["arn"]),
+                    (t["TableName"], t.get("CreationDateTime"), t["TableArn"]),
+                )
                 if st.physical.get(lid) != old["name"]:
-                    raise Fail("stack now names %s for %s" % (st.physical.get(lid), lid))
-                return "same name and creation time %s" % old["created"]
+                    raise Fail(f"stack now names {st.physical.get(lid)} for {lid}")
+                return "same name and creation time {}".format(old["created"])
 
-            rep.check("table %s" % old["name"], "not replaced by the update", not_replaced)
+            rep.check("table {}".format(old["name"]), "not replaced by the update", not_replaced)
 
         def no_new_table():
             nonlocal after_tables
             after_tables = sorted(aws("dynamodb", "list-tables").get("TableNames", []))
             expect(before["all_tables"], after_tables)
-            return "%d tables before and after" % len(after_tables)
+            return f"{len(after_tables)} tables before and after"
 
         rep.check("stack", "update created no table", no_new_table)
 
@@ -748,9 +772,9 @@ def exists_probe(rtype, phys):
         if proc.returncode != 0:
             if any(m in proc.stderr for m in NOT_FOUND):
                 return False
-            raise Fail("describe-key failed: %s" % short(" ".join(proc.stderr.split())))
+            raise Fail("describe-key failed: {}".format(short(" ".join(proc.stderr.split()))))
         return json.loads(proc.stdout)["KeyMetadata"]["KeyState"] not in ("PendingDeletion", "PendingReplicaDeletion")
-    raise Fail("no probe for %s" % rtype)
+    raise Fail(f"no probe for {rtype}")
 
 
 def cmd_delete(stack, template, snap_in):
@@ -778,8 +802,12 @@ def cmd_delete(stack, template, snap_in):
             if there != retain:
                 raise Fail("%s after the stack was deleted" % ("still there" if there else "gone"))
 
-        what = "kept after stack deletion (DeletionPolicy Retain)" if retain else "deleted with the stack (DeletionPolicy %s)" % policy
-        rep.check("%s %s" % (labels[rtype], phys.rsplit("/", 1)[-1]), what, probe)
+        what = (
+            "kept after stack deletion (DeletionPolicy Retain)"
+            if retain
+            else f"deleted with the stack (DeletionPolicy {policy})"
+        )
+        rep.check("{} {}".format(labels[rtype], phys.rsplit("/", 1)[-1]), what, probe)
     rep.save()
 
 
@@ -799,7 +827,7 @@ def main(argv):
     elif cmd == "delete":
         cmd_delete(*argv[1:4])
     else:
-        sys.exit("unknown command %s" % cmd)
+        sys.exit(f"unknown command {cmd}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def create(cls, resource_name, cloudformation_json, account_id, region_name, **k
 
 kms_models.Key.create_from_cloudformation_json = classmethod(create)
 
-from moto.server import main  # noqa: E402 - after the patch, so the server sees it
+# Imported only now, after the patch above, so that the server runs with it.
+from moto.server import main
 
 sys.exit(main())

@@ -14,5 +14,5 @@ for pipeline in config["pipelines"]:
     pipeline["table"] = table
     table["ttl_days"] = 31 if table.get("ttl_days") == 30 else 30
 with open(sys.argv[2], "w", encoding="utf-8") as f:
-    f.write("# %s with ttl_days changed, by scripts/deploy-smoke\n" % sys.argv[1])
+    f.write(f"# {sys.argv[1]} with ttl_days changed, by scripts/deploy-smoke\n")
     yaml.safe_dump(config, f, sort_keys=False)
