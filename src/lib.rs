@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod model;
 pub mod render;
+pub mod replay;
 pub mod simulate;
 pub mod sql;
 pub mod status;

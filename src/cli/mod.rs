@@ -13,6 +13,7 @@ macro_rules! message {
 mod check;
 mod files;
 mod init;
+mod replay;
 mod simulate;
 mod status;
 mod synth;
@@ -25,6 +26,7 @@ use presence_stack::Diagnostic;
 
 use check::CheckArgs;
 use init::InitArgs;
+use replay::ReplayArgs;
 use simulate::SimulateArgs;
 use status::StatusArgs;
 use synth::SynthArgs;
@@ -74,6 +76,21 @@ enum Command {
         cat events.jsonl | presence-stack simulate presence-stack.yaml --events - --now 1672742949382"
     )]
     Simulate(SimulateArgs),
+    /// Re-run a pipeline's rule on the events its error action caught, as aws dynamodb batch-write-item input
+    ///
+    /// Reads the error action's records as `aws logs filter-log-events --output json` or `aws sqs receive-message
+    /// --output json` print them (or JSON lines of records), runs the rule on each record's payload and topic, and
+    /// prints one --request-items document per line, at most 25 items each. The same records always give the same
+    /// documents, and writing them twice leaves the table as writing them once. Records of another rule, or whose
+    /// payload does not decode, are reported with their line; the exit code is then 1.
+    #[command(
+        after_help = "Examples:\n  aws logs filter-log-events --log-group-name \"$LOG_GROUP\" --output json > errors.json\n  \
+        presence-stack replay presence-stack.yaml --errors errors.json --table \"$TABLE\" > batches.jsonl\n  \
+        while read -r doc; do aws dynamodb batch-write-item --request-items \"$doc\"; done < batches.jsonl\n  \
+        aws sqs receive-message --queue-url \"$QUEUE_URL\" --max-number-of-messages 10 --output json \\\n    \
+        | presence-stack replay presence-stack.yaml --errors - --table \"$TABLE\" --pipeline presence"
+    )]
+    Replay(ReplayArgs),
     /// Tell which devices are connected, from the table's items (aws dynamodb scan or query output)
     ///
     /// Each client is connected (since when, which session), disconnected (since when, why) or unknown (and why),
@@ -164,6 +181,7 @@ pub fn main() -> ExitCode {
         Command::Synth(args) => synth::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Status(args) => status::run(&args),
         Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
         Command::Init(args) => init::run(&args),

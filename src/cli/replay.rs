@@ -1,0 +1,140 @@
+//! `presence-stack replay`: error-action records in, `aws dynamodb batch-write-item` documents out.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use presence_stack::Source;
+use presence_stack::replay::{self, Options, Replay, Step};
+
+use super::files::{io_reason, read_config};
+use super::{Failure, report_warnings};
+
+#[derive(clap::Args)]
+pub(super) struct ReplayArgs {
+    /// The config the stack was synthesized from; `-` reads standard input
+    config: PathBuf,
+    /// The error-action records: what `aws logs filter-log-events --output json` or `aws sqs receive-message
+    /// --output json` printed (pages may follow one another), or JSON lines of records; `-` reads standard input
+    #[arg(long, value_name = "FILE")]
+    errors: PathBuf,
+    /// The table to write to: the stack's `<Pipeline>TableName` output
+    #[arg(long, value_name = "NAME")]
+    table: String,
+    /// The pipeline whose rule failed [default: the config's only pipeline]
+    #[arg(long, value_name = "NAME")]
+    pipeline: Option<String>,
+    /// The deployed rule's name (the stack's `<Pipeline>RuleName` output), when it is neither `rule.name` nor a
+    /// name CloudFormation generates for the rule
+    #[arg(long = "rule", value_name = "NAME")]
+    rule_name: Option<String>,
+}
+
+pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
+    if args.config == Path::new("-") && args.errors == Path::new("-") {
+        return Err(Failure(vec![
+            "the config and the error records cannot both come from standard input".to_owned(),
+        ]));
+    }
+    let (name, text) = read_config(&args.config)?;
+    let (model, warnings) = presence_stack::check(Source {
+        name: &name,
+        text: &text,
+    })?;
+    report_warnings(&warnings);
+    let options = Options {
+        pipeline: args.pipeline.as_deref(),
+        table: &args.table,
+        rule_name: args.rule_name.as_deref(),
+    };
+    let mut replay = Replay::new(&model, &options).map_err(|e| format!("{name}: {e}"))?;
+
+    let errors_name = if args.errors == Path::new("-") {
+        "<stdin>".to_owned()
+    } else {
+        args.errors.display().to_string()
+    };
+    let reader: Box<dyn io::BufRead> = if args.errors == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = fs::File::open(&args.errors).map_err(|e| {
+            format!(
+                "{errors_name}: cannot read the error records: {}",
+                io_reason(&e)
+            )
+        })?;
+        Box::new(io::BufReader::new(file))
+    };
+
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut write_error: Option<io::Error> = None;
+    let mut write = |doc: Option<String>, write_error: &mut Option<io::Error>| {
+        if let Some(doc) = doc
+            && write_error.is_none()
+            && let Err(e) = writeln!(out, "{doc}")
+        {
+            *write_error = Some(e);
+        }
+        write_error.is_none()
+    };
+    let mut replaced = 0u64;
+    let read = replay::read(reader, |line, record| {
+        let record = match record {
+            Ok(record) => record,
+            Err(what) => {
+                replay.unreadable();
+                message!("presence-stack: error: {errors_name}:{line}: {what}");
+                return true;
+            }
+        };
+        let envelope = record
+            .envelope
+            .as_ref()
+            .map_or_else(String::new, |e| format!("{e}: "));
+        let (step, full) = replay.record(record);
+        match step {
+            Ok(Step::Queued | Step::Redelivery) => {}
+            Ok(Step::Replaced { key }) => {
+                replaced += 1;
+                message!(
+                    "presence-stack: warning: {errors_name}:{line}: {envelope}a different event with the key {key} was \
+                     replayed before; this one replaces it, as in the table: the key loses events"
+                );
+            }
+            Err(refusal) => {
+                message!(
+                    "presence-stack: error: {errors_name}:{line}: {envelope}{}",
+                    refusal.0
+                );
+            }
+        }
+        write(full, &mut write_error)
+    });
+    let last = replay.finish();
+    write(last, &mut write_error);
+    if let Some(e) = write_error {
+        return Err(Failure::stdout("the batch-write-item documents", e));
+    }
+    out.flush()
+        .map_err(|e| Failure::stdout("the batch-write-item documents", e))?;
+    read.map_err(|e| format!("{errors_name}: cannot read the error records: {e}"))?;
+
+    let summary = replay.summary();
+    message!("presence-stack: {}", summary.line());
+    if replaced > 0 {
+        message!(
+            "presence-stack: warning: {name}: pipeline `{}`'s key gives {replaced} different event(s) the key of another: \
+             the table keeps one of each; see `presence-stack simulate` and examples/collision-free.yaml",
+            replay.pipeline().name
+        );
+    }
+    if summary.refused > 0 {
+        message!(
+            "presence-stack: error: {errors_name}: {} record(s) not replayed; the documents hold the others",
+            summary.refused
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
