@@ -101,7 +101,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     if summary.overwritten > 0 {
         message!(
             "presence-stack: warning: {name}: {} write(s) replaced a different event under the same key: those events are lost; \
-             a composite sort key keeps them apart, e.g. `sort_key: {{name: eventKey, type: S, expression: \"concat(timestamp, '#', eventType, '#', sessionIdentifier)\"}}` (see examples/collision-free.yaml)",
+             leave `table.sort_key` out for the default `eventKey`, which keeps every distinct event apart (compare examples/timestamp-key.yaml with examples/minimal.yaml)",
             summary.overwritten
         );
     }
