@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::config::KeyType;
 use crate::error::{Diagnostic, Severity};
-use crate::events::{EventKind, FieldType};
+use crate::events::{EVENT_KEY, EventKind, FieldType, event_key_expression};
 use crate::model::{Key, Model, Pipeline};
 use crate::sql::{
     self, BinaryOp, Expr, ExprKind, SelectClause, SelectItem, Span, Statement, TopicFilterProblem,
@@ -415,6 +415,13 @@ impl<'a> PipelineCheck<'a> {
                     ),
                 };
                 let hint = Some(match self.p.custom_sql {
+                    // The default key of a table with a rule of one's own: say exactly what computes it.
+                    true if key.name == EVENT_KEY && kinds.is_some_and(|k| !k.is_empty()) => {
+                        format!(
+                            "add `{} AS {EVENT_KEY}` to the SELECT (the default sort key, one item per distinct event), or set `table.sort_key` to a field the rule writes",
+                            event_key_expression(kinds.unwrap_or_default())
+                        )
+                    }
                     true => format!(
                         "add `{}` to the SELECT list (or `*`, which keeps the whole payload)",
                         key.name
@@ -456,7 +463,12 @@ impl<'a> PipelineCheck<'a> {
             .map(|k| k.as_str())
             .collect();
         if !lacking.is_empty() {
-            let hint = if self.p.custom_sql {
+            let hint = if self.p.custom_sql && key.name == EVENT_KEY {
+                format!(
+                    "add `{} AS {EVENT_KEY}` to the SELECT (the default sort key, one item per distinct event), or set `table.sort_key` to a field the rule writes",
+                    event_key_expression(kinds)
+                )
+            } else if self.p.custom_sql {
                 format!(
                     "select `{}` explicitly, e.g. `..., <expression> AS {}`",
                     key.name, key.name
@@ -790,6 +802,9 @@ mod tests {
             .collect()
     }
 
+    /// The sort key of version 0.1: rules of one's own that select `*` produce it.
+    const TIMESTAMP_KEY: &str = "{sort_key: {name: timestamp, type: N}}";
+
     fn custom(sql: &str, table: &str) -> Vec<String> {
         findings(&format!(
             "pipelines:\n  - name: p\n    sql: \"{sql}\"\n    table: {table}\n"
@@ -812,7 +827,7 @@ mod tests {
     fn the_seed_rule_reads_a_field_that_does_not_exist() {
         let got = custom(
             "SELECT * as event, timestamp, version, topic(4) as eventType, topic(5) as clientId FROM '$aws/events/presence/+/+' WHERE topic(4) = 'connected' or topic(4) = 'disconnected'",
-            "{}",
+            TIMESTAMP_KEY,
         );
         assert!(
             got.iter().any(|f| f.contains(
@@ -861,13 +876,29 @@ mod tests {
                 .any(|f| f.contains("`* AS event` nests the payload")),
             "{got:#?}"
         );
+        // The default key's hint gives the expression to select.
+        assert!(
+            got.iter().any(|f| f.contains(
+                "add `concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', versionNumber) AS eventKey` to the SELECT"
+            )),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT clientId FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.contains("never produces `timestamp`, the table's sort key")),
+            "{got:#?}"
+        );
         let got = custom(
             "SELECT clientId FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
             "{}",
         );
         assert!(
             got.iter()
-                .any(|f| f.contains("never produces `timestamp`, the table's sort key")),
+                .any(|f| f.contains("never produces `eventKey`, the table's sort key")),
             "{got:#?}"
         );
     }
@@ -881,7 +912,7 @@ mod tests {
         assert!(got.iter().any(|f| f.contains("`eventType` (the table's sort key, type N) gets a string (S)")), "{got:#?}");
         let got = custom(
             "SELECT *, topic(5) AS timestamp FROM '$aws/events/presence/+/+' WHERE eventType = 'connected'",
-            "{}",
+            TIMESTAMP_KEY,
         );
         assert!(
             got.iter().any(|f| f.contains("gets a string (S)")),
@@ -953,7 +984,7 @@ mod tests {
     fn unknown_functions_and_wrong_arity_are_errors() {
         let got = custom(
             "SELECT *, isString(clientId) AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
-            "{}",
+            TIMESTAMP_KEY,
         );
         assert!(
             got.iter()
@@ -963,7 +994,7 @@ mod tests {
         );
         let got = custom(
             "SELECT *, topic(1, 2) AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
-            "{}",
+            TIMESTAMP_KEY,
         );
         assert!(
             got.iter()
@@ -973,7 +1004,7 @@ mod tests {
         // A real function that needs another service is fine to deploy.
         let got = custom(
             "SELECT *, get_thing_shadow(clientId, 'arn') AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
-            "{}",
+            TIMESTAMP_KEY,
         );
         assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
     }
@@ -988,8 +1019,10 @@ mod tests {
         };
         let missing = run("*");
         assert!(
-            missing.iter().any(|f| f.starts_with("Error: c.yaml: pipelines[0].table.ttl_days:")
-                && f.contains("never selects `expiresAt`")),
+            missing.iter().any(
+                |f| f.starts_with("Error: c.yaml: pipelines[0].table.ttl_days:")
+                    && f.contains("never selects `expiresAt`")
+            ),
             "{missing:?}"
         );
         let text = run("*, 'soon' AS expiresAt");
@@ -997,13 +1030,22 @@ mod tests {
             text.iter().any(|f| f.contains("selects it as a string")),
             "{text:?}"
         );
-        for fine in ["*, floor(timestamp / 1000) + 2592000 AS expiresAt", "*, x AS expiresAt"] {
+        for fine in [
+            "*, floor(timestamp / 1000) + 2592000 AS expiresAt",
+            "*, x AS expiresAt",
+        ] {
             let found = run(fine);
-            assert!(!found.iter().any(|f| f.contains("ttl_days")), "{fine}: {found:?}");
+            assert!(
+                !found.iter().any(|f| f.contains("ttl_days")),
+                "{fine}: {found:?}"
+            );
         }
         // The generated rule computes it itself.
         let generated = findings("pipelines:\n  - name: presence\n    table: {ttl_days: 30}\n");
-        assert!(!generated.iter().any(|f| f.contains("ttl_days")), "{generated:?}");
+        assert!(
+            !generated.iter().any(|f| f.contains("ttl_days")),
+            "{generated:?}"
+        );
     }
 
     #[test]

@@ -145,7 +145,9 @@ pub struct TableConfig {
     #[serde(default = "default_partition_key")]
     pub partition_key: KeyConfig,
     /// The sort key, or null for a table keyed by the partition key alone (which keeps only the last event of
-    /// each client).
+    /// each client). The default, `eventKey` (S), is computed by the generated rule as
+    /// `timestamp#eventType#...` from the fields that tell two events of a client apart, so items sort by time
+    /// and no event replaces another.
     #[serde(default = "default_sort_key")]
     pub sort_key: Option<KeyConfig>,
     /// on_demand (PAY_PER_REQUEST) or provisioned (then read_capacity and write_capacity).
@@ -288,10 +290,12 @@ fn default_partition_key() -> KeyConfig {
     }
 }
 
+/// `eventKey` (S), which the generated rule computes from the payload so that two different events never share
+/// an item (`events::event_key_expression`).
 fn default_sort_key() -> Option<KeyConfig> {
     Some(KeyConfig {
-        name: "timestamp".to_owned(),
-        ty: KeyType::N,
+        name: crate::events::EVENT_KEY.to_owned(),
+        ty: KeyType::S,
         expression: None,
     })
 }
@@ -807,7 +811,7 @@ mod tests {
         assert_eq!(p.table.partition_key.name, "clientId");
         assert_eq!(
             p.table.sort_key.as_ref().map(|k| k.name.as_str()),
-            Some("timestamp")
+            Some("eventKey")
         );
         assert!(p.rule.enabled && p.table.retain && p.table.deletion_protection.is_none());
         assert_eq!(p.error_action.kind, ErrorActionKind::CloudwatchLogs);

@@ -182,6 +182,84 @@ impl EventKind {
 /// The fields that every lifecycle payload carries, whatever its kind. A rule selecting `*` can rely on them.
 pub const COMMON_FIELDS: [&str; 3] = ["clientId", "timestamp", "eventType"];
 
+/// The default sort key: one string per distinct event of a client, computed by the rule.
+pub const EVENT_KEY: &str = "eventKey";
+
+/// The separator between the parts of [`EVENT_KEY`]. No part can contain it: numbers, event types, session
+/// identifiers (UUIDs) and hex digests.
+pub const EVENT_KEY_SEPARATOR: &str = "#";
+
+impl EventKind {
+    /// What, beside `timestamp` and `eventType`, tells two events of this kind and one client apart:
+    ///
+    /// - a connect or disconnect belongs to one connection, named by `sessionIdentifier` and `versionNumber`
+    ///   together (a resumed persistent session keeps its identifier across connections); a takeover's
+    ///   disconnect and the new connect, stamped in one millisecond, differ in `eventType`;
+    /// - a subscription event is one SUBSCRIBE or UNSUBSCRIBE packet of a session: two of one millisecond differ
+    ///   in their `topics`;
+    /// - a failed connect carries nothing that names an attempt: two of one client in one millisecond are the
+    ///   same document, and no key computed from the payload can tell them apart.
+    ///
+    /// A redelivery carries the same values, so it lands on the same key and replaces an identical item.
+    pub fn identity_fields(self) -> &'static [&'static str] {
+        match self {
+            EventKind::Connected | EventKind::Disconnected => {
+                &["sessionIdentifier", "versionNumber"]
+            }
+            EventKind::Subscribed | EventKind::Unsubscribed => &["sessionIdentifier", "topics"],
+            EventKind::ConnectFailed => &[],
+        }
+    }
+}
+
+/// The IoT SQL expression of [`EVENT_KEY`] for a rule that reads `kinds` (of one family):
+/// `timestamp#eventType#<identity fields>`. The epoch milliseconds come first, so items of a client sort by time
+/// (as strings, which is numeric order while timestamps have 13 digits: from September 2001 to the year 2286).
+/// Arrays (a subscription's `topics`) are cast to their JSON text and hashed with `md5`, so the key stays far
+/// below DynamoDB's 1,024 bytes for a sort key however many topics one packet names. Kinds with different identity fields (a presence pipeline that keeps
+/// `connect_failed`) get a `CASE` on `eventType`, so no part is ever Undefined (which would make the whole key
+/// Undefined and the write fail).
+pub fn event_key_expression(kinds: &[EventKind]) -> String {
+    let concat = |fields: &[&str]| {
+        let mut parts = vec!["timestamp".to_owned(), "eventType".to_owned()];
+        for f in fields {
+            let is_list = kinds
+                .iter()
+                .filter_map(|k| k.field(f))
+                .any(|field| field.ty == FieldType::StringList);
+            parts.push(if is_list {
+                format!("md5(cast({f} AS String))")
+            } else {
+                (*f).to_owned()
+            });
+        }
+        let joined = parts.join(&format!(", '{EVENT_KEY_SEPARATOR}', "));
+        format!("concat({joined})")
+    };
+    let mut groups: Vec<(&[&str], Vec<EventKind>)> = Vec::new();
+    for &k in kinds {
+        match groups.iter_mut().find(|(f, _)| *f == k.identity_fields()) {
+            Some((_, ks)) => ks.push(k),
+            None => groups.push((k.identity_fields(), vec![k])),
+        }
+    }
+    match groups.as_slice() {
+        [] => concat(&[]),
+        [(fields, _)] => concat(fields),
+        _ => {
+            let mut out = "CASE eventType".to_owned();
+            let (last, rest) = groups.split_last().expect("two groups or more");
+            for (fields, ks) in rest {
+                for k in ks {
+                    out.push_str(&format!(" WHEN '{}' THEN {}", k.as_str(), concat(fields)));
+                }
+            }
+            out.push_str(&format!(" ELSE {} END", concat(last.0)));
+            out
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +288,35 @@ mod tests {
                     .field(name)
                     .unwrap_or_else(|| panic!("{kind:?} lacks {name}"));
                 assert!(f.always);
+            }
+        }
+    }
+
+    #[test]
+    fn event_keys_name_what_tells_events_apart() {
+        use EventKind::*;
+        assert_eq!(
+            event_key_expression(&[Connected, Disconnected]),
+            "concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', versionNumber)"
+        );
+        assert_eq!(
+            event_key_expression(&[Subscribed]),
+            "concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', md5(cast(topics AS String)))"
+        );
+        assert_eq!(
+            event_key_expression(&[ConnectFailed]),
+            "concat(timestamp, '#', eventType)"
+        );
+        assert_eq!(
+            event_key_expression(&[Connected, ConnectFailed, Disconnected]),
+            "CASE eventType WHEN 'connected' THEN concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', versionNumber) \
+             WHEN 'disconnected' THEN concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', versionNumber) \
+             ELSE concat(timestamp, '#', eventType) END"
+        );
+        // Every part is a field the kinds carry (always), so the key is never Undefined.
+        for kind in EventKind::ALL {
+            for f in kind.identity_fields() {
+                assert!(kind.field(f).is_some_and(|f| f.always), "{kind:?} {f}");
             }
         }
     }

@@ -189,6 +189,28 @@ fn model_warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
                 });
             }
         }
+        // A sort key taken as it is from the payload's time (or none at all) makes different events share an item,
+        // and PutItem keeps only the last of them.
+        let loses = match &p.table.sort_key {
+            None => Some(
+                "a table keyed by its partition key alone keeps only the last event of each client",
+            ),
+            Some(k) if k.expression.is_none() && k.name == "timestamp" => Some(
+                "`timestamp` alone makes two different events of a client in one millisecond (a takeover's disconnect and connect, a quick reconnect) share an item, and the later write replaces the other",
+            ),
+            _ => None,
+        };
+        if let Some(why) = loses
+            && p.table.partition_key.expression.is_none()
+        {
+            out.push(Diagnostic {
+                hint: Some(format!(
+                    "leave `table.sort_key` out for the default `{}`, which keeps every distinct event",
+                    events::EVENT_KEY
+                )),
+                ..warn("table.sort_key", format!("{why}: those events are lost"))
+            });
+        }
         // Left unset, deletion protection follows `retain`; set against it, the stack cannot be deleted whole.
         if !p.table.retain && p.table.deletion_protection {
             out.push(Diagnostic {

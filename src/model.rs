@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::config::{Billing, Config, Encryption, ErrorActionKind, KeyConfig, KeyType, SqlVersion};
-use crate::events::{EventKind, Family};
+use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
 /// CloudFormation's quotas that a config can run into.
 pub const MAX_RESOURCES: usize = 500;
@@ -431,10 +431,19 @@ fn resolve_pipeline(
         ));
     }
     let partition_key = resolve_key(&at("table.partition_key"), &t.partition_key, problems);
-    let sort_key = t
+    let mut sort_key = t
         .sort_key
         .as_ref()
         .map(|k| resolve_key(&at("table.sort_key"), k, problems));
+    // The default sort key is computed by the generated rule; with `sql`, the rule must select it itself.
+    if let Some(k) = &mut sort_key
+        && p.sql.is_none()
+        && k.name == EVENT_KEY
+        && k.key_type == KeyType::S
+        && k.expression.is_none()
+    {
+        k.expression = Some(event_key_expression(&events));
+    }
     if let Some(sk) = &sort_key
         && sk.name == partition_key.name
     {
@@ -762,7 +771,8 @@ mod tests {
         let m = build("pipelines: [{name: presence}]").unwrap();
         assert_eq!(
             m.pipelines[0].sql,
-            "SELECT * FROM '$aws/events/presence/#' WHERE eventType = 'connected' OR eventType = 'disconnected'"
+            "SELECT *, concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', versionNumber) AS eventKey \
+             FROM '$aws/events/presence/#' WHERE eventType = 'connected' OR eventType = 'disconnected'"
         );
         assert_eq!(m.pipelines[0].ids.role, "PresenceRuleRole");
     }
@@ -773,7 +783,8 @@ mod tests {
             build("pipelines: [{name: p, events: [subscribed], table: {ttl_days: 30}}]").unwrap();
         assert_eq!(
             m.pipelines[0].sql,
-            "SELECT *, floor(timestamp / 1000) + 2592000 AS expiresAt FROM '$aws/events/subscriptions/subscribed/#' WHERE eventType = 'subscribed'"
+            "SELECT *, concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', md5(cast(topics AS String))) AS eventKey, \
+             floor(timestamp / 1000) + 2592000 AS expiresAt FROM '$aws/events/subscriptions/subscribed/#' WHERE eventType = 'subscribed'"
         );
     }
 
@@ -817,9 +828,11 @@ mod tests {
     #[test]
     fn deletion_protection_follows_retain_unless_set() {
         let protection = |table: &str| {
-            build(&format!("pipelines:\n  - name: presence\n    table: {table}\n"))
-                .unwrap()
-                .pipelines[0]
+            build(&format!(
+                "pipelines:\n  - name: presence\n    table: {table}\n"
+            ))
+            .unwrap()
+            .pipelines[0]
                 .table
                 .deletion_protection
         };

@@ -6,6 +6,9 @@ use std::path::Path;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+#[path = "support/cfn_yaml.rs"]
+mod cfn_yaml;
+
 fn cmd() -> Command {
     let mut c = Command::cargo_bin("presence-stack").unwrap();
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -92,7 +95,7 @@ fn output_file_format_follows_its_extension_and_the_deploy_command_is_printed() 
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(out.stdout.is_empty());
     let text = fs::read_to_string(&target).unwrap();
-    let _: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    cfn_yaml::read(&text).unwrap();
     assert!(
         !text.trim_start().starts_with('{'),
         "YAML expected for a .yaml file"
@@ -397,7 +400,7 @@ fn the_committed_schema_is_current() {
     let table = &schema["$defs"]["TableConfig"]["properties"];
     assert_eq!(
         table["sort_key"]["default"],
-        serde_json::json!({"name": "timestamp", "type": "N", "expression": null})
+        serde_json::json!({"name": "eventKey", "type": "S", "expression": null})
     );
     assert!(
         table["ttl_days"]["description"]

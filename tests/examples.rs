@@ -137,7 +137,7 @@ fn every_snapshot_belongs_to_an_input() {
     for pair in [
         "presence+stream",
         "multi-pipeline+stream",
-        "collision-free+same-millisecond",
+        "timestamp-key+same-millisecond",
     ] {
         expected.insert(format!("simulate@{pair}.snap"));
     }

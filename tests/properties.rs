@@ -524,9 +524,10 @@ fn partition_key() -> impl Strategy<Value = (KeyChoice, &'static str)> {
 }
 
 fn sort_key() -> impl Strategy<Value = (Option<KeyChoice>, Option<&'static str>)> {
-    // Outer None: the field is left out (default `timestamp`); Some(None): `sort_key: null`.
+    // Outer None: the field is left out (default `eventKey`, computed by the generated rule); Some(None):
+    // `sort_key: null`.
     prop_oneof![
-        Just((None, Some("timestamp"))),
+        Just((None, Some("eventKey"))),
         Just((Some(None), None)),
         Just((
             Some(Some(json!({"name": "timestamp", "type": "N"}))),
@@ -671,8 +672,13 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
             "custom SQL and computed keys do not mix",
             |(_, (_, sql), _, t, _)| {
                 let computed = |k: Option<&Value>| k.is_some_and(|k| k.get("expression").is_some());
+                // The default sort key is computed by the generated rule only: with SQL of one's own, a sort key
+                // is named explicitly.
+                // Nor does a time to live: the rule must compute `expiresAt` (tested on its own in check.rs).
                 sql.is_none()
                     || (!computed(t.1.0.as_ref())
+                        && t.2.0.is_some()
+                        && t.4.is_none()
                         && !computed(t.2.0.as_ref().and_then(Option::as_ref)))
             },
         )

@@ -40,7 +40,10 @@ fn the_article_events_become_items_with_the_payload_types() {
     assert_eq!(lines.len(), 2);
     assert_eq!(
         lines[0]["key"],
-        json!({"clientId": {"S": "thing_73d6f002860b417b"}, "timestamp": {"N": "1672742949382"}})
+        json!({
+            "clientId": {"S": "thing_73d6f002860b417b"},
+            "eventKey": {"S": "1672742949382#connected#a4666d2a-7844-4e4f-8e5e-2d0ee2ea3a0e#1"}
+        })
     );
     let connected = &lines[0]["item"];
     assert_eq!(connected["eventType"], json!({"S": "connected"}));
@@ -66,9 +69,10 @@ fn the_article_events_become_items_with_the_payload_types() {
         .unwrap(),
     )
     .unwrap();
+    // ... plus the computed sort key.
     assert_eq!(
         disconnected.as_object().unwrap().len(),
-        payload.as_object().unwrap().len()
+        payload.as_object().unwrap().len() + 1
     );
     assert!(stderr.ends_with(
         "2 events (2 matched a pipeline, 0 matched none); 2 outcomes, one per event and matching pipeline: 2 written, 0 filtered, 0 failed; same key as an earlier item: 0 identical duplicates, 0 different events overwritten\n"
@@ -116,9 +120,24 @@ fn the_stream_counts_a_duplicate_and_filters_connect_failed() {
 }
 
 #[test]
-fn the_default_key_loses_events_of_one_millisecond_and_the_composite_key_keeps_them() {
-    let (code, _, stderr) = simulate(
+fn the_default_key_keeps_events_of_one_millisecond_and_the_timestamp_key_loses_them() {
+    // A takeover's disconnect and the two connects around it, all in one millisecond.
+    let (code, lines, stderr) = simulate(
         "examples/minimal.yaml",
+        "examples/events/same-millisecond.jsonl",
+    );
+    assert_eq!(code, Some(0));
+    assert!(
+        stderr.contains("0 identical duplicates, 0 different events overwritten"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(
+        lines[1]["key"]["eventKey"],
+        json!({"S": "1700000000000#disconnected#s-1#7"})
+    );
+    let (code, _, stderr) = simulate(
+        "examples/timestamp-key.yaml",
         "examples/events/same-millisecond.jsonl",
     );
     assert_eq!(code, Some(0));
@@ -127,21 +146,8 @@ fn the_default_key_loses_events_of_one_millisecond_and_the_composite_key_keeps_t
         "{stderr}"
     );
     assert!(
-        stderr.contains("warning") && stderr.contains("examples/collision-free.yaml"),
+        stderr.contains("warning") && stderr.contains("leave `table.sort_key` out"),
         "{stderr}"
-    );
-    let (code, lines, stderr) = simulate(
-        "examples/collision-free.yaml",
-        "examples/events/same-millisecond.jsonl",
-    );
-    assert_eq!(code, Some(0));
-    assert!(
-        stderr.contains("0 identical duplicates, 0 different events overwritten"),
-        "{stderr}"
-    );
-    assert_eq!(
-        lines[1]["key"]["eventKey"],
-        json!({"S": "1700000000000#disconnected#s-1"})
     );
 }
 
@@ -242,7 +248,7 @@ fn missing_keys_and_wrong_types_fail_like_the_action_would() {
     let config = dir.path().join("c.yaml");
     fs::write(
         &config,
-        "pipelines:\n  - name: p\n    sql: \"SELECT clientId, timestamp FROM 'devices/+/state'\"\n",
+        "pipelines:\n  - name: p\n    sql: \"SELECT clientId, timestamp FROM 'devices/+/state'\"\n    table: {sort_key: {name: timestamp, type: N}}\n",
     )
     .unwrap();
     let events = dir.path().join("e.jsonl");
@@ -278,7 +284,7 @@ fn missing_keys_and_wrong_types_fail_like_the_action_would() {
 fn now_fixes_timestamp() {
     let dir = TempDir::new().unwrap();
     let config = dir.path().join("c.yaml");
-    fs::write(&config, "pipelines:\n  - name: p\n    sql: \"SELECT *, timestamp() AS seen FROM '$aws/events/presence/#' WHERE eventType = 'connected'\"\n").unwrap();
+    fs::write(&config, "pipelines:\n  - name: p\n    sql: \"SELECT *, timestamp() AS seen FROM '$aws/events/presence/#' WHERE eventType = 'connected'\"\n    table: {sort_key: {name: timestamp, type: N}}\n").unwrap();
     let out = Command::cargo_bin("presence-stack")
         .unwrap()
         .args(["simulate"])
@@ -313,7 +319,7 @@ fn outputs_of_the_bundled_events() {
                 "examples/events/stream.jsonl",
             ),
             (
-                "examples/collision-free.yaml",
+                "examples/timestamp-key.yaml",
                 "examples/events/same-millisecond.jsonl",
             ),
         ] {

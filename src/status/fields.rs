@@ -302,7 +302,7 @@ mod tests {
         let f = fields("pipelines: [{name: presence}]").unwrap();
         assert_eq!(f.version, Place::Root("versionNumber".into()));
         assert_eq!(f.reason, Some(Place::Root("disconnectReason".into())));
-        assert_eq!(f.keys, ["clientId", "timestamp"]);
+        assert_eq!(f.keys, ["clientId", "eventKey"]);
     }
 
     #[test]

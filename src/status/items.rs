@@ -971,11 +971,11 @@ mod tests {
     #[test]
     fn an_item_without_the_fields_is_named_by_its_key() {
         let f = fields("pipelines: [{name: presence}]");
-        let item = r#"{"clientId":{"S":"d1"},"timestamp":{"N":"7"},"eventType":{"S":"connected"},"sessionIdentifier":{"S":"s"}}"#;
+        let item = r#"{"clientId":{"S":"d1"},"eventKey":{"S":"7#connected#s"},"timestamp":{"N":"7"},"eventType":{"S":"connected"},"sessionIdentifier":{"S":"s"}}"#;
         let (_, problems, _) = read_all(item, &f);
         assert_eq!(
             problems,
-            ["1: item {clientId=\"d1\", timestamp=7}: no `versionNumber`"]
+            ["1: item {clientId=\"d1\", eventKey=\"7#connected#s\"}: no `versionNumber`"]
         );
         let item =
             r#"{"clientId":{"S":"d1"},"timestamp":{"S":"7"},"eventType":{"S":"subscribed"}}"#;
