@@ -125,7 +125,8 @@ pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
     if replaced > 0 {
         message!(
             "presence-stack: warning: {name}: pipeline `{}`'s key gives {replaced} different event(s) the key of another: \
-             the table keeps one of each; see `presence-stack simulate` and examples/collision-free.yaml",
+             the table keeps one of each; leave `table.sort_key` out for the default `eventKey`, which keeps every distinct \
+             event apart (`presence-stack simulate` shows the overwrites before deploy)",
             replay.pipeline().name
         );
     }
