@@ -1,6 +1,7 @@
 """Proof outside Rust that a template's YAML form means exactly its JSON form.
 
 Usage: yaml_equivalence.py JSON YAML [JSON YAML ...]
+       yaml_equivalence.py --self-test
 
 Each YAML file is read by three readers and each result must equal `json.load` of its JSON file, types
 included (a str stays a str, an int an int, a bool a bool):
@@ -172,7 +173,11 @@ def compare(json_path, yaml_path):
         want = json.load(f)
     with open(yaml_path, encoding="utf-8") as f:
         text = f.read()
-    readers = (read_awscli, lambda t: read_cfnlint(t, yaml_path), read_pyyaml)
+    yield from compare_text(want, text, yaml_path)
+
+
+def compare_text(want, text, source):
+    readers = (read_awscli, lambda t: read_cfnlint(t, source), read_pyyaml)
     for name, read in zip(READERS, readers):
         try:
             got = read(text)
@@ -187,7 +192,71 @@ def compare(json_path, yaml_path):
         yield name, None if diff is None else "first difference at {}: {}".format(*diff)
 
 
+# The self-test: YAML a careless emitter would write, each line paired with what it was meant to say. Every reader
+# must report every MISREAD line as a mismatch and read every FAITHFUL line as meant; otherwise the comparison
+# above could pass vacuously (a reader that normalizes too much, a constructor that stringifies everything).
+# Not listed because PyYAML reads them as strings although YAML 1.1 says otherwise: `y`/`n` (any case) and `1e3`
+# (PyYAML's floats need a dot); nor U+2028 inside quotes, which PyYAML keeps. The emitter quotes them anyway.
+MISREAD = [
+    ("V: yes", "yes"),
+    ("V: Off", "Off"),
+    ("V: ~", "~"),
+    ("V: Null", "Null"),
+    ("V: 1_000", "1_000"),
+    ("V: 017", "017"),
+    ("V: 0x1F", "0x1F"),
+    ("V: 0b101", "0b101"),
+    ("V: 12:30:00", "12:30:00"),
+    ("V: .inf", ".inf"),
+    ("V: +1", "+1"),
+    ("V: 2010-09-09", "2010-09-09"),
+    ("V: 2001-12-14t21:59:43.10-05:00", "2001-12-14t21:59:43.10-05:00"),
+    ("V: =", "="),
+    ("V: <<", "<<"),
+    ("V:", ""),
+    ("V:  leading", " leading"),
+    ("V: 'a\n  b'", "a\nb"),
+    ("V: !GetAtt A.B.C", {"Fn::GetAtt": ["A", "B", "C"]}),
+    ("V: !Ref 1", {"Ref": 1}),
+]
+FAITHFUL = [
+    ('V: "yes"', "yes"),
+    ("V: '2010-09-09'", "2010-09-09"),
+    ('V: "="', "="),
+    ('V: ""', ""),
+    ('V: "x\\Ly\\Nz\\uFEFF\\t"', "x\u2028y\u0085z\ufeff\t"),
+    ("V: !GetAtt A.B.C", {"Fn::GetAtt": ["A", "B.C"]}),
+    ("V: !Ref X", {"Ref": "X"}),
+    ("V: !Sub 'arn:${AWS::Partition}:x'", {"Fn::Sub": "arn:${AWS::Partition}:x"}),
+    ("V: !Select [0, !GetAZs '']", {"Fn::Select": [0, {"Fn::GetAZs": ""}]}),
+    ("V: !If [C, !Ref A, !Ref AWS::NoValue]", {"Fn::If": ["C", {"Ref": "A"}, {"Ref": "AWS::NoValue"}]}),
+    ("V: !Join ['', [a, !ImportValue b]]", {"Fn::Join": ["", ["a", {"Fn::ImportValue": "b"}]]}),
+    ("V: !Condition C", {"Condition": "C"}),
+    ("V: 30", 30),
+    ("V: false", False),
+]
+
+
+def self_test():
+    failures = 0
+    for cases, should_match in ((MISREAD, False), (FAITHFUL, True)):
+        for line, meant in cases:
+            for reader, why in compare_text({"V": meant}, line + "\n", "<self-test>"):
+                if (why is None) != should_match:
+                    failures += 1
+                    print(
+                        f"yaml-equivalence: self-test: {reader}: {line!r}: {why or 'read as meant, but it is a misreading'}"
+                    )
+    print(
+        f"yaml-equivalence: self-test: {len(MISREAD)} misreadings caught and {len(FAITHFUL)} faithful readings"
+        f" accepted by each of {len(READERS)} readers, {failures} failures"
+    )
+    return 1 if failures else 0
+
+
 def main(argv):
+    if argv == ["--self-test"]:
+        return self_test()
     if not argv or len(argv) % 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
