@@ -347,3 +347,149 @@ fn outputs_of_the_bundled_events() {
         }
     });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property: under every default config, the table keeps every distinct event and collapses only redeliveries
+// ---------------------------------------------------------------------------------------------------------------
+
+mod default_keys {
+    use presence_stack::simulate::{Event, Outcome, Simulator};
+    use presence_stack::{Source, load};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// One step of a client's life, with what AWS IoT publishes for it, all events of a step in one millisecond
+    /// (the case that defeats a time-only key).
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// A new connection takes the client ID over: the old one's DUPLICATE_CLIENTID disconnect, the new connect.
+        Takeover,
+        /// Disconnect and reconnect of one persistent session: same sessionIdentifier, the next versionNumber.
+        QuickReconnect,
+        /// Several SUBSCRIBE packets of one session, each with its own topics.
+        SubscriptionBurst(Vec<Vec<String>>),
+        /// A failed connect.
+        ConnectFailed,
+        /// Time passes.
+        Wait(i64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => Just(Step::Takeover),
+            3 => Just(Step::QuickReconnect),
+            2 => prop::collection::vec(prop::collection::btree_set("[a-z]{1,3}(/[a-z+#]{1,3}){0,2}", 1..4), 2..5)
+                .prop_map(|v| Step::SubscriptionBurst(v.into_iter().map(|s| s.into_iter().collect()).collect())),
+            1 => Just(Step::ConnectFailed),
+            2 => (0i64..5_000).prop_map(Step::Wait),
+        ]
+    }
+
+    /// Every distinct event of a few clients' histories, then the delivered stream: each event once, some of them
+    /// again (redeliveries), in a shuffled order.
+    fn stream() -> impl Strategy<Value = (Vec<Value>, Vec<Value>)> {
+        (
+            prop::collection::vec(prop::collection::vec(step(), 1..12), 1..4),
+            any::<u64>(),
+        )
+            .prop_map(|(clients, seed)| {
+                let mut events = Vec::new();
+                for (c, steps) in clients.into_iter().enumerate() {
+                    let client = format!("device-{c}");
+                    let (mut now, mut session, mut version) = (1_700_000_000_000i64, 0u32, 1i64);
+                    for s in steps {
+                        let base = |kind: &str, session: u32, version: i64| {
+                            json!({"clientId": client, "timestamp": now, "eventType": kind,
+                                   "sessionIdentifier": format!("s-{c}-{session}"), "principalIdentifier": "p",
+                                   "versionNumber": version})
+                        };
+                        match s {
+                            Step::Takeover => {
+                                let mut gone = base("disconnected", session, version);
+                                gone["disconnectReason"] = json!("DUPLICATE_CLIENTID");
+                                gone["clientInitiatedDisconnect"] = json!(false);
+                                session += 1;
+                                version += 1;
+                                events.push(gone);
+                                events.push(base("connected", session, version));
+                            }
+                            Step::QuickReconnect => {
+                                let mut gone = base("disconnected", session, version);
+                                gone["disconnectReason"] = json!("CONNECTION_LOST");
+                                gone["clientInitiatedDisconnect"] = json!(false);
+                                version += 1;
+                                events.push(gone);
+                                events.push(base("connected", session, version));
+                            }
+                            Step::SubscriptionBurst(packets) => {
+                                for topics in packets {
+                                    events.push(json!({"clientId": client, "timestamp": now,
+                                        "eventType": "subscribed", "sessionIdentifier": format!("s-{c}-{session}"),
+                                        "principalIdentifier": "p", "topics": topics}));
+                                }
+                            }
+                            Step::ConnectFailed => events.push(json!({"clientId": client, "timestamp": now,
+                                "eventType": "connect_failed", "connectFailureReason": "AUTHORIZATION_FAILED"})),
+                            Step::Wait(ms) => now += ms,
+                        }
+                    }
+                }
+                // Deliver: every event, a third of them twice, shuffled (a small xorshift keeps it reproducible).
+                let mut delivered: Vec<Value> = events.clone();
+                delivered.extend(events.iter().step_by(3).cloned());
+                let mut x = seed | 1;
+                for i in (1..delivered.len()).rev() {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    delivered.swap(i, (x % (i as u64 + 1)) as usize);
+                }
+                (events, delivered)
+            })
+    }
+
+    /// Configs that leave the keys at their defaults, for every event kind a pipeline can read.
+    const DEFAULT_CONFIGS: &[&str] = &[
+        "pipelines: [{name: presence}]",
+        "pipelines: [{name: p, events: [connected, disconnected, connect_failed]}]",
+        "pipelines: [{name: p, events: [connected]}, {name: q, events: [disconnected]}, {name: f, events: [connect_failed]}]",
+        "pipelines: [{name: s, events: [subscribed, unsubscribed]}, {name: t, events: [subscribed]}]",
+        "pipelines: [{name: presence, table: {ttl_days: 30}}]",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(64) })]
+
+        #[test]
+        fn default_keys_overwrite_no_distinct_event_and_collapse_every_redelivery(
+            (events, delivered) in stream()
+        ) {
+            prop_assert!(!events.is_empty());
+            for config in DEFAULT_CONFIGS {
+                let model = load(Source { name: "c.yaml", text: config }).unwrap();
+                let mut sim = Simulator::new(&model, None).unwrap();
+                // Per pipeline: the distinct events it wrote, and the distinct keys they landed on.
+                let mut written: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+                let mut failures = Vec::new();
+                for e in &delivered {
+                    sim.run(Event::from_json(e.clone()).unwrap(), |pipeline, outcome| match outcome {
+                        Outcome::Written { key, .. } => {
+                            let entry = written.entry(pipeline.to_owned()).or_default();
+                            entry.0.insert(e.to_string());
+                            entry.1.insert(serde_json::to_string(key).unwrap());
+                        }
+                        Outcome::Failed { error } => failures.push(format!("{pipeline}: {error}")),
+                        _ => {}
+                    });
+                }
+                prop_assert!(failures.is_empty(), "{}: {:?}", config, failures);
+                let s = sim.summary();
+                prop_assert_eq!(s.overwritten, 0, "{}: {}", config, s.line());
+                for (pipeline, (events, keys)) in &written {
+                    prop_assert_eq!(events.len(), keys.len(), "{}: {}: one key per distinct event", config, pipeline);
+                }
+            }
+        }
+    }
+}
