@@ -305,3 +305,54 @@ fn the_help_has_examples() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("help@status", text));
 }
+
+#[test]
+fn simulate_status_ends_with_every_client_and_status_skips_those_lines() {
+    let sim = cmd()
+        .args([
+            "simulate",
+            "examples/presence.yaml",
+            "--events",
+            "examples/events/stream.jsonl",
+            "--status",
+            "--now",
+            "1672743600000",
+        ])
+        .output()
+        .unwrap();
+    assert!(sim.status.success());
+    let stdout = String::from_utf8(sim.stdout).unwrap();
+    let all = lines(&stdout);
+    let tail: Vec<(&str, &str)> = all
+        .iter()
+        .filter(|l| l.get("state").is_some())
+        .map(|l| {
+            (
+                l["clientId"].as_str().unwrap(),
+                l["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("plant/line-2/press", "connected"),
+            ("thing_73d6f002860b417b", "disconnected")
+        ]
+    );
+    assert!(
+        all.last().unwrap().get("state").is_some(),
+        "the answers come last"
+    );
+    assert!(
+        String::from_utf8(sim.stderr).unwrap().contains(
+            "status of pipeline `presence` as of 2023-01-03T11:00:00.000Z: 2 clients: 1 connected, 1 disconnected, 0 unknown"
+        )
+    );
+    let run = status(
+        &["examples/presence.yaml", "--items", "-", "--json"],
+        &stdout,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(lines(&run.stdout).len(), 2);
+}

@@ -21,6 +21,10 @@ pub(super) struct SimulateArgs {
     /// else the clock]
     #[arg(long, value_name = "MS")]
     now: Option<i64>,
+    /// End with the answer of `status` for every client of every presence pipeline, from the items written: one
+    /// JSON line per client, as `status --json` prints it, with its `pipeline` (as of --now, else the clock)
+    #[arg(long)]
+    status: bool,
 }
 
 pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
@@ -38,6 +42,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     })?;
     report_warnings(&warnings);
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
+    let mut status = super::status::SimulateStatus::new(&model, args.status, args.now);
 
     let events_name = if args.events == Path::new("-") {
         "<stdin>".to_owned()
@@ -65,6 +70,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         let event = value.and_then(Event::from_json);
         match event {
             Ok(event) => simulator.run(event, |pipeline, outcome| {
+                status.observe(pipeline, outcome);
                 if write_error.is_none()
                     && let Err(e) = write_line(&mut out, index, pipeline, outcome)
                 {
@@ -83,6 +89,9 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     if let Some(e) = write_error {
         return Err(Failure::stdout("the items", e));
     }
+    let status_lines = status
+        .finish(&mut out)
+        .map_err(|e| Failure::stdout("the items", e))?;
     out.flush().map_err(|e| Failure::stdout("the items", e))?;
     if let Err((line, what)) = read {
         unreadable += 1;
@@ -98,6 +107,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         )]));
     }
     message!("presence-stack: {}", summary.line());
+    status_lines.iter().for_each(|line| message!("{line}"));
     if summary.overwritten > 0 {
         message!(
             "presence-stack: warning: {name}: {} write(s) replaced a different event under the same key: those events are lost; \

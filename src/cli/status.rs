@@ -181,3 +181,83 @@ fn clock_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
+
+/// `simulate --status`: the resolver fed with the items each presence pipeline writes, answering at the end.
+pub(super) struct SimulateStatus {
+    at: i64,
+    pipelines: Vec<(Fields, Resolver)>,
+    unreadable: u64,
+}
+
+impl SimulateStatus {
+    /// Nothing to do unless `enabled`; every pipeline that keeps connected and disconnected events otherwise.
+    pub(super) fn new(
+        model: &presence_stack::Model,
+        enabled: bool,
+        now: Option<i64>,
+    ) -> SimulateStatus {
+        let at = now.unwrap_or_else(clock_ms);
+        let pipelines = if enabled {
+            model
+                .pipelines
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| Fields::of(i, p).ok())
+                .map(|f| (f, Resolver::new(at, Params::default())))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        SimulateStatus {
+            at,
+            pipelines,
+            unreadable: 0,
+        }
+    }
+
+    pub(super) fn observe(&mut self, pipeline: &str, outcome: &presence_stack::simulate::Outcome) {
+        let presence_stack::simulate::Outcome::Written { item, .. } = outcome else {
+            return;
+        };
+        for (fields, resolver) in &mut self.pipelines {
+            if fields.pipeline == pipeline {
+                match status::plain::event(item, fields) {
+                    Ok(Some(e)) => resolver.add(&e),
+                    Ok(None) => {}
+                    Err(_) => self.unreadable += 1,
+                }
+            }
+        }
+    }
+
+    /// One JSON line per pipeline and client (`pipeline`, then what `status --json` prints), and the counts.
+    pub(super) fn finish(self, out: &mut impl Write) -> io::Result<Vec<String>> {
+        let mut summaries = Vec::new();
+        for (fields, resolver) in self.pipelines {
+            let statuses = resolver.finish();
+            for s in &statuses {
+                let mut line = serde_json::Map::new();
+                line.insert("pipeline".into(), fields.pipeline.clone().into());
+                if let serde_json::Value::Object(m) = report::json(s, self.at) {
+                    line.extend(m);
+                }
+                serde_json::to_writer(&mut *out, &line)?;
+                out.write_all(b"\n")?;
+            }
+            summaries.push(format!(
+                "presence-stack: status of pipeline `{}` as of {}: {}",
+                fields.pipeline,
+                report::iso(self.at),
+                report::Counts::of(&statuses).line()
+            ));
+        }
+        if self.unreadable > 0 {
+            summaries.push(format!(
+                "presence-stack: warning: {} written item(s) lack a field status needs",
+                self.unreadable
+            ));
+        }
+        out.flush()?;
+        Ok(summaries)
+    }
+}

@@ -268,9 +268,10 @@ fn place(items: &[SelectItem], field: &str) -> Option<Place> {
     nested
         .iter()
         .find(|map| {
-            !named.iter().any(|(n, _)| n == *map)
-                && !(spread && is_payload_field(map))
-                && nested.iter().filter(|m| m == map).count() == 1
+            // The map must be the payload, not a name something else is written under too.
+            let shadowed =
+                named.iter().any(|(n, _)| n == *map) || (spread && is_payload_field(map));
+            !shadowed && nested.iter().filter(|m| m == map).count() == 1
         })
         .map(|map| Place::Nested {
             map: (*map).to_owned(),

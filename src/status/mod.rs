@@ -84,6 +84,7 @@
 
 pub mod fields;
 pub mod items;
+pub mod plain;
 pub mod report;
 pub mod resolve;
 
