@@ -41,6 +41,10 @@ pub struct StackConfig {
     /// CloudFormation allows 200 outputs, so turn this off for stacks of more than 40 pipelines).
     #[serde(default = "yes")]
     pub outputs: bool,
+    /// CloudWatch alarms on every rule (a failed write, a failed error action) and on every SQS error queue
+    /// (messages waiting), and who hears of them.
+    #[serde(default)]
+    pub alarms: AlarmsConfig,
 }
 
 impl Default for StackConfig {
@@ -49,6 +53,38 @@ impl Default for StackConfig {
             description: None,
             tags: BTreeMap::new(),
             outputs: true,
+            alarms: AlarmsConfig::default(),
+        }
+    }
+}
+
+/// The stack's alarms. By default they notify a new SNS topic (encrypted with a key of its own, which CloudWatch
+/// may use) that nobody is subscribed to until `email` is given or someone subscribes.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmsConfig {
+    /// False leaves every alarm out.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// An address to subscribe to the new topic (AWS mails a confirmation link first). Not with `topic_arn`.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
+    pub email: Option<String>,
+    /// An existing SNS topic to notify instead of a new one (`arn:aws:sns:<region>:<account>:<name>`). A topic
+    /// encrypted with the AWS-managed key `alias/aws/sns` cannot receive CloudWatch alarms.
+    #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
+    ))]
+    pub topic_arn: Option<String>,
+}
+
+impl Default for AlarmsConfig {
+    fn default() -> Self {
+        AlarmsConfig {
+            enabled: true,
+            email: None,
+            topic_arn: None,
         }
     }
 }
@@ -161,6 +197,10 @@ pub struct TableConfig {
     #[serde(default)]
     #[schemars(range(min = 1, max = 40000))]
     pub write_capacity: Option<u64>,
+    /// Application Auto Scaling of a provisioned table's capacity, from `read_capacity` and `write_capacity` up to
+    /// the maxima here; on by default with `billing: provisioned`.
+    #[serde(default)]
+    pub autoscaling: Option<AutoscalingConfig>,
     /// Days an event is kept: the rule computes an `expiresAt` attribute (epoch seconds) and the table's time to
     /// live uses it.
     #[serde(default)]
@@ -190,6 +230,7 @@ impl Default for TableConfig {
             billing: Billing::default(),
             read_capacity: None,
             write_capacity: None,
+            autoscaling: None,
             ttl_days: None,
             point_in_time_recovery: true,
             deletion_protection: None,
@@ -197,6 +238,28 @@ impl Default for TableConfig {
             encryption: Encryption::default(),
         }
     }
+}
+
+/// Application Auto Scaling of a provisioned table: the capacities follow the traffic between `read_capacity` /
+/// `write_capacity` (the minima) and the maxima here, keeping the consumed share near `target_utilization`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalingConfig {
+    /// False keeps the capacities fixed.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The most read capacity units, 1-40000 and at least `read_capacity` (default: 10 × `read_capacity`).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 40000))]
+    pub max_read_capacity: Option<u64>,
+    /// The most write capacity units, 1-40000 and at least `write_capacity` (default: 10 × `write_capacity`).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 40000))]
+    pub max_write_capacity: Option<u64>,
+    /// The consumed share of the capacity to keep, in percent, 20-90 (default 70).
+    #[serde(default)]
+    #[schemars(range(min = 20, max = 90))]
+    pub target_utilization: Option<u64>,
 }
 
 /// A key attribute of the table.

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::{Billing, Config, Encryption, ErrorActionKind, KeyConfig, KeyType, SqlVersion};
+use crate::config::{
+    AlarmsConfig, AutoscalingConfig, Billing, Config, Encryption, ErrorActionKind, KeyConfig,
+    KeyType, SqlVersion,
+};
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
 /// CloudFormation's quotas that a config can run into.
@@ -36,6 +39,45 @@ pub struct Model {
     pub outputs: bool,
     /// The stack's customer-managed KMS key, when a pipeline asks for one.
     pub key: Option<StackKey>,
+    /// Where the alarms of every rule and error queue notify; `None` when alarms are off.
+    pub alarms: Option<Alarms>,
+}
+
+/// The stack's alarms notify one SNS topic.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alarms {
+    pub topic: AlarmTopic,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AlarmTopic {
+    /// A topic of the stack, on a KMS key of its own that CloudWatch may use (it cannot use `alias/aws/sns`).
+    New {
+        key_id: &'static str,
+        topic_id: &'static str,
+        policy_id: &'static str,
+        subscription_id: &'static str,
+        email: Option<String>,
+    },
+    /// An existing topic, by ARN.
+    Existing { arn: String },
+}
+
+/// The logical IDs of the alarm topic's resources.
+pub const ALARM_TOPIC_KEY: &str = "AlarmTopicKey";
+pub const ALARM_TOPIC: &str = "AlarmTopic";
+pub const ALARM_TOPIC_POLICY: &str = "AlarmTopicPolicy";
+pub const ALARM_EMAIL: &str = "AlarmEmailSubscription";
+
+impl Alarms {
+    /// Resources the stack adds for its alarm topic.
+    pub fn resource_count(&self) -> usize {
+        match &self.topic {
+            AlarmTopic::New { email, .. } => 3 + usize::from(email.is_some()),
+            AlarmTopic::Existing { .. } => 0,
+        }
+    }
 }
 
 /// A resource tag, serialized as CloudFormation writes it (`{"Key": ..., "Value": ...}`).
@@ -74,6 +116,13 @@ pub struct LogicalIds {
     pub role: String,
     pub error_log: String,
     pub error_queue: String,
+    pub rule_failure_alarm: String,
+    pub error_action_failure_alarm: String,
+    pub error_queue_alarm: String,
+    pub read_scaling: String,
+    pub read_scaling_policy: String,
+    pub write_scaling: String,
+    pub write_scaling_policy: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,6 +142,8 @@ pub struct Table {
     pub sort_key: Option<Key>,
     pub billing_mode: &'static str,
     pub capacity: Option<Capacity>,
+    /// Application Auto Scaling of a provisioned table.
+    pub scaling: Option<Scaling>,
     pub ttl: Option<Ttl>,
     pub point_in_time_recovery: bool,
     pub deletion_protection: bool,
@@ -115,6 +166,28 @@ pub struct Capacity {
     pub read: u64,
     pub write: u64,
 }
+
+/// Capacity bounds and the utilization Application Auto Scaling keeps: `min` is the table's provisioned
+/// capacity, which the template never changes once scaling has moved it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Scaling {
+    pub read: Bounds,
+    pub write: Bounds,
+    pub target_utilization: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Bounds {
+    pub min: u64,
+    pub max: u64,
+}
+
+/// The utilization a scaled table aims at unless the config says otherwise (AWS's own console default).
+pub const DEFAULT_TARGET_UTILIZATION: u64 = 70;
+/// The default upper bound, as a multiple of the configured capacity.
+pub const DEFAULT_SCALING_FACTOR: u64 = 10;
+/// DynamoDB's per-table capacity quota that the config accepts.
+pub const MAX_CAPACITY: u64 = 40_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Ttl {
@@ -191,12 +264,14 @@ impl Model {
                     .any(|p| p.table.encryption == Encryption::CustomerManaged && p.table.retain),
             });
 
+        let alarms = resolve_alarms(&config.stack.alarms, &mut problems);
         let model = Model {
             description,
             tags,
             pipelines,
             outputs: config.stack.outputs,
             key,
+            alarms,
         };
         if problems.is_empty() {
             let resources = model.resource_count();
@@ -227,12 +302,23 @@ impl Model {
     }
 
     pub fn resource_count(&self) -> usize {
+        let alarms = self.alarms.is_some();
         let per_pipeline: usize = self
             .pipelines
             .iter()
-            .map(|p| 3 + usize::from(p.error != ErrorTarget::None))
+            .map(|p| {
+                3 + usize::from(p.error != ErrorTarget::None)
+                    + if alarms {
+                        2 + usize::from(p.error == ErrorTarget::Sqs)
+                    } else {
+                        0
+                    }
+                    + if p.table.scaling.is_some() { 4 } else { 0 }
+            })
             .sum();
-        per_pipeline + usize::from(self.key.is_some())
+        per_pipeline
+            + usize::from(self.key.is_some())
+            + self.alarms.as_ref().map_or(0, Alarms::resource_count)
     }
 
     pub fn output_count(&self) -> usize {
@@ -513,6 +599,13 @@ fn resolve_pipeline(
         }
     };
 
+    let scaling = resolve_scaling(
+        &at("table.autoscaling"),
+        t.autoscaling.as_ref(),
+        capacity,
+        problems,
+    );
+
     let ttl = t.ttl_days.and_then(|days| {
         if !(1..=36_500).contains(&days) {
             problems.push(Problem::new(at("table.ttl_days"), "must be from 1 to 36500 days"));
@@ -577,6 +670,13 @@ fn resolve_pipeline(
             role: format!("{prefix}RuleRole"),
             error_log: format!("{prefix}ErrorLog"),
             error_queue: format!("{prefix}ErrorQueue"),
+            rule_failure_alarm: format!("{prefix}RuleFailureAlarm"),
+            error_action_failure_alarm: format!("{prefix}ErrorActionFailureAlarm"),
+            error_queue_alarm: format!("{prefix}ErrorQueueAlarm"),
+            read_scaling: format!("{prefix}TableReadScaling"),
+            read_scaling_policy: format!("{prefix}TableReadScalingPolicy"),
+            write_scaling: format!("{prefix}TableWriteScaling"),
+            write_scaling_policy: format!("{prefix}TableWriteScalingPolicy"),
         },
         events,
         sql,
@@ -597,6 +697,7 @@ fn resolve_pipeline(
                 Billing::Provisioned => "PROVISIONED",
             },
             capacity,
+            scaling,
             ttl,
             point_in_time_recovery: t.point_in_time_recovery,
             deletion_protection: t.deletion_protection.unwrap_or(t.retain),
@@ -605,6 +706,144 @@ fn resolve_pipeline(
         },
         error,
     })
+}
+
+/// Application Auto Scaling: on by default for a provisioned table, between its capacities and ten times them.
+fn resolve_scaling(
+    path: &str,
+    config: Option<&AutoscalingConfig>,
+    capacity: Option<Capacity>,
+    problems: &mut Vec<Problem>,
+) -> Option<Scaling> {
+    let Some(capacity) = capacity else {
+        if config.is_some() {
+            problems.push(Problem::new(
+                path,
+                "only applies to `billing: provisioned` (on-demand tables scale by themselves); remove it",
+            ));
+        }
+        return None;
+    };
+    let config = config.cloned().unwrap_or(AutoscalingConfig {
+        enabled: true,
+        max_read_capacity: None,
+        max_write_capacity: None,
+        target_utilization: None,
+    });
+    if !config.enabled {
+        return None;
+    }
+    let mut bound = |field: &str, what: &str, min: u64, max: Option<u64>| {
+        let max = max.unwrap_or((min * DEFAULT_SCALING_FACTOR).min(MAX_CAPACITY));
+        if !(min..=MAX_CAPACITY).contains(&max) {
+            problems.push(Problem::new(
+                format!("{path}.{field}"),
+                format!("must be from `table.{what}` ({min}) to {MAX_CAPACITY} capacity units"),
+            ));
+        }
+        Bounds { min, max }
+    };
+    let read = bound(
+        "max_read_capacity",
+        "read_capacity",
+        capacity.read,
+        config.max_read_capacity,
+    );
+    let write = bound(
+        "max_write_capacity",
+        "write_capacity",
+        capacity.write,
+        config.max_write_capacity,
+    );
+    let target_utilization = config
+        .target_utilization
+        .unwrap_or(DEFAULT_TARGET_UTILIZATION);
+    if !(20..=90).contains(&target_utilization) {
+        problems.push(Problem::new(
+            format!("{path}.target_utilization"),
+            "must be a percentage from 20 to 90 (Application Auto Scaling's range for DynamoDB)",
+        ));
+    }
+    Some(Scaling {
+        read,
+        write,
+        target_utilization,
+    })
+}
+
+/// The alarm topic: a new one (optionally with an email subscription), an existing one, or none at all.
+fn resolve_alarms(config: &AlarmsConfig, problems: &mut Vec<Problem>) -> Option<Alarms> {
+    let path = "stack.alarms";
+    if !config.enabled {
+        for (field, set) in [
+            ("email", config.email.is_some()),
+            ("topic_arn", config.topic_arn.is_some()),
+        ] {
+            if set {
+                problems.push(Problem::new(
+                    format!("{path}.{field}"),
+                    "alarms are off (`enabled: false`), so nothing would be notified; remove it or set `enabled: true`",
+                ));
+            }
+        }
+        return None;
+    }
+    if let Some(email) = &config.email {
+        let valid = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.contains(char::is_whitespace)
+                && !domain.contains('@')
+        });
+        if !valid {
+            problems.push(Problem::new(
+                format!("{path}.email"),
+                format!("`{email}` is not an email address; write one like `ops@example.com`"),
+            ));
+        }
+    }
+    let topic = match (&config.topic_arn, &config.email) {
+        (Some(_), Some(_)) => {
+            problems.push(Problem::new(
+                format!("{path}.email"),
+                "subscribes an address to the stack's own topic, but `topic_arn` names an existing one: subscribe the address to that topic instead, or remove `topic_arn`",
+            ));
+            return None;
+        }
+        (Some(arn), None) => {
+            if !is_sns_topic_arn(arn) {
+                problems.push(Problem::new(
+                    format!("{path}.topic_arn"),
+                    format!("`{arn}` is not an SNS topic ARN; write `arn:aws:sns:<region>:<account id>:<topic name>`"),
+                ));
+            }
+            AlarmTopic::Existing { arn: arn.clone() }
+        }
+        (None, email) => AlarmTopic::New {
+            key_id: ALARM_TOPIC_KEY,
+            topic_id: ALARM_TOPIC,
+            policy_id: ALARM_TOPIC_POLICY,
+            subscription_id: ALARM_EMAIL,
+            email: email.clone(),
+        },
+    };
+    Some(Alarms { topic })
+}
+
+/// `arn:<partition>:sns:<region>:<12-digit account>:<name>`, the name 1-256 letters, digits, `-` or `_` (a
+/// `.fifo` topic cannot receive alarms).
+fn is_sns_topic_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "sns", region, account, name]
+        if partition.starts_with("aws")
+            && !region.is_empty()
+            && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && (1..=256).contains(&name.len())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
 }
 
 fn resolve_events(path: &str, events: &[EventKind], problems: &mut Vec<Problem>) {
@@ -869,16 +1108,23 @@ mod tests {
             pipelines.join(", ")
         ))
         .unwrap();
-        assert_eq!((m.output_count(), m.resource_count()), (0, 164));
+        // Six resources a pipeline (table, role, rule, error log, two alarms) and the alarm topic's three.
+        assert_eq!((m.output_count(), m.resource_count()), (0, 41 * 6 + 3));
     }
 
     #[test]
     fn too_many_resources() {
         let pipelines: Vec<String> = (0..126).map(|i| format!("{{name: p{i}}}")).collect();
         let got = problems(&format!(
-            "stack: {{outputs: false}}\npipelines: [{}]",
+            "stack: {{outputs: false, alarms: {{enabled: false}}}}\npipelines: [{}]",
             pipelines.join(", ")
         ));
         assert!(got[0].1.contains("504 resources"), "{got:?}");
+        // Alarms add two resources a pipeline, and the topic's three.
+        let got = problems(&format!(
+            "stack: {{outputs: false}}\npipelines: [{}]",
+            pipelines[..84].join(", ")
+        ));
+        assert!(got[0].1.contains("507 resources"), "{got:?}");
     }
 }

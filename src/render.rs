@@ -11,11 +11,15 @@ use std::sync::LazyLock;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use serde_json::json;
+
 use crate::config::Encryption;
-use crate::model::{ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey, Tag};
+use crate::model::{
+    AlarmTopic, ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey, Tag,
+};
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("stack", include_str!("../templates/stack.json.hbs")),
     ("table", include_str!("../templates/table.json.hbs")),
     ("role", include_str!("../templates/role.json.hbs")),
@@ -24,6 +28,21 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("queue", include_str!("../templates/queue.json.hbs")),
     ("key", include_str!("../templates/key.json.hbs")),
     ("outputs", include_str!("../templates/outputs.json.hbs")),
+    ("alarm_key", include_str!("../templates/alarm_key.json.hbs")),
+    (
+        "alarm_topic",
+        include_str!("../templates/alarm_topic.json.hbs"),
+    ),
+    (
+        "alarm_topic_policy",
+        include_str!("../templates/alarm_topic_policy.json.hbs"),
+    ),
+    (
+        "alarm_email",
+        include_str!("../templates/alarm_email.json.hbs"),
+    ),
+    ("alarms", include_str!("../templates/alarms.json.hbs")),
+    ("scaling", include_str!("../templates/scaling.json.hbs")),
 ];
 
 /// A template that failed to render or rendered something that is not JSON: a bug of this tool, never of the
@@ -59,12 +78,49 @@ struct PipelineScope<'a> {
     rule_disabled: bool,
     source_arn: String,
     queue_retention_seconds: u64,
+    /// `/aws/iot/<stack>/<stack uuid>/<pipeline>-errors`: named, so that the key policy can name it.
+    log_group_name: Value,
+    alarm: Option<AlarmScope>,
+    /// `table/<table name>`, as Application Auto Scaling names a table.
+    scaling_resource_id: Value,
+}
+
+/// What a pipeline's alarms say and query.
+#[derive(Serialize)]
+struct AlarmScope {
+    action: Value,
+    failure_query: String,
+    error_action_query: String,
+    failure_description: String,
+    error_action_description: String,
+    queue_description: String,
 }
 
 #[derive(Serialize)]
 struct KeyScope<'a> {
     key: &'a StackKey,
     tags: &'a [Tag],
+    /// The log groups the key encrypts, for the encryption-context condition of CloudWatch Logs' statement.
+    log_group_arns: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct AlarmTopicScope<'a> {
+    topic: &'a AlarmTopic,
+    tags: &'a [Tag],
+}
+
+/// A name or ARN unique to one stack (and to one instance of it: a stack re-created under the same name gets a
+/// new ID), with `${StackUuid}` standing for the last part of the stack's ID.
+fn per_stack(text: String) -> Value {
+    json!({"Fn::Sub": [text, {"StackUuid": {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}}]})
+}
+
+fn log_group_name(p: &Pipeline) -> String {
+    format!(
+        "/aws/iot/${{AWS::StackName}}/${{StackUuid}}/{}-errors",
+        p.name
+    )
 }
 
 #[derive(Serialize)]
@@ -159,14 +215,56 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
     let mut resources = Map::new();
     let mut outputs = Map::new();
     if let Some(key) = &model.key {
+        let log_group_arns = model
+            .pipelines
+            .iter()
+            .filter(|p| {
+                p.table.encryption == Encryption::CustomerManaged
+                    && matches!(p.error, ErrorTarget::CloudwatchLogs { .. })
+            })
+            .map(|p| {
+                per_stack(format!(
+                    "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{}",
+                    log_group_name(p)
+                ))
+            })
+            .collect();
         let scope = KeyScope {
             key,
             tags: &model.tags,
+            log_group_arns,
         };
         resources.insert(
             key.id.to_owned(),
             render(hb, "key", &context("key", &scope)?)?,
         );
+    }
+    if let Some(alarms) = &model.alarms
+        && let AlarmTopic::New {
+            key_id,
+            topic_id,
+            policy_id,
+            subscription_id,
+            email,
+        } = &alarms.topic
+    {
+        let scope = AlarmTopicScope {
+            topic: &alarms.topic,
+            tags: &model.tags,
+        };
+        let ctx = context("alarm_topic", &scope)?;
+        resources.insert((*key_id).to_owned(), render(hb, "alarm_key", &ctx)?);
+        resources.insert((*topic_id).to_owned(), render(hb, "alarm_topic", &ctx)?);
+        resources.insert(
+            (*policy_id).to_owned(),
+            render(hb, "alarm_topic_policy", &ctx)?,
+        );
+        if email.is_some() {
+            resources.insert(
+                (*subscription_id).to_owned(),
+                render(hb, "alarm_email", &ctx)?,
+            );
+        }
     }
     for p in &model.pipelines {
         let cmk = p.table.encryption == Encryption::CustomerManaged;
@@ -186,6 +284,12 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             rule_disabled: !p.rule.enabled,
             source_arn,
             queue_retention_seconds: QUEUE_RETENTION_SECONDS,
+            log_group_name: per_stack(log_group_name(p)),
+            alarm: model
+                .alarms
+                .as_ref()
+                .map(|alarms| alarm_scope(p, &alarms.topic)),
+            scaling_resource_id: json!({"Fn::Sub": format!("table/${{{}}}", p.ids.table)}),
         };
         let ctx = context("table", &scope)?;
         resources.insert(p.ids.table.clone(), render(hb, "table", &ctx)?);
@@ -197,6 +301,17 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         }
         resources.insert(p.ids.role.clone(), render(hb, "role", &ctx)?);
         resources.insert(p.ids.rule.clone(), render(hb, "rule", &ctx)?);
+        for (present, name) in [
+            (scope.alarm.is_some(), "alarms"),
+            (p.table.scaling.is_some(), "scaling"),
+        ] {
+            if present {
+                match render(hb, name, &ctx)? {
+                    Value::Object(map) => resources.extend(map),
+                    _ => unreachable_object(name)?,
+                }
+            }
+        }
         if model.outputs {
             match render(hb, "outputs", &ctx)? {
                 Value::Object(map) => outputs.extend(map),
@@ -218,6 +333,47 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         }
     }
     Ok(skeleton)
+}
+
+/// The alarms of one pipeline. The rule metrics are published per rule *and* action type, and AWS does not
+/// document the action types' spelling, so each alarm sums a Metrics Insights query over every action type of
+/// the rule rather than naming one series that might never exist.
+fn alarm_scope(p: &Pipeline, topic: &AlarmTopic) -> AlarmScope {
+    let action = match topic {
+        AlarmTopic::New { topic_id, .. } => json!({"Ref": topic_id}),
+        AlarmTopic::Existing { arn } => json!(arn),
+    };
+    let query = |metric: &str| {
+        format!(
+            "SELECT SUM({metric}) FROM SCHEMA(\"AWS/IoT\", ActionType, RuleName) WHERE RuleName = '${{{}}}'",
+            p.ids.rule
+        )
+    };
+    let target = match p.error {
+        ErrorTarget::CloudwatchLogs { .. } => "to its error log group",
+        ErrorTarget::Sqs => "to its error queue",
+        ErrorTarget::None => "nowhere: the pipeline has no error action, so it is lost",
+    };
+    AlarmScope {
+        action,
+        failure_query: query("Failure"),
+        error_action_query: query("ErrorActionFailure"),
+        failure_description: format!(
+            "Pipeline {}: the rule failed to write an event to its table; the event went {target}. \
+             Replay it with `presence-stack replay` (see the README, Recovering failed writes).",
+            p.name
+        ),
+        error_action_description: format!(
+            "Pipeline {}: the rule's error action failed too, so an event was lost with no copy. \
+             Check the error action's resource and the rule's role.",
+            p.name
+        ),
+        queue_description: format!(
+            "Pipeline {}: failed writes wait in the error queue. Replay them with `presence-stack replay`, \
+             then delete the messages.",
+            p.name
+        ),
+    }
 }
 
 fn unreachable_object(name: &'static str) -> Result<(), RenderFailure> {

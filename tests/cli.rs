@@ -611,9 +611,9 @@ fn a_template_over_the_inline_limit_gets_the_s3_bucket_hint() {
     assert!(fs::metadata(&target).unwrap().len() > 51_200);
 }
 
-/// A config of `n` (at most 124) pipelines, each with its own table, rule and role, and no outputs.
+/// A config of `n` (at most 124) pipelines, each with its own table, rule and role, and no outputs or alarms.
 fn fleet_config(n: usize) -> String {
-    let mut text = String::from("stack: {outputs: false}\npipelines:\n");
+    let mut text = String::from("stack: {outputs: false, alarms: {enabled: false}}\npipelines:\n");
     for i in 0..n {
         text.push_str(&format!("  - name: fleet_{i}\n"));
     }
@@ -851,8 +851,8 @@ fn a_template_over_a_million_bytes_is_an_error_and_nothing_is_written() {
     let dir = TempDir::new().unwrap();
     let config = dir.path().join("fleet.yaml");
     let mut text = fleet_config(124).replace(
-        "stack: {outputs: false}\n",
-        "stack:\n  outputs: false\n  tags:\n",
+        "stack: {outputs: false, alarms: {enabled: false}}\n",
+        "stack:\n  outputs: false\n  alarms: {enabled: false}\n  tags:\n",
     );
     let tags: String = (0..20)
         .map(|i| format!("    key-{i:02}: \"{}\"\n", "v".repeat(200)))

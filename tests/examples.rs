@@ -130,6 +130,8 @@ fn every_snapshot_belongs_to_an_input() {
         "schema",
         "init",
         "completions",
+        "replay",
+        "status",
     ] {
         expected.insert(format!("help@{command}.snap"));
     }

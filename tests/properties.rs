@@ -503,6 +503,8 @@ struct PipelineSpec {
     value: Map<String, Value>,
     error: ErrorKind,
     customer_managed: bool,
+    /// Billed by provisioned capacity, and so scaled.
+    provisioned: bool,
 }
 
 /// A key as the config writes it: `None` leaves the field out (its default).
@@ -728,10 +730,14 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
                     p.insert("table".into(), Value::Object(t));
                 }
                 insert_opt(&mut p, "error_action", error_action);
+                let provisioned = p
+                    .get("table")
+                    .is_some_and(|t| t["billing"] == "provisioned");
                 PipelineSpec {
                     value: p,
                     error,
                     customer_managed: encryption == Some("customer_managed"),
+                    provisioned,
                 }
             },
         )
@@ -767,6 +773,27 @@ struct ConfigSpec {
     pipelines: Vec<PipelineSpec>,
     outputs: bool,
     tags: BTreeMap<String, String>,
+    alarms: Alarms,
+}
+
+/// What `stack.alarms` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Alarms {
+    /// The stack's own topic, on its own key, with its policy; and an email subscription or not.
+    NewTopic {
+        email: bool,
+    },
+    Existing,
+    Off,
+}
+
+fn alarms() -> impl Strategy<Value = (Option<Value>, Alarms)> {
+    prop_oneof![
+        3 => Just((None, Alarms::NewTopic { email: false })),
+        1 => Just((Some(json!({"enabled": false})), Alarms::Off)),
+        1 => Just((Some(json!({"email": "ops@example.com"})), Alarms::NewTopic { email: true })),
+        1 => Just((Some(json!({"topic_arn": "arn:aws:sns:eu-west-1:123456789012:on-call"})), Alarms::Existing)),
+    ]
 }
 
 fn config() -> impl Strategy<Value = ConfigSpec> {
@@ -774,12 +801,13 @@ fn config() -> impl Strategy<Value = ConfigSpec> {
         prop::option::of(plain_text()),
         prop::collection::btree_map(tag_key(), tag_value(), 0..5),
         prop::option::of(any::<bool>()),
+        alarms(),
     );
     (
         // Mostly small stacks, which are quicker to synthesize and to shrink, and up to 20 pipelines.
         prop_oneof![3 => prop::collection::vec(pipeline(), 1..=4), 1 => prop::collection::vec(pipeline(), 5..=20)],
         stack,
-    ).prop_map(|(pipelines, (description, tags, outputs))| {
+    ).prop_map(|(pipelines, (description, tags, outputs, (alarms_value, alarms)))| {
         // Names whose logical IDs clash (`a_1` and `a1` both give `A1...`) are a legitimate error: drop them.
         // Physical names get the pipeline's index so that they are unique too, within their length limits.
         let mut prefixes = BTreeSet::new();
@@ -806,6 +834,7 @@ fn config() -> impl Strategy<Value = ConfigSpec> {
             stack.insert("tags".into(), json!(tags));
         }
         insert_opt(&mut stack, "outputs", outputs.map(Value::from));
+        insert_opt(&mut stack, "alarms", alarms_value);
         let mut value = Map::new();
         if !stack.is_empty() {
             value.insert("stack".into(), Value::Object(stack));
@@ -819,6 +848,7 @@ fn config() -> impl Strategy<Value = ConfigSpec> {
             pipelines,
             outputs: outputs.unwrap_or(true),
             tags,
+            alarms,
         }
     })
 }
@@ -883,16 +913,23 @@ fn references(v: &Value, out: &mut Vec<String>) {
                         }
                     }
                     ("Fn::Sub", sub) => {
-                        let text = match sub {
-                            Value::String(s) => Some(s.as_str()),
-                            Value::Array(parts) => parts.first().and_then(Value::as_str),
-                            _ => None,
+                        let (text, variables) = match sub {
+                            Value::String(s) => (Some(s.as_str()), None),
+                            Value::Array(parts) => (
+                                parts.first().and_then(Value::as_str),
+                                parts.get(1).and_then(Value::as_object),
+                            ),
+                            _ => (None, None),
                         };
                         for piece in text.unwrap_or("").split("${").skip(1) {
                             if piece.starts_with('!') {
                                 continue;
                             }
                             let name = piece.split('}').next().unwrap_or("");
+                            // A variable of the Sub's own map is not a reference.
+                            if variables.is_some_and(|v| v.contains_key(name)) {
+                                continue;
+                            }
                             out.push(name.split('.').next().unwrap_or("").to_owned());
                         }
                     }
@@ -964,16 +1001,50 @@ fn check_invariants(
         .iter()
         .filter(|p| p.error == ErrorKind::Sqs)
         .count();
-    let keys = usize::from(spec.pipelines.iter().any(|p| p.customer_managed));
+    let new_topic = matches!(spec.alarms, Alarms::NewTopic { .. });
+    let keys =
+        usize::from(spec.pipelines.iter().any(|p| p.customer_managed)) + usize::from(new_topic);
+    let alarms = if spec.alarms == Alarms::Off {
+        0
+    } else {
+        2 * n + queues
+    };
+    let topic = usize::from(new_topic);
+    let email = usize::from(spec.alarms == Alarms::NewTopic { email: true });
+    let scaled = spec.pipelines.iter().filter(|p| p.provisioned).count();
     prop_assert_eq!(of_type("AWS::Logs::LogGroup").len(), logs);
     prop_assert_eq!(of_type("AWS::SQS::Queue").len(), queues);
     prop_assert_eq!(of_type("AWS::KMS::Key").len(), keys);
+    prop_assert_eq!(of_type("AWS::CloudWatch::Alarm").len(), alarms);
+    prop_assert_eq!(of_type("AWS::SNS::Topic").len(), topic);
+    prop_assert_eq!(of_type("AWS::SNS::TopicPolicy").len(), topic);
+    prop_assert_eq!(of_type("AWS::SNS::Subscription").len(), email);
+    prop_assert_eq!(
+        of_type("AWS::ApplicationAutoScaling::ScalableTarget").len(),
+        2 * scaled
+    );
+    prop_assert_eq!(
+        of_type("AWS::ApplicationAutoScaling::ScalingPolicy").len(),
+        2 * scaled
+    );
     prop_assert_eq!(
         resources.len(),
-        3 * n + logs + queues + keys,
+        3 * n + logs + queues + keys + alarms + 2 * topic + email + 4 * scaled,
         "unexpected resources: {:?}",
         resources.keys()
     );
+    // Every alarm tells someone: the stack's topic or the one named.
+    for (id, alarm) in of_type("AWS::CloudWatch::Alarm") {
+        let actions = alarm["Properties"]["AlarmActions"]
+            .as_array()
+            .expect("AlarmActions");
+        let expected = if new_topic {
+            json!({"Ref": "AlarmTopic"})
+        } else {
+            json!("arn:aws:sns:eu-west-1:123456789012:on-call")
+        };
+        prop_assert_eq!(actions, &vec![expected], "{}", id);
+    }
     let outputs = template
         .get("Outputs")
         .and_then(Value::as_object)
@@ -1082,7 +1153,17 @@ fn check_invariants(
             .iter()
             .map(|(k, v)| json!({"Key": k, "Value": v}))
             .collect();
+        // CloudFormation cannot tag these.
+        const UNTAGGABLE: [&str; 3] = [
+            "AWS::SNS::TopicPolicy",
+            "AWS::SNS::Subscription",
+            "AWS::ApplicationAutoScaling::ScalingPolicy",
+        ];
         for (id, r) in resources {
+            if UNTAGGABLE.iter().any(|t| r["Type"] == *t) {
+                prop_assert!(r["Properties"].get("Tags").is_none(), "{}", id);
+                continue;
+            }
             let tags = r["Properties"]["Tags"].as_array();
             prop_assert_eq!(tags, Some(&expected), "tags of {}", id);
         }
@@ -1129,9 +1210,11 @@ fn invariant_checks_catch_broken_templates() {
             value: config["pipelines"][0].as_object().unwrap().clone(),
             error: ErrorKind::Logs,
             customer_managed: false,
+            provisioned: false,
         }],
         outputs: true,
         tags: BTreeMap::new(),
+        alarms: Alarms::NewTopic { email: false },
     };
     let text = write_config(&config, Writer::SerdeYaml);
     let json = synth(&text, Format::Json).unwrap().template;

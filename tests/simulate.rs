@@ -463,7 +463,7 @@ mod default_keys {
 
         #[test]
         fn default_keys_overwrite_no_distinct_event_and_collapse_every_redelivery(
-            (events, delivered) in stream()
+            (_events, delivered) in stream()
         ) {
             for config in DEFAULT_CONFIGS {
                 let model = load(Source { name: "c.yaml", text: config }).unwrap();
