@@ -1,7 +1,8 @@
 //! In-process timing of `presence_stack::synthesize` (config text in, JSON template out), with no process start,
 //! no file I/O and no benchmark framework: a plain `Instant` loop that prints the median and minimum.
 //!
-//! Cases: `examples/minimal.yaml` and a generated config of 100 pipelines (`stack.outputs: false`, 400 resources),
+//! Cases: `examples/minimal.yaml` and a generated config of 100 pipelines (`stack.outputs: false`, alarms off so
+//! that it stays the 400-resource stack the peers build),
 //! the same as `scripts/bench-synth` writes to `target/bench/100-pipelines.yaml`.
 //!
 //! Run with `cargo bench --bench synth` (needs `[[bench]] name = "synth" harness = false` in Cargo.toml), or let
@@ -22,7 +23,8 @@ const MINIMAL: &str = include_str!("../examples/minimal.yaml");
 
 /// The 100-pipeline config, byte for byte what `scripts/bench-synth` writes.
 fn pipelines_config(count: usize) -> String {
-    let mut text = String::from("stack:\n  outputs: false\npipelines:\n");
+    let mut text =
+        String::from("stack:\n  outputs: false\n  alarms: {enabled: false}\npipelines:\n");
     for i in 0..count {
         text.push_str(&format!("  - name: p{i}\n"));
     }
