@@ -714,6 +714,29 @@ fn a_reader_that_stops_early_ends_every_command_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
         assert_eq!(stderr_of(&out), "", "{args:?}: quietly");
     }
+    // `status`, on one stored connect.
+    let items = dir.path().join("scan.json");
+    fs::write(
+        &items,
+        r#"{"Items": [{"clientId": {"S": "d1"}, "eventKey": {"S": "1700000000000#connected#s#1"}, "timestamp": {"N": "1700000000000"}, "eventType": {"S": "connected"}, "sessionIdentifier": {"S": "s"}, "versionNumber": {"N": "1"}}], "Count": 1, "ScannedCount": 1}"#,
+    )
+    .unwrap();
+    for json in [true, false] {
+        let mut args = vec![
+            "status",
+            "examples/minimal.yaml",
+            "--items",
+            items.to_str().unwrap(),
+            "--at",
+            "1700000600000",
+        ];
+        if json {
+            args.push("--json");
+        }
+        let out = run_into_closed_pipe(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+        assert_eq!(stderr_of(&out), "", "{args:?}: quietly");
+    }
 }
 
 #[test]

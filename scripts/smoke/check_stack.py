@@ -33,6 +33,16 @@ LOG_GROUP = "AWS::Logs::LogGroup"
 QUEUE = "AWS::SQS::Queue"
 KEY = "AWS::KMS::Key"
 RULE = "AWS::IoT::TopicRule"
+# Resource types moto 5.2.5 has no CloudFormation model for: the stack completes without them
+# ("No Moto CloudFormation support for ..." in its log) and lists none of them.
+UNMODELLED = (
+    RULE,
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
+)
 NOT_FOUND = ("NotFound", "NoSuchEntity", "NonExistentQueue", "QueueDoesNotExist", "does not exist")
 
 
@@ -222,7 +232,7 @@ class Stack:
         for lid, res in self.resources.items():
             rtype = res.get("Type")
             phys = self.physical.get(lid)
-            if rtype == RULE or phys is None:
+            if rtype in UNMODELLED or phys is None:
                 continue
             try:
                 if rtype == TABLE:
@@ -306,6 +316,10 @@ class Stack:
                     return self.sub(arg)
                 if key == "Fn::Join":
                     return arg[0].join(str(v) for v in self.resolve(arg[1]))
+                if key == "Fn::Select":
+                    return self.resolve(arg[1])[int(self.resolve(arg[0]))]
+                if key == "Fn::Split":
+                    return str(self.resolve(arg[1])).split(arg[0])
                 if key.startswith("Fn::"):
                     raise Fail(f"cannot resolve {key}")
             return {k: self.resolve(v) for k, v in value.items()}
@@ -685,7 +699,7 @@ def cmd_verify(stack, template, snap_out, expect_status, before_path, same_as=No
         st.load_resources(fallback=(before or {}).get("physical"))
         missing, wrong = [], []
         for lid, res in st.resources.items():
-            if res.get("Type") == RULE:
+            if res.get("Type") in UNMODELLED:
                 continue
             if lid not in st.listed:
                 if before and lid in before.get("physical", {}):
@@ -700,13 +714,13 @@ def cmd_verify(stack, template, snap_out, expect_status, before_path, same_as=No
                 wrong.append("{} is {}, not {}".format(lid, st.listed[lid][1], res.get("Type")))
         if missing or wrong:
             raise Fail("; ".join((["not listed: " + ", ".join(missing)] if missing else []) + wrong))
-        rules = st.of_type(RULE)
-        listed_rules = [lid for lid in rules if lid in st.listed]
-        if listed_rules:
-            rep.note("stack", "moto now lists topic rule(s) {}: check them here".format(", ".join(listed_rules)))
-        others = len(st.resources) - len(rules)
+        unmodelled = [lid for t in UNMODELLED for lid in st.of_type(t)]
+        listed = [lid for lid in unmodelled if lid in st.listed]
+        if listed:
+            rep.note("stack", "moto now lists {}: check them here".format(", ".join(listed)))
+        others = len(st.resources) - len(unmodelled)
         return (
-            f"{others} listed with their types; {len(rules)} AWS::IoT::TopicRule not modelled by moto"
+            f"{others} listed with their types; {len(unmodelled)} of types moto does not model"
             f" ({st.blank_entries} blank entries)"
         )
 

@@ -57,7 +57,7 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
     let params = match Params::new(args.window, args.timestamp_error) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("presence-stack: error: --window / --timestamp-error: {e}");
+            message!("presence-stack: error: --window / --timestamp-error: {e}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -70,7 +70,7 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
     let (_, fields) =
         Fields::choose(&model, args.pipeline.as_deref()).map_err(|e| format!("{name}: {e}"))?;
     if fields.reason.is_none() {
-        eprintln!(
+        message!(
             "presence-stack: warning: {name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
             fields.pipeline
         );
@@ -106,9 +106,10 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         Read::Problem(p) => {
             shown += 1;
             if shown <= MAX_PROBLEMS_SHOWN {
-                eprintln!(
+                message!(
                     "presence-stack: error: {items_name}:{}: {}",
-                    p.line, p.message
+                    p.line,
+                    p.message
                 );
             }
         }
@@ -127,15 +128,9 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         });
     }
 
-    if let Err(e) = write(&statuses, at, args.json) {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            return Ok(ExitCode::SUCCESS);
-        }
-        return Err(Failure(vec![format!(
-            "cannot write to standard output: {e}"
-        )]));
-    }
-    eprintln!(
+    // A closed pipe (`| head`) is the reporter's to end quietly, as for every command.
+    write(&statuses, at, args.json).map_err(|e| Failure::stdout("the statuses", e))?;
+    message!(
         "presence-stack: {} item{} of pipeline `{}`, as of {}: {}",
         totals.items,
         if totals.items == 1 { "" } else { "s" },
@@ -145,12 +140,12 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
     );
     if totals.problems > 0 {
         if totals.problems > MAX_PROBLEMS_SHOWN {
-            eprintln!(
+            message!(
                 "presence-stack: error: {items_name}: ... and {} more",
                 totals.problems - MAX_PROBLEMS_SHOWN
             );
         }
-        eprintln!(
+        message!(
             "presence-stack: error: {items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the answers leave them out",
             totals.problems
         );
