@@ -9,6 +9,7 @@ use crate::config::KeyType;
 use crate::error::{Diagnostic, Severity};
 use crate::events::{EVENT_KEY, EventKind, FieldType, event_key_expression};
 use crate::model::{Key, Model, Pipeline};
+use crate::sql::functions::Returns;
 use crate::sql::{
     self, BinaryOp, Expr, ExprKind, SelectClause, SelectItem, Span, Statement, TopicFilterProblem,
     UnaryOp,
@@ -763,23 +764,18 @@ fn infer(expr: &Expr, kinds: Option<&[EventKind]>) -> Ty {
             "bool" | "boolean" => Ty::Bool,
             _ => Ty::Unknown,
         },
-        ExprKind::Call(call) => match call.name_lower().as_str() {
-            "concat" | "lower" | "upper" | "topic" | "clientid" | "substring" | "replace"
-            | "trim" | "ltrim" | "rtrim" | "newuuid" | "traceid" | "principal" | "sourceip"
-            | "encode" | "md5" | "sha1" | "sha256" | "sha512" | "parse_time" | "lpad" | "rpad"
-            | "regexp_replace" | "regexp_substr" => Ty::String,
-            "timestamp" | "floor" | "ceil" | "round" | "abs" | "mod" | "power" | "sign"
-            | "length" | "time_to_epoch" => Ty::Number,
-            "isundefined" | "isnull" | "isstring" | "isnumber" | "isboolean" | "isarray"
-            | "isobject" | "startswith" | "endswith" | "regexp_matches" => Ty::Bool,
-            "get_or_default" | "coalesce" => {
+        ExprKind::Call(call) => match sql::functions::lookup(&call.name.name).map(|f| f.returns) {
+            Some(Returns::String) => Ty::String,
+            Some(Returns::Number) => Ty::Number,
+            Some(Returns::Bool) => Ty::Bool,
+            Some(Returns::SameAsArguments) => {
                 let types: BTreeSet<_> = call.args.iter().map(|a| infer(a, kinds) as u8).collect();
                 match (types.len(), call.args.first()) {
                     (1, Some(first)) => infer(first, kinds),
                     _ => Ty::Unknown,
                 }
             }
-            _ => Ty::Unknown,
+            Some(Returns::Unknown) | None => Ty::Unknown,
         },
         _ => Ty::Unknown,
     }

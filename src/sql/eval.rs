@@ -38,9 +38,11 @@
 //! * `clientid()` is `Input::client_id`, or `"n/a"` when absent (the
 //!   documented value for messages not sent over MQTT).
 //!
-//! Functions AWS documents but that need AWS services, secrets, regexes or
-//! hashes (`aws_lambda`, `get_dynamodb`, `md5`, `regexp_matches`, ...) are
-//! reported as [`EvalError::Unsupported`]; names AWS does not document are
+//! Which functions exist, and which of them a local run computes, is the
+//! catalog in [`crate::sql::functions`]. Functions AWS documents but that need
+//! AWS services, secrets, regexes or hashes (`aws_lambda`, `get_dynamodb`,
+//! `sha256`, `regexp_matches`, ...) are reported as
+//! [`EvalError::Unsupported`]; names AWS does not document are
 //! [`EvalError::UnknownFunction`]. Both are found when compiling, before any
 //! message is looked at, so an error never depends on the data.
 //!
@@ -63,6 +65,7 @@ use super::ast::{
     BinaryOp, Call, Expr, ExprKind, Ident, PathSegment, SelectClause, SelectItem, Span, Statement,
     UnaryOp,
 };
+use super::functions::{self, Builtin, Local};
 use super::parse::MAX_TREE_DEPTH;
 
 // ---------------------------------------------------------------------------
@@ -458,7 +461,7 @@ enum Node {
     Neg(Box<Node>),
     Not(Box<Node>),
     Bin(BinaryOp, Box<Node>, Box<Node>),
-    Call(Func, Vec<Node>),
+    Call(Builtin, Vec<Node>),
     Cast(CastTy, Box<Node>),
     Case {
         operand: Option<Box<Node>>,
@@ -480,162 +483,6 @@ enum CastTy {
     Decimal,
     Bool,
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Func {
-    Abs,
-    Acos,
-    Asin,
-    Atan,
-    Atan2,
-    BitAnd,
-    BitNot,
-    BitOr,
-    BitXor,
-    Ceil,
-    Chr,
-    ClientId,
-    Concat,
-    Cos,
-    Cosh,
-    EndsWith,
-    Exp,
-    Floor,
-    Get,
-    GetOrDefault,
-    IndexOf,
-    IsNull,
-    IsUndefined,
-    Length,
-    Ln,
-    Log,
-    Lower,
-    Md5,
-    Lpad,
-    Ltrim,
-    Mod,
-    Nanvl,
-    NewUuid,
-    NumBytes,
-    Power,
-    Replace,
-    Round,
-    Rpad,
-    Rtrim,
-    Sign,
-    Sin,
-    Sinh,
-    SqlVersion,
-    Sqrt,
-    StartsWith,
-    Substring,
-    Tan,
-    Tanh,
-    Timestamp,
-    Topic,
-    Trim,
-    Trunc,
-    Upper,
-}
-
-const ANY: usize = usize::MAX;
-
-/// Supported functions: name, function, fewest and most arguments.
-const FUNCS: &[(&str, Func, usize, usize)] = &[
-    ("abs", Func::Abs, 1, 1),
-    ("acos", Func::Acos, 1, 1),
-    ("asin", Func::Asin, 1, 1),
-    ("atan", Func::Atan, 1, 1),
-    ("atan2", Func::Atan2, 2, 2),
-    ("bitand", Func::BitAnd, 2, 2),
-    ("bitnot", Func::BitNot, 1, 1),
-    ("bitor", Func::BitOr, 2, 2),
-    ("bitxor", Func::BitXor, 2, 2),
-    ("ceil", Func::Ceil, 1, 1),
-    ("chr", Func::Chr, 1, 1),
-    ("clientid", Func::ClientId, 0, 0),
-    ("concat", Func::Concat, 0, ANY),
-    ("cos", Func::Cos, 1, 1),
-    ("cosh", Func::Cosh, 1, 1),
-    ("endswith", Func::EndsWith, 2, 2),
-    ("exp", Func::Exp, 1, 1),
-    ("floor", Func::Floor, 1, 1),
-    ("get", Func::Get, 2, 2),
-    // The second argument is optional per the docs ("returns the default
-    // value in the second parameter if specified, or else Undefined").
-    ("get_or_default", Func::GetOrDefault, 1, 2),
-    ("indexof", Func::IndexOf, 2, 2),
-    ("isnull", Func::IsNull, 1, 1),
-    ("isundefined", Func::IsUndefined, 1, 1),
-    ("length", Func::Length, 1, 1),
-    ("ln", Func::Ln, 1, 1),
-    ("log", Func::Log, 1, 1),
-    ("lower", Func::Lower, 1, 1),
-    ("md5", Func::Md5, 1, 1),
-    ("lpad", Func::Lpad, 2, 2),
-    ("ltrim", Func::Ltrim, 1, 1),
-    ("mod", Func::Mod, 2, 2),
-    ("nanvl", Func::Nanvl, 2, 2),
-    ("newuuid", Func::NewUuid, 0, 0),
-    ("numbytes", Func::NumBytes, 1, 1),
-    ("power", Func::Power, 2, 2),
-    ("remainder", Func::Mod, 2, 2),
-    ("replace", Func::Replace, 3, 3),
-    ("round", Func::Round, 1, 1),
-    ("rpad", Func::Rpad, 2, 2),
-    ("rtrim", Func::Rtrim, 1, 1),
-    ("sign", Func::Sign, 1, 1),
-    ("sin", Func::Sin, 1, 1),
-    ("sinh", Func::Sinh, 1, 1),
-    ("sql_version", Func::SqlVersion, 0, 0),
-    ("sqrt", Func::Sqrt, 1, 1),
-    ("startswith", Func::StartsWith, 2, 2),
-    ("substring", Func::Substring, 2, 3),
-    ("tan", Func::Tan, 1, 1),
-    ("tanh", Func::Tanh, 1, 1),
-    ("timestamp", Func::Timestamp, 0, 0),
-    ("topic", Func::Topic, 0, 1),
-    ("trim", Func::Trim, 1, 1),
-    ("trunc", Func::Trunc, 2, 2),
-    ("upper", Func::Upper, 1, 1),
-];
-
-const NEEDS_AWS: &str = "calls an AWS service";
-const NEEDS_CONTEXT: &str = "reads MQTT or account details the simulator does not have";
-const NEEDS_CRYPTO: &str = "computes a hash the simulator does not implement";
-const NEEDS_REGEX: &str = "needs a regular expression engine the simulator does not have";
-const NEEDS_MORE: &str = "is not implemented by the simulator";
-
-/// Documented AWS functions this evaluator cannot run, and why.
-const UNSUPPORTED: &[(&str, &str)] = &[
-    ("accountid", NEEDS_CONTEXT),
-    ("aws_lambda", NEEDS_AWS),
-    ("decode", NEEDS_MORE),
-    ("encode", NEEDS_MORE),
-    ("get_dynamodb", NEEDS_AWS),
-    ("get_mqtt_property", NEEDS_CONTEXT),
-    ("get_registry_data", NEEDS_AWS),
-    ("get_secret", NEEDS_AWS),
-    ("get_thing_shadow", NEEDS_AWS),
-    ("get_user_properties", NEEDS_CONTEXT),
-    ("machinelearning_predict", NEEDS_AWS),
-    ("md2", NEEDS_CRYPTO),
-    ("parse_time", NEEDS_MORE),
-    ("principal", NEEDS_CONTEXT),
-    ("rand", "is random"),
-    ("regexp_matches", NEEDS_REGEX),
-    ("regexp_replace", NEEDS_REGEX),
-    ("regexp_substr", NEEDS_REGEX),
-    ("sha1", NEEDS_CRYPTO),
-    ("sha224", NEEDS_CRYPTO),
-    ("sha256", NEEDS_CRYPTO),
-    ("sha384", NEEDS_CRYPTO),
-    ("sha512", NEEDS_CRYPTO),
-    ("sourceip", NEEDS_CONTEXT),
-    ("time_to_epoch", NEEDS_MORE),
-    ("traceid", NEEDS_CONTEXT),
-    ("transform", NEEDS_MORE),
-];
 
 impl Program {
     /// Checks and prepares a statement. The `FROM` filter is not used: the
@@ -882,40 +729,32 @@ fn number_literal(text: &str) -> Value {
     text.parse::<f64>().map_or(Value::Undefined, dec)
 }
 
-fn lookup(call: &Call, span: Span) -> Result<Func, EvalError> {
+/// Resolves a call through the function catalog: a builtin to run, or why not.
+fn lookup(call: &Call, span: Span) -> Result<Builtin, EvalError> {
     let name = &call.name.name;
-    if let Some(&(_, f, min, max)) = FUNCS.iter().find(|(n, ..)| n.eq_ignore_ascii_case(name)) {
-        let found = call.args.len();
-        if found < min || found > max {
-            let expected = match (min, max) {
-                (a, b) if a == b => a.to_string(),
-                (a, ANY) => format!("{a} or more"),
-                (a, b) if b == a + 1 => format!("{a} or {b}"),
-                (a, b) => format!("{a} to {b}"),
-            };
-            return Err(EvalError::Arity {
-                name: name.clone(),
-                expected,
-                found,
-                span,
-            });
+    match functions::lookup(name).map(|f| (f, f.local)) {
+        Some((f, Local::Computed(builtin))) => {
+            let found = call.args.len();
+            if !f.arity.accepts(found) {
+                return Err(EvalError::Arity {
+                    name: name.clone(),
+                    expected: f.arity.describe(),
+                    found,
+                    span,
+                });
+            }
+            Ok(builtin)
         }
-        return Ok(f);
-    }
-    if let Some(&(_, reason)) = UNSUPPORTED
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-    {
-        return Err(EvalError::Unsupported {
+        Some((_, Local::Refused(why))) => Err(EvalError::Unsupported {
             name: name.clone(),
-            reason,
+            reason: why.reason(),
             span,
-        });
+        }),
+        Some((_, Local::NotAws)) | None => Err(EvalError::UnknownFunction {
+            name: name.clone(),
+            span,
+        }),
     }
-    Err(EvalError::UnknownFunction {
-        name: name.clone(),
-        span,
-    })
 }
 
 /// The type keywords the cast page lists for SQL 2016-03-23.
@@ -1485,15 +1324,15 @@ fn cast(ty: CastTy, v: &Ev<'_>) -> Value {
 
 // --- functions (iot-sql-functions) ----------------------------------------
 
-fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
+fn call<'a>(f: Builtin, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
     let arg = |i: usize| args.get(i).map_or(UNDEF, |n| eval(n, cx));
     let v = match f {
-        Func::Topic => return topic(args, cx),
-        Func::ClientId => return Ev::Str(cx.client_id.unwrap_or("n/a")),
-        Func::SqlVersion => return Ev::Str("2016-03-23"),
-        Func::Timestamp => Value::Int(cx.now_ms),
-        Func::NewUuid => Value::String(cx.new_uuid()),
-        Func::GetOrDefault | Func::Nanvl => {
+        Builtin::Topic => return topic(args, cx),
+        Builtin::ClientId => return Ev::Str(cx.client_id.unwrap_or("n/a")),
+        Builtin::SqlVersion => return Ev::Str("2016-03-23"),
+        Builtin::Timestamp => Value::Int(cx.now_ms),
+        Builtin::NewUuid => Value::String(cx.new_uuid()),
+        Builtin::GetOrDefault | Builtin::Nanvl => {
             // Null and Undefined (and, for nanvl, NaN, which this
             // evaluator never produces) give the second argument.
             let x = arg(0);
@@ -1503,30 +1342,30 @@ fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
                 x
             };
         }
-        Func::Get => return get(arg(0), &arg(1)),
-        Func::IsNull => Value::Bool(matches!(arg(0).k(), K::Null)),
-        Func::IsUndefined => Value::Bool(arg(0).is_undef()),
-        Func::Concat => return concat(args, cx),
+        Builtin::Get => return get(arg(0), &arg(1)),
+        Builtin::IsNull => Value::Bool(matches!(arg(0).k(), K::Null)),
+        Builtin::IsUndefined => Value::Bool(arg(0).is_undef()),
+        Builtin::Concat => return concat(args, cx),
 
-        Func::Abs => match num_conv(arg(0).k()) {
+        Builtin::Abs => match num_conv(arg(0).k()) {
             Some(Num::I(i)) => i
                 .checked_abs()
                 .map_or_else(|| dec((i as f64).abs()), Value::Int),
             Some(Num::D(d)) => dec(d.abs()),
             None => Value::Undefined,
         },
-        Func::Floor | Func::Ceil | Func::Round => match num_conv(arg(0).k()) {
+        Builtin::Floor | Builtin::Ceil | Builtin::Round => match num_conv(arg(0).k()) {
             Some(Num::I(i)) => Value::Int(i),
             Some(Num::D(d)) => whole(match f {
-                Func::Floor => d.floor(),
-                Func::Ceil => d.ceil(),
+                Builtin::Floor => d.floor(),
+                Builtin::Ceil => d.ceil(),
                 // Half away from zero: the page's examples round 1.5 to 2
                 // and -1.5 to -2.
                 _ => d.round(),
             }),
             None => Value::Undefined,
         },
-        Func::Sign => match num_conv(arg(0).k()) {
+        Builtin::Sign => match num_conv(arg(0).k()) {
             Some(n) => Value::Int(match n {
                 Num::I(i) => i.signum(),
                 Num::D(d) if d > 0.0 => 1,
@@ -1535,47 +1374,47 @@ fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
             }),
             None => Value::Undefined,
         },
-        Func::Acos
-        | Func::Asin
-        | Func::Atan
-        | Func::Cos
-        | Func::Cosh
-        | Func::Exp
-        | Func::Ln
-        | Func::Log
-        | Func::Sin
-        | Func::Sinh
-        | Func::Sqrt
-        | Func::Tan
-        | Func::Tanh => match num_conv(arg(0).k()) {
+        Builtin::Acos
+        | Builtin::Asin
+        | Builtin::Atan
+        | Builtin::Cos
+        | Builtin::Cosh
+        | Builtin::Exp
+        | Builtin::Ln
+        | Builtin::Log
+        | Builtin::Sin
+        | Builtin::Sinh
+        | Builtin::Sqrt
+        | Builtin::Tan
+        | Builtin::Tanh => match num_conv(arg(0).k()) {
             // Double precision; imaginary or infinite results are Undefined.
             Some(n) => {
                 let x = n.f();
                 dec(match f {
-                    Func::Acos => x.acos(),
-                    Func::Asin => x.asin(),
-                    Func::Atan => x.atan(),
-                    Func::Cos => x.cos(),
-                    Func::Cosh => x.cosh(),
-                    Func::Exp => x.exp(),
-                    Func::Ln => x.ln(),
-                    Func::Log => x.log10(),
-                    Func::Sin => x.sin(),
-                    Func::Sinh => x.sinh(),
-                    Func::Sqrt => x.sqrt(),
-                    Func::Tan => x.tan(),
+                    Builtin::Acos => x.acos(),
+                    Builtin::Asin => x.asin(),
+                    Builtin::Atan => x.atan(),
+                    Builtin::Cos => x.cos(),
+                    Builtin::Cosh => x.cosh(),
+                    Builtin::Exp => x.exp(),
+                    Builtin::Ln => x.ln(),
+                    Builtin::Log => x.log10(),
+                    Builtin::Sin => x.sin(),
+                    Builtin::Sinh => x.sinh(),
+                    Builtin::Sqrt => x.sqrt(),
+                    Builtin::Tan => x.tan(),
                     _ => x.tanh(),
                 })
             }
             None => Value::Undefined,
         },
-        Func::Atan2 | Func::Power => match (num_conv(arg(0).k()), num_conv(arg(1).k())) {
-            (Some(a), Some(b)) if f == Func::Atan2 => dec(a.f().atan2(b.f())),
+        Builtin::Atan2 | Builtin::Power => match (num_conv(arg(0).k()), num_conv(arg(1).k())) {
+            (Some(a), Some(b)) if f == Builtin::Atan2 => dec(a.f().atan2(b.f())),
             (Some(a), Some(b)) => dec(a.f().powf(b.f())),
             _ => Value::Undefined,
         },
-        Func::Mod => arith(BinaryOp::Mod, &arg(0), &arg(1)),
-        Func::Trunc => {
+        Builtin::Mod => arith(BinaryOp::Mod, &arg(0), &arg(1)),
+        Builtin::Trunc => {
             let places = match arg(1).k() {
                 k @ (K::Int(_) | K::Dec(_)) => floor_conv(k),
                 _ => None,
@@ -1586,43 +1425,43 @@ fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
                 _ => Value::Undefined,
             }
         }
-        Func::BitAnd | Func::BitOr | Func::BitXor => {
+        Builtin::BitAnd | Builtin::BitOr | Builtin::BitXor => {
             match (floor_conv(arg(0).k()), floor_conv(arg(1).k())) {
                 (Some(a), Some(b)) => Value::Int(match f {
-                    Func::BitAnd => a & b,
-                    Func::BitOr => a | b,
+                    Builtin::BitAnd => a & b,
+                    Builtin::BitOr => a | b,
                     _ => a ^ b,
                 }),
                 _ => Value::Undefined,
             }
         }
-        Func::BitNot => floor_conv(arg(0).k()).map_or(Value::Undefined, |a| Value::Int(!a)),
-        Func::Chr => match floor_conv(arg(0).k()) {
+        Builtin::BitNot => floor_conv(arg(0).k()).map_or(Value::Undefined, |a| Value::Int(!a)),
+        Builtin::Chr => match floor_conv(arg(0).k()) {
             Some(c @ 0..=127) => Value::String(char::from(c as u8).to_string()),
             _ => Value::Undefined,
         },
 
-        Func::Lower => string_value(&arg(0), str::to_lowercase),
+        Builtin::Lower => string_value(&arg(0), str::to_lowercase),
         // The hex digest, in lowercase, of the argument's UTF-8 bytes (standard string conversions apply).
-        Func::Md5 => string_value(&arg(0), |s| {
+        Builtin::Md5 => string_value(&arg(0), |s| {
             use md5::Digest as _;
             md5::Md5::digest(s.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect()
         }),
-        Func::Upper => string_value(&arg(0), str::to_uppercase),
+        Builtin::Upper => string_value(&arg(0), str::to_uppercase),
         // Java's String.trim: leading and trailing characters <= U+0020.
-        Func::Trim => string_value(&arg(0), |s| s.trim_matches(|c| c <= ' ').to_owned()),
-        Func::Ltrim => string_value(&arg(0), |s| s.trim_start_matches(|c| c <= ' ').to_owned()),
-        Func::Rtrim => string_value(&arg(0), |s| s.trim_end_matches(|c| c <= ' ').to_owned()),
-        Func::Length => {
+        Builtin::Trim => string_value(&arg(0), |s| s.trim_matches(|c| c <= ' ').to_owned()),
+        Builtin::Ltrim => string_value(&arg(0), |s| s.trim_start_matches(|c| c <= ' ').to_owned()),
+        Builtin::Rtrim => string_value(&arg(0), |s| s.trim_end_matches(|c| c <= ' ').to_owned()),
+        Builtin::Length => {
             str_conv(&arg(0)).map_or(Value::Undefined, |s| Value::Int(s.chars().count() as i64))
         }
-        Func::NumBytes => {
+        Builtin::NumBytes => {
             str_conv(&arg(0)).map_or(Value::Undefined, |s| Value::Int(s.len() as i64))
         }
-        Func::Lpad | Func::Rpad => {
+        Builtin::Lpad | Builtin::Rpad => {
             let (s, n) = (arg(0), arg(1));
             let count = match n.k() {
                 k @ (K::Int(_) | K::Dec(_) | K::Str(_)) => floor_conv(k),
@@ -1631,7 +1470,7 @@ fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
             match (str_conv(&s), count) {
                 (Some(s), Some(n)) => {
                     let pad = " ".repeat(n.clamp(0, 1000) as usize);
-                    Value::String(if f == Func::Lpad {
+                    Value::String(if f == Builtin::Lpad {
                         pad + &s
                     } else {
                         s.into_owned() + &pad
@@ -1640,10 +1479,10 @@ fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
                 _ => Value::Undefined,
             }
         }
-        Func::StartsWith | Func::EndsWith => {
+        Builtin::StartsWith | Builtin::EndsWith => {
             let (a, b) = (arg(0), arg(1));
             match (str_conv(&a), str_conv(&b)) {
-                (Some(a), Some(b)) => Value::Bool(if f == Func::StartsWith {
+                (Some(a), Some(b)) => Value::Bool(if f == Builtin::StartsWith {
                     a.starts_with(&*b)
                 } else {
                     a.ends_with(&*b)
@@ -1651,7 +1490,7 @@ fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
                 _ => Value::Undefined,
             }
         }
-        Func::IndexOf => {
+        Builtin::IndexOf => {
             let (a, b) = (arg(0), arg(1));
             match (str_conv(&a), str_conv(&b)) {
                 // Not found: -1, as Java's indexOf (undocumented).
@@ -1661,14 +1500,14 @@ fn call<'a>(f: Func, args: &'a [Node], cx: &Ctx<'a>) -> Ev<'a> {
                 _ => Value::Undefined,
             }
         }
-        Func::Replace => {
+        Builtin::Replace => {
             let (a, b, c) = (arg(0), arg(1), arg(2));
             match (str_conv(&a), str_conv(&b), str_conv(&c)) {
                 (Some(a), Some(b), Some(c)) => Value::String(a.replace(&*b, &c)),
                 _ => Value::Undefined,
             }
         }
-        Func::Substring => substring(&arg(0), &arg(1), args.get(2).map(|n| eval(n, cx))),
+        Builtin::Substring => substring(&arg(0), &arg(1), args.get(2).map(|n| eval(n, cx))),
     };
     Ev::Own(v)
 }

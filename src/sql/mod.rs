@@ -17,6 +17,7 @@
 
 pub mod ast;
 pub mod eval;
+pub mod functions;
 mod lex;
 mod parse;
 mod print;
