@@ -179,6 +179,15 @@ impl EventKind {
     }
 }
 
+/// The reserved topic space below which AWS IoT publishes every lifecycle event (both [`Family`] prefixes).
+pub const RESERVED_EVENTS_PREFIX: &str = "$aws/events/";
+
+/// The payload field that names the event's kind ([`EventKind::as_str`]).
+pub const EVENT_TYPE_FIELD: &str = "eventType";
+
+/// The topic level (`topic(n)` counts from 1) that names the event's kind: `$aws/events/<family>/<kind>/<client>`.
+pub const KIND_TOPIC_LEVEL: usize = 4;
+
 /// The fields that every lifecycle payload carries, whatever its kind. A rule selecting `*` can rely on them.
 pub const COMMON_FIELDS: [&str; 3] = ["clientId", "timestamp", "eventType"];
 
@@ -318,6 +327,24 @@ mod tests {
             for f in kind.identity_fields() {
                 assert!(kind.field(f).is_some_and(|f| f.always), "{kind:?} {f}");
             }
+        }
+    }
+
+    #[test]
+    fn the_constants_match_the_topics() {
+        for kind in EventKind::ALL {
+            let topic = kind.topic("c");
+            assert!(topic.starts_with(RESERVED_EVENTS_PREFIX), "{topic}");
+            assert!(
+                kind.family()
+                    .topic_prefix()
+                    .starts_with(RESERVED_EVENTS_PREFIX)
+            );
+            assert_eq!(
+                topic.split('/').nth(KIND_TOPIC_LEVEL - 1),
+                Some(kind.as_str())
+            );
+            assert!(kind.field(EVENT_TYPE_FIELD).is_some_and(|f| f.always));
         }
     }
 

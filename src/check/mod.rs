@@ -1,0 +1,455 @@
+//! Static checks of each pipeline's rule against its table and against what AWS IoT actually publishes: does the
+//! SQL parse, does its topic filter make sense, does every event it keeps produce the table's keys with the
+//! right types, does it read fields that lifecycle payloads never carry. cfn-lint checks none of this: a rule
+//! that never produces its table's key deploys fine and then sends every event to the error action.
+//!
+//! One file per concern: `placement` (the keys and the TTL attribute at the root of the result), `topics` (the
+//! FROM filter and `topic(n)`), `narrow` (which event kinds a WHERE lets through), `types` (what an
+//! expression yields, reading the function catalog) and `fields` (fields the payloads never carry).
+
+mod fields;
+mod narrow;
+mod placement;
+mod topics;
+mod types;
+
+use crate::error::{Diagnostic, Severity};
+use crate::model::{Key, Model, Pipeline};
+use crate::sql::{self, Span, Statement};
+
+/// Every finding for every pipeline of the model, errors and warnings, in pipeline order.
+pub fn check(file: &str, model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, p) in model.pipelines.iter().enumerate() {
+        PipelineCheck {
+            file,
+            index: i,
+            p,
+            out: &mut out,
+        }
+        .run();
+    }
+    out
+}
+
+struct PipelineCheck<'a> {
+    file: &'a str,
+    index: usize,
+    p: &'a Pipeline,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl<'a> PipelineCheck<'a> {
+    pub(super) fn path(&self, field: &str) -> String {
+        format!("pipelines[{}].{field}", self.index)
+    }
+
+    /// A finding at a span of the rule SQL. Spans inside a computed key's expression are reported against that
+    /// expression, since that is what the user wrote.
+    pub(super) fn at_span(
+        &mut self,
+        severity: Severity,
+        span: Span,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let sql = &self.p.sql;
+        let mut path = self.path("sql");
+        let mut column = sql::line_col(sql, span.start).1;
+        if !self.p.custom_sql {
+            for (field, key) in self.keys() {
+                let Some(expr) = key.expression.as_deref().map(str::trim) else {
+                    continue;
+                };
+                if let Some(start) = sql.find(expr)
+                    && (start..start + expr.len()).contains(&span.start)
+                {
+                    path = self.path(&format!("table.{field}.expression"));
+                    column = sql::line_col(&sql[start..], span.start - start).1;
+                }
+            }
+        }
+        self.out.push(Diagnostic {
+            hint,
+            sql_column: Some(column),
+            ..Diagnostic::new(severity, self.file, path, message)
+        });
+    }
+
+    /// A finding about a key. Where the user wrote no SQL and no expression for it, the key's own config entry
+    /// is what to change, so the finding points there rather than into SQL they never wrote.
+    pub(super) fn at_key(
+        &mut self,
+        field: &str,
+        severity: Severity,
+        span: Span,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let has_expression = self
+            .keys()
+            .iter()
+            .any(|(f, k)| *f == field && k.expression.is_some());
+        if self.p.custom_sql || has_expression {
+            self.at_span(severity, span, message, hint);
+        } else {
+            let path = self.path(&format!("table.{field}"));
+            self.out.push(Diagnostic {
+                hint,
+                ..Diagnostic::new(severity, self.file, path, message)
+            });
+        }
+    }
+
+    pub(super) fn keys(&self) -> Vec<(&'static str, &'a Key)> {
+        let t = &self.p.table;
+        std::iter::once(("partition_key", &t.partition_key))
+            .chain(t.sort_key.as_ref().map(|k| ("sort_key", k)))
+            .collect()
+    }
+
+    fn run(&mut self) {
+        // A computed key's expression is checked on its own first, so a syntax error points into it.
+        if !self.p.custom_sql {
+            let mut broken = false;
+            for (field, key) in self.keys() {
+                if let Some(expr) = &key.expression
+                    && let Err(e) = sql::parse_expr(expr)
+                {
+                    broken = true;
+                    let (message, hint) = syntax_message(&e);
+                    self.out.push(Diagnostic {
+                        hint,
+                        sql_column: Some(e.column),
+                        ..Diagnostic::new(
+                            Severity::Error,
+                            self.file,
+                            self.path(&format!("table.{field}.expression")),
+                            message,
+                        )
+                    });
+                }
+            }
+            if broken {
+                return;
+            }
+        }
+        let stmt = match sql::parse(&self.p.sql) {
+            Ok(stmt) => stmt,
+            Err(e) => {
+                let (message, hint) = syntax_message(&e);
+                self.out.push(Diagnostic {
+                    hint,
+                    sql_column: Some(e.column),
+                    ..Diagnostic::new(Severity::Error, self.file, self.path("sql"), message)
+                });
+                return;
+            }
+        };
+        self.functions(&stmt);
+        self.topic_filter(&stmt);
+        let kinds = narrow::kinds_read(&stmt);
+        self.topic_levels(&stmt);
+        self.fields(&stmt, kinds.as_deref());
+        self.connect_failed(&stmt, kinds.as_deref());
+        self.keys_produced(&stmt, kinds.as_deref());
+        self.ttl_produced(&stmt, kinds.as_deref());
+    }
+
+    /// Functions AWS IoT does not have, or calls with the wrong number of arguments: AWS refuses such a rule.
+    /// Functions that exist but call other services (`get_dynamodb`, `aws_lambda`, ...) are fine here; only
+    /// `simulate` cannot run them.
+    fn functions(&mut self, stmt: &Statement) {
+        use crate::sql::eval::{EvalError, Program};
+        if let Err(
+            e @ (EvalError::UnknownFunction { .. }
+            | EvalError::Arity { .. }
+            | EvalError::UnknownType { .. }),
+        ) = Program::compile(stmt)
+        {
+            let hint = match &e {
+                EvalError::UnknownType { .. } => {
+                    Some("cast to Int, Decimal, String or Boolean".to_owned())
+                }
+                _ => None,
+            };
+            self.at_span(Severity::Error, e.span(), e.to_string(), hint);
+        }
+    }
+}
+
+fn syntax_message(e: &sql::SqlError) -> (String, Option<String>) {
+    let message = format!(
+        "the SQL does not parse: expected {}, found {}",
+        e.expected, e.found
+    );
+    let found = e.found.trim_matches('\'').to_ascii_uppercase();
+    let keyword = ["SELECT", "FROM", "WHERE"]
+        .into_iter()
+        .find(|k| e.expected.contains(k) && found != *k && fields::edit_distance(&found, k) <= 2);
+    (message, keyword.map(|k| format!("did you mean `{k}`?")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Source, load};
+
+    fn findings(config: &str) -> Vec<String> {
+        let model = load(Source {
+            name: "c.yaml",
+            text: config,
+        })
+        .unwrap();
+        check("c.yaml", &model)
+            .iter()
+            .map(|d| format!("{:?}: {d}", d.severity))
+            .collect()
+    }
+
+    /// The sort key of version 0.1: rules of one's own that select `*` produce it.
+    const TIMESTAMP_KEY: &str = "{sort_key: {name: timestamp, type: N}}";
+
+    fn custom(sql: &str, table: &str) -> Vec<String> {
+        findings(&format!(
+            "pipelines:\n  - name: p\n    sql: \"{sql}\"\n    table: {table}\n"
+        ))
+    }
+
+    #[test]
+    fn generated_rules_are_clean() {
+        for config in [
+            "pipelines: [{name: p}]",
+            "pipelines: [{name: p, events: [connect_failed], table: {ttl_days: 3}}]",
+            "pipelines: [{name: p, events: [subscribed, unsubscribed]}]",
+            "pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(timestamp, '#', eventType)\"}}}]",
+        ] {
+            assert_eq!(findings(config), Vec::<String>::new(), "{config}");
+        }
+    }
+
+    #[test]
+    fn the_seed_rule_reads_a_field_that_does_not_exist() {
+        let got = custom(
+            "SELECT * as event, timestamp, version, topic(4) as eventType, topic(5) as clientId FROM '$aws/events/presence/+/+' WHERE topic(4) = 'connected' or topic(4) = 'disconnected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter().any(|f| f.contains(
+                "column 31: `version` is not a field of connected or disconnected events"
+            ) && f.contains("did you mean `versionNumber`?")),
+            "{got:#?}"
+        );
+        assert!(got.iter().all(|f| f.starts_with("Warning")), "{got:#?}");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_column() {
+        let got = custom(
+            "SELEKT clientId,, FORM '$aws/events/presence/+/+' WHERE (",
+            "{}",
+        );
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].contains("column 1: the SQL does not parse: expected SELECT"),
+            "{got:?}"
+        );
+        assert!(got[0].contains("did you mean `SELECT`?"), "{got:?}");
+    }
+
+    #[test]
+    fn topic_past_the_last_level_is_an_error() {
+        let got = custom(
+            "SELECT *, topic(6) AS x FROM '$aws/events/presence/+/+' WHERE eventType = 'connected'",
+            "{}",
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.starts_with("Error") && f.contains("topic(6) is past the last level")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_key_never_produced_is_an_error() {
+        let got = custom(
+            "SELECT * AS event FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            "{}",
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.contains("`* AS event` nests the payload")),
+            "{got:#?}"
+        );
+        // The default key's hint gives the expression to select.
+        assert!(
+            got.iter().any(|f| f.contains(
+                "add `concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', versionNumber) AS eventKey` to the SELECT"
+            )),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT clientId FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.contains("never produces `timestamp`, the table's sort key")),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT clientId FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            "{}",
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.contains("never produces `eventKey`, the table's sort key")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_key_of_the_wrong_type_is_an_error() {
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            "{sort_key: {name: eventType, type: N}}",
+        );
+        assert!(got.iter().any(|f| f.contains("`eventType` (the table's sort key, type N) gets a string (S)")), "{got:#?}");
+        let got = custom(
+            "SELECT *, topic(5) AS timestamp FROM '$aws/events/presence/+/+' WHERE eventType = 'connected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter().any(|f| f.contains("gets a string (S)")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_computed_key_of_the_wrong_type_points_into_its_expression() {
+        let got = findings(
+            "pipelines: [{name: p, table: {sort_key: {name: k, type: N, expression: \"concat(timestamp, '#')\"}}}]",
+        );
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(
+            got[0].contains("pipelines[0].table.sort_key.expression: column 1:"),
+            "{got:#?}"
+        );
+        let got = findings(
+            "pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(timestamp,, '#')\"}}}]",
+        );
+        assert!(
+            got[0].contains(
+                "pipelines[0].table.sort_key.expression: column 18: the SQL does not parse"
+            ),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn plus_plus_without_where_warns_about_connect_failed() {
+        let got = custom("SELECT * FROM '$aws/events/presence/+/+'", "{}");
+        assert!(
+            got.iter()
+                .any(|f| f.contains("also matches connect_failed events")),
+            "{got:#?}"
+        );
+        // The default keys are missing from nothing, but `versionNumber` as a key is missing for connect_failed.
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/#'",
+            "{sort_key: {name: versionNumber, type: N}}",
+        );
+        assert!(
+            got.iter().any(|f| f.contains(
+                "gives no `versionNumber` (the table's sort key) for connect_failed events"
+            )),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn unknown_topics_skip_the_payload_checks() {
+        assert_eq!(
+            custom("SELECT * FROM 'devices/+/status'", "{}"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn binary_keys_cannot_be_written() {
+        let got =
+            findings("pipelines: [{name: p, table: {partition_key: {name: clientId, type: B}}}]");
+        assert!(
+            got.iter().any(|f| f.contains("never become binary")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn unknown_functions_and_wrong_arity_are_errors() {
+        let got = custom(
+            "SELECT *, isString(clientId) AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.starts_with("Error")
+                    && f.contains("column 11: unknown function `isString`")),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT *, topic(1, 2) AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter()
+                .any(|f| f.starts_with("Error") && f.contains("topic")),
+            "{got:#?}"
+        );
+        // A real function that needs another service is fine to deploy.
+        let got = custom(
+            "SELECT *, get_thing_shadow(clientId, 'arn') AS s FROM '$aws/events/presence/#' WHERE eventType = 'connected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
+    }
+
+    #[test]
+    fn ttl_with_a_rule_that_never_selects_expires_at_is_an_error() {
+        let base = "pipelines:\n  - name: presence\n    table: {ttl_days: 30}\n    sql: \"";
+        let run = |select: &str| {
+            findings(&format!(
+                "{base}SELECT {select} FROM '$aws/events/presence/#' WHERE eventType = 'connected'\"\n"
+            ))
+        };
+        let missing = run("*");
+        assert!(
+            missing.iter().any(
+                |f| f.starts_with("Error: c.yaml: pipelines[0].table.ttl_days:")
+                    && f.contains("never selects `expiresAt`")
+            ),
+            "{missing:?}"
+        );
+        let text = run("*, 'soon' AS expiresAt");
+        assert!(
+            text.iter().any(|f| f.contains("selects it as a string")),
+            "{text:?}"
+        );
+        for fine in [
+            "*, floor(timestamp / 1000) + 2592000 AS expiresAt",
+            "*, x AS expiresAt",
+        ] {
+            let found = run(fine);
+            assert!(
+                !found.iter().any(|f| f.contains("ttl_days")),
+                "{fine}: {found:?}"
+            );
+        }
+        // The generated rule computes it itself.
+        let generated = findings("pipelines:\n  - name: presence\n    table: {ttl_days: 30}\n");
+        assert!(
+            !generated.iter().any(|f| f.contains("ttl_days")),
+            "{generated:?}"
+        );
+    }
+}

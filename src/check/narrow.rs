@@ -1,0 +1,133 @@
+//! Which lifecycle event kinds a rule reads: those its FROM filter matches, narrowed by a WHERE of the usual
+//! shapes; and the warning for a filter that also reads `connect_failed` with nothing to drop it.
+
+use super::PipelineCheck;
+use crate::error::Severity;
+use crate::events::{EVENT_TYPE_FIELD, EventKind, KIND_TOPIC_LEVEL};
+use crate::sql::{self, BinaryOp, Expr, ExprKind, Statement, UnaryOp};
+
+impl PipelineCheck<'_> {
+    /// `+/+` (or any filter) reading connect_failed events without a WHERE that drops them.
+    pub(super) fn connect_failed(&mut self, stmt: &Statement, kinds: Option<&[EventKind]>) {
+        let Some(kinds) = kinds else { return };
+        let matched = kinds_matching(&stmt.from.filter);
+        let presence_pair =
+            matched.contains(&EventKind::Connected) && matched.contains(&EventKind::Disconnected);
+        if self.p.custom_sql && presence_pair && kinds.contains(&EventKind::ConnectFailed) {
+            self.at_span(
+                Severity::Warning,
+                stmt.from.span,
+                format!(
+                    "'{}' also matches {} events, and no WHERE excludes them",
+                    stmt.from.filter,
+                    EventKind::ConnectFailed.as_str()
+                ),
+                Some(format!(
+                    "add `WHERE {EVENT_TYPE_FIELD} = '{}' OR {EVENT_TYPE_FIELD} = '{}'`",
+                    EventKind::Connected.as_str(),
+                    EventKind::Disconnected.as_str()
+                )),
+            );
+        }
+    }
+}
+
+/// The event kinds whose topics the FROM filter matches.
+pub(super) fn kinds_matching(filter: &str) -> Vec<EventKind> {
+    EventKind::ALL
+        .into_iter()
+        .filter(|k| sql::topic_matches(filter, &k.topic("client")))
+        .collect()
+}
+
+/// The lifecycle kinds a statement reads: those its filter matches, narrowed by a WHERE of the usual shapes
+/// (`eventType = 'x' OR ...`, `topic(4) = 'x'`, `<>` to drop one). `None` when the filter matches no lifecycle
+/// topic: the payload is then unknown and the field checks stand down.
+pub(super) fn kinds_read(stmt: &Statement) -> Option<Vec<EventKind>> {
+    let matched = kinds_matching(&stmt.from.filter);
+    if matched.is_empty() {
+        return None;
+    }
+    let kept = match &stmt.where_ {
+        Some(w) => narrow(w, &matched),
+        None => matched.clone(),
+    };
+    Some(matched.into_iter().filter(|k| kept.contains(k)).collect())
+}
+
+/// The kinds for which `expr` can be true, among `all`.
+fn narrow(expr: &Expr, all: &[EventKind]) -> Vec<EventKind> {
+    match &expr.kind {
+        ExprKind::Binary {
+            op: BinaryOp::Or,
+            lhs,
+            rhs,
+        } => {
+            let mut l = narrow(lhs, all);
+            for k in narrow(rhs, all) {
+                if !l.contains(&k) {
+                    l.push(k);
+                }
+            }
+            l
+        }
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => {
+            let r = narrow(rhs, all);
+            narrow(lhs, all)
+                .into_iter()
+                .filter(|k| r.contains(k))
+                .collect()
+        }
+        ExprKind::Binary {
+            op: op @ (BinaryOp::Eq | BinaryOp::NotEq),
+            lhs,
+            rhs,
+        } => {
+            let literal = kind_literal(lhs, rhs).or_else(|| kind_literal(rhs, lhs));
+            match literal {
+                Some(value) => all
+                    .iter()
+                    .copied()
+                    .filter(|k| (k.as_str() == value) == (*op == BinaryOp::Eq))
+                    .collect(),
+                None => all.to_vec(),
+            }
+        }
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            expr,
+        } => {
+            // NOT of a narrowing: the kinds it excludes.
+            let inner = narrow(expr, all);
+            if inner.len() == all.len() {
+                all.to_vec()
+            } else {
+                all.iter().copied().filter(|k| !inner.contains(k)).collect()
+            }
+        }
+        _ => all.to_vec(),
+    }
+}
+
+/// `eventType = 'x'` or `topic(4) = 'x'` (the kind's level of a lifecycle topic): the string `x`.
+fn kind_literal<'a>(side: &Expr, other: &'a Expr) -> Option<&'a str> {
+    let names_kind = match &side.kind {
+        ExprKind::Path(segments) => {
+            segments.len() == 1
+                && matches!(&segments[0], sql::PathSegment::Field(f) if f.name == EVENT_TYPE_FIELD)
+        }
+        ExprKind::Call(call) => {
+            call.is("topic")
+                && matches!(call.args.as_slice(), [arg] if matches!(&arg.kind, ExprKind::Number(n) if *n == KIND_TOPIC_LEVEL.to_string()))
+        }
+        _ => false,
+    };
+    match &other.kind {
+        ExprKind::String(s) if names_kind => Some(s),
+        _ => None,
+    }
+}
