@@ -4,6 +4,7 @@
 //! cargo run --release --example status-history -- scan  ITEMS SEED OUT.json TRUTH.jsonl   # aws dynamodb scan pages
 //! cargo run --release --example status-history -- lines CLIENTS SEED                     # deliveries + truth, JSON lines
 //! cargo run --release --example status-history -- compare TRUTH.jsonl STATUS.jsonl
+//! cargo run --release --example status-history -- read SCAN.json [REPEATS]              # the item reader alone
 //! ```
 //!
 //! `scan` writes about ITEMS distinct items as a Scan returns them (partitions in hash order, items in sort-key
@@ -12,7 +13,8 @@
 //! "latest item by timestamp" answer; it prints the time to ask (`at`) and the naive answer's error rate.
 //! `lines` prints every delivery (`{"delivery": {"arrivalMs", "trueMs", "payload"}}`, in arrival order) and every
 //! client's true connections (`{"history": {...}}`). `compare` counts how the resolver's answers (from
-//! `status --json`) match the truth.
+//! `status --json`) match the truth. `read` times the item reader on a file held in memory (no I/O, no output),
+//! alone and with the resolver, the best of REPEATS runs: the profile of `status` without the noise of the rest.
 
 #[path = "../tests/support/history.rs"]
 mod history;
@@ -40,9 +42,11 @@ fn main() -> ExitCode {
         ),
         ["lines", clients, seed] => lines(clients.parse().unwrap_or(10), seed.parse().unwrap_or(1)),
         ["compare", truth, status] => compare(truth, status),
+        ["read", scan] => read(scan, 3),
+        ["read", scan, repeats] => read(scan, repeats.parse().unwrap_or(3)),
         _ => {
             eprintln!(
-                "usage: status-history scan ITEMS SEED OUT TRUTH | lines CLIENTS SEED | compare TRUTH STATUS"
+                "usage: status-history scan ITEMS SEED OUT TRUTH | lines CLIENTS SEED | compare TRUTH STATUS | read SCAN [REPEATS]"
             );
             return ExitCode::from(2);
         }
@@ -226,6 +230,60 @@ fn compare(truth: &str, status: &str) -> io::Result<()> {
     println!(
         "{}",
         json!({"right": right, "wrong": wrong, "unknown": unknown})
+    );
+    Ok(())
+}
+
+fn read(scan: &str, repeats: u32) -> io::Result<()> {
+    use presence_stack::status::{self, Fields, Params, Read, Resolver};
+    use std::time::{Duration, Instant};
+
+    let bytes = std::fs::read(scan)?;
+    let config = presence_stack::config::parse("pipelines: [{name: presence}]")
+        .map_err(|e| io::Error::other(format!("{e:?}")))?;
+    let model =
+        presence_stack::Model::build(&config).map_err(|e| io::Error::other(format!("{e:?}")))?;
+    let (_, fields): (_, Fields) =
+        Fields::choose(&model, None).map_err(|e| io::Error::other(e.to_string()))?;
+    let time = |run: &mut dyn FnMut() -> u64| {
+        let mut best = Duration::MAX;
+        let mut items = 0;
+        for _ in 0..repeats.max(1) {
+            let start = Instant::now();
+            items = run();
+            best = best.min(start.elapsed());
+        }
+        (items, best)
+    };
+    let report = |what: &str, (items, best): (u64, Duration)| {
+        let s = best.as_secs_f64();
+        println!(
+            "{what}: {items} items in {:.3} s: {:.0} items/s, {:.0} MB/s",
+            s,
+            items as f64 / s,
+            bytes.len() as f64 / s / 1e6
+        );
+    };
+    report(
+        "reader",
+        time(&mut || status::read(&bytes[..], &fields, |_| {}).items),
+    );
+    report(
+        "reference reader",
+        time(&mut || status::items::read_reference(&bytes[..], &fields, |_| {}).items),
+    );
+    report(
+        "reader + resolver",
+        time(&mut || {
+            let mut resolver = Resolver::new(i64::MAX / 2, Params::default());
+            let totals = status::read(&bytes[..], &fields, |r| {
+                if let Read::Event(e) = r {
+                    resolver.add(&e);
+                }
+            });
+            std::hint::black_box(resolver.clients());
+            totals.items
+        }),
     );
     Ok(())
 }

@@ -6,6 +6,12 @@
 //! hands each item's bytes to a typed serde deserializer that borrows the few attributes it needs and skips the
 //! rest ([`serde::de::IgnoredAny`]). A page is never held whole, whatever its size.
 //!
+//! That path walks every byte twice, and a pretty-printed page is mostly indentation, so a page's items are first
+//! offered to a one-pass parser (`fast`) that reads each one straight from the input's buffer. It only answers
+//! for well-formed items it fully understands, and leaves everything else (a broken item, escapes, an item cut
+//! by the end of the buffer) to the path above, so that problems, lines and messages are that path's. The two
+//! are checked against each other ([`read_reference`] is the path above alone).
+//!
 //! Bad input is reported with its line and skipped. An item that does not parse is skipped alone. A page or line
 //! whose structure breaks (an unterminated string, a missing bracket) is skipped up to the next line that starts
 //! with `{`: the next page of the aws CLI, or the next JSON line.
@@ -18,6 +24,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 
 use super::fields::{Fields, Place};
 use super::resolve::{Event, What};
+
+mod fast;
 
 /// A record larger than this (a JSON line, or a page's attributes other than `Items`) is refused; DynamoDB's
 /// items are at most 400 KB.
@@ -61,7 +69,22 @@ pub struct Totals {
 
 /// Read every item of `input` as the pipeline of `fields` wrote it; `each` gets every event and every problem.
 /// Never panics, whatever the bytes. An I/O error ends the reading with a problem.
-pub fn read<R: BufRead>(input: R, fields: &Fields, mut each: impl FnMut(Read<'_>)) -> Totals {
+pub fn read<R: BufRead>(input: R, fields: &Fields, each: impl FnMut(Read<'_>)) -> Totals {
+    read_with(input, fields, true, each)
+}
+
+/// [`read`] without its one-pass fast path: every item is framed, then deserialized. The same events and
+/// problems, several times slower; kept so that tests and the fuzzer can check that both paths agree.
+pub fn read_reference<R: BufRead>(input: R, fields: &Fields, each: impl FnMut(Read<'_>)) -> Totals {
+    read_with(input, fields, false, each)
+}
+
+fn read_with<R: BufRead>(
+    input: R,
+    fields: &Fields,
+    fast: bool,
+    mut each: impl FnMut(Read<'_>),
+) -> Totals {
     let table = Table::new(fields);
     let mut reader = Reader {
         input: Input {
@@ -70,6 +93,7 @@ pub fn read<R: BufRead>(input: R, fields: &Fields, mut each: impl FnMut(Read<'_>
         },
         table: &table,
         pipeline: &fields.pipeline,
+        fast,
         record: Vec::new(),
         item: Vec::new(),
         totals: Totals::default(),
@@ -366,6 +390,8 @@ struct Reader<'t, R> {
     input: Input<R>,
     table: &'t Table,
     pipeline: &'t str,
+    /// Whether items of pages go through [`fast::item`] first.
+    fast: bool,
     record: Vec<u8>,
     item: Vec<u8>,
     totals: Totals,
@@ -396,8 +422,7 @@ impl<R: BufRead> Reader<'_, R> {
     }
 
     fn problem(&mut self, each: &mut impl FnMut(Read<'_>), line: usize, message: String) {
-        self.totals.problems += 1;
-        each(Read::Problem(Problem { line, message }));
+        problem(&mut self.totals, each, line, message);
     }
 
     /// One top-level object: a page (it has `Items`), a `simulate` line, or a bare item.
@@ -490,6 +515,17 @@ impl<R: BufRead> Reader<'_, R> {
             first = false;
             self.input.skip_ws()?;
             let line = self.input.line;
+            if self.fast {
+                let buf = self.input.inner.fill_buf()?;
+                if let Some(item) = fast::item(buf, self.table) {
+                    self.totals.items += 1;
+                    deliver(&mut self.totals, self.table, &item.slots, line, each);
+                    let (len, lines) = (item.len, item.lines);
+                    self.input.inner.consume(len);
+                    self.input.line += lines;
+                    continue;
+                }
+            }
             let mut item = std::mem::take(&mut self.item);
             item.clear();
             let fits = self.input.copy_value(&mut item, MAX_RECORD_BYTES);
@@ -520,7 +556,7 @@ impl<R: BufRead> Reader<'_, R> {
         .deserialize(&mut de)
         .and_then(|()| de.end());
         match parsed {
-            Ok(()) => self.slots(&slots, line, each),
+            Ok(()) => deliver(&mut self.totals, self.table, &slots, line, each),
             Err(e) => self.problem(
                 each,
                 line + e.line().saturating_sub(1),
@@ -550,26 +586,37 @@ impl<R: BufRead> Reader<'_, R> {
                 let ours = pipeline.as_deref().is_none_or(|p| p == self.pipeline);
                 if written && item && ours {
                     self.totals.items += 1;
-                    self.slots(&slots, line, each);
+                    deliver(&mut self.totals, self.table, &slots, line, each);
                 } else {
                     self.totals.skipped_lines += 1;
                 }
             }
         }
     }
+}
 
-    /// Turn the attributes of one item into an event, or a problem that names the item by its key.
-    fn slots(&mut self, slots: &Slots<'_>, line: usize, each: &mut impl FnMut(Read<'_>)) {
-        match event(slots) {
-            Ok(Some(event)) => {
-                self.totals.events += 1;
-                each(Read::Event(event));
-            }
-            Ok(None) => self.totals.other += 1,
-            Err(what) => {
-                let key = describe_key(&self.table.keys, slots);
-                self.problem(each, line, format!("item {key}: {what}"));
-            }
+fn problem(totals: &mut Totals, each: &mut impl FnMut(Read<'_>), line: usize, message: String) {
+    totals.problems += 1;
+    each(Read::Problem(Problem { line, message }));
+}
+
+/// Turn the attributes of one item into an event, or a problem that names the item by its key.
+fn deliver(
+    totals: &mut Totals,
+    table: &Table,
+    slots: &Slots<'_>,
+    line: usize,
+    each: &mut impl FnMut(Read<'_>),
+) {
+    match event(slots) {
+        Ok(Some(event)) => {
+            totals.events += 1;
+            each(Read::Event(event));
+        }
+        Ok(None) => totals.other += 1,
+        Err(what) => {
+            let key = describe_key(&table.keys, slots);
+            problem(totals, each, line, format!("item {key}: {what}"));
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The body of the `items` fuzz target (`fuzz/fuzz_targets/items.rs`), also run by a property test: any bytes
 //! through the item reader and the resolver, with the default rule (`SELECT *`) and with a nested one
-//! (`SELECT * AS event, ...`). Nothing may panic, and the reader's totals must match what it handed on.
+//! (`SELECT * AS event, ...`). Nothing may panic, the reader's totals must match what it handed on, and the
+//! reader's one-pass fast path must hand on exactly what the reference path (framing, then serde_json) does:
+//! the same events, the same problems at the same lines, the same totals.
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
@@ -39,10 +41,34 @@ pub fn check(bytes: &[u8]) {
     });
     assert_eq!(totals.events, events);
     assert_eq!(totals.problems, problems);
+    let (seen, reference) = (
+        everything(bytes, fields, |b, f, each| status::read(b, f, each)),
+        everything(bytes, fields, |b, f, each| {
+            status::items::read_reference(b, f, each)
+        }),
+    );
+    assert_eq!(
+        seen, reference,
+        "the fast path and the reference path disagree"
+    );
     let at = resolver.at();
     let statuses = resolver.finish();
     for s in &statuses {
         let _ = report::json(s, at).to_string();
     }
     let _ = report::table(&statuses, at, true);
+}
+
+/// Every event and problem a reader hands on, as text, and its totals.
+fn everything(
+    bytes: &[u8],
+    fields: &Fields,
+    reader: impl Fn(&[u8], &Fields, &mut dyn FnMut(Read<'_>)) -> status::Totals,
+) -> (Vec<String>, String) {
+    let mut seen = Vec::new();
+    let totals = reader(bytes, fields, &mut |r| match r {
+        Read::Event(e) => seen.push(format!("{e:?}")),
+        Read::Problem(p) => seen.push(format!("problem {p}")),
+    });
+    (seen, format!("{totals:?}"))
 }
