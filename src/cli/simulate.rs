@@ -85,7 +85,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         index += 1;
         write_error.is_none()
     };
-    let read = read_events(reader, &mut on_event);
+    let read = presence_stack::simulate::read_events(reader, &mut on_event);
     if let Some(e) = write_error {
         return Err(Failure::stdout("the items", e));
     }
@@ -120,98 +120,4 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Feed each event of a JSON-lines stream, or of one JSON array, to `on_event` with its line number, without
-/// holding more than one in memory. A line that is not JSON is passed on as an error and reading goes on; a
-/// broken array cannot be resynchronised, so it ends the reading with its position. `on_event` returns false to
-/// stop.
-fn read_events(
-    mut reader: Box<dyn io::BufRead>,
-    on_event: &mut dyn FnMut(usize, Result<serde_json::Value, String>) -> bool,
-) -> Result<(), (usize, String)> {
-    let first = loop {
-        let buf = reader
-            .fill_buf()
-            .map_err(|e| (1, format!("cannot read: {e}")))?;
-        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(i) => break Some(buf[i]),
-            None if buf.is_empty() => break None,
-            None => {
-                let n = buf.len();
-                reader.consume(n);
-            }
-        }
-    };
-    if first == Some(b'[') {
-        return read_array(reader, on_event);
-    }
-    let mut line = String::new();
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        number += 1;
-        let n = reader
-            .read_line(&mut line)
-            .map_err(|e| (number, format!("cannot read: {e}")))?;
-        if n == 0 {
-            return Ok(());
-        }
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"));
-        if !on_event(number, value) {
-            return Ok(());
-        }
-    }
-}
-
-fn read_array(
-    reader: Box<dyn io::BufRead>,
-    on_event: &mut dyn FnMut(usize, Result<serde_json::Value, String>) -> bool,
-) -> Result<(), (usize, String)> {
-    use serde::de::{Deserializer as _, SeqAccess, Visitor};
-
-    /// Counts the lines read so far, so that an element can be reported by the line it ends on.
-    struct Lines<R> {
-        inner: R,
-        line: std::rc::Rc<std::cell::Cell<usize>>,
-    }
-    impl<R: io::Read> io::Read for Lines<R> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = self.inner.read(buf)?;
-            let newlines = buf[..n].iter().filter(|&&b| b == b'\n').count();
-            self.line.set(self.line.get() + newlines);
-            Ok(n)
-        }
-    }
-
-    struct Each<'a> {
-        on_event: &'a mut dyn FnMut(usize, Result<serde_json::Value, String>) -> bool,
-        line: std::rc::Rc<std::cell::Cell<usize>>,
-    }
-    impl<'de> Visitor<'de> for Each<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an array of events")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(value) = seq.next_element::<serde_json::Value>()? {
-                if !(self.on_event)(self.line.get() + 1, Ok(value)) {
-                    break;
-                }
-            }
-            Ok(())
-        }
-    }
-    let line = std::rc::Rc::new(std::cell::Cell::new(0));
-    // serde_json reads byte by byte from a reader, so the count is exact when an element ends.
-    let mut de = serde_json::Deserializer::from_reader(Lines {
-        inner: reader,
-        line: line.clone(),
-    });
-    de.deserialize_seq(Each { on_event, line })
-        .map_err(|e| (e.line(), format!("not a JSON array of events: {e}")))
 }

@@ -6,6 +6,10 @@
 //! Events are processed one at a time and nothing of them is kept but a 16-byte fingerprint per distinct key, so
 //! memory grows with the number of distinct items, not with the input.
 
+mod input;
+
+pub use input::read_events;
+
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::{self, Write};
