@@ -60,11 +60,12 @@ pub fn load(source: Source) -> Result<Model, Error> {
     let config = config::parse(source.text)
         .map_err(|p| Error::Config(vec![problem(p.path, p.message, p.line, p.column)]))?;
     Model::build(&config).map_err(|problems| {
+        let positions = config::Positions::new(source.text);
         Error::Config(
             problems
                 .into_iter()
                 .map(|p| {
-                    let at = config::locate(source.text, &p.path);
+                    let at = positions.locate(&p.path);
                     problem(p.path, p.message, at.map(|a| a.0), at.map(|a| a.1))
                 })
                 .collect(),
@@ -77,12 +78,16 @@ pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
     let model = load(source)?;
     let mut findings = model_warnings(source.name, &model);
     findings.extend(check::check(source.name, &model));
+    // Read the file's positions once, and only when a finding needs one.
+    let mut positions = None;
     for d in &mut findings {
         // SQL findings carry their column in the SQL; the others get their place in the file.
         if d.sql_column.is_none()
             && d.line.is_none()
             && !d.path.is_empty()
-            && let Some((line, column)) = config::locate(source.text, &d.path)
+            && let Some((line, column)) = positions
+                .get_or_insert_with(|| config::Positions::new(source.text))
+                .locate(&d.path)
         {
             d.line = Some(line);
             d.column = Some(column);
