@@ -107,6 +107,53 @@ pub struct Pipeline {
     pub rule: Rule,
     pub table: Table,
     pub error: ErrorTarget,
+    /// The status table and the function that keeps it, when `status.enabled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusFunction>,
+}
+
+/// The index of the status table that holds only the connected clients.
+pub const STATUS_INDEX: &str = "Online";
+/// The status function's reserved concurrency unless the config says otherwise.
+pub const DEFAULT_STATUS_CONCURRENCY: u64 = 10;
+/// How long the status function's log group keeps its logs unless the config says otherwise.
+pub const DEFAULT_STATUS_LOG_DAYS: u64 = 30;
+
+/// A pipeline's status table, its sparse index of connected clients, and the function that keeps it from the event
+/// table's stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusFunction {
+    pub ids: StatusIds,
+    pub index: &'static str,
+    pub reserved_concurrency: u64,
+    pub log_retention_days: u64,
+    /// The ordering window of [`crate::status::supersedes`], in milliseconds.
+    pub window_ms: i64,
+    /// Where the pipeline's rule puts each field the function reads (`versionNumber`, `event.versionNumber`).
+    pub fields: StatusFields,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusIds {
+    pub table: String,
+    pub queue: String,
+    pub log: String,
+    pub role: String,
+    pub function: String,
+    pub mapping: String,
+    pub errors_alarm: String,
+    pub queue_alarm: String,
+}
+
+/// Dotted paths into an event item: a root attribute, or `map.key` for a field nested in a map attribute.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusFields {
+    pub client_id: String,
+    pub timestamp: String,
+    pub event_type: String,
+    pub session: String,
+    pub version: String,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -314,6 +361,9 @@ impl Model {
                         0
                     }
                     + if p.table.scaling.is_some() { 4 } else { 0 }
+                    + p.status
+                        .as_ref()
+                        .map_or(0, |_| 6 + if alarms { 2 } else { 0 })
             })
             .sum();
         per_pipeline
@@ -327,7 +377,10 @@ impl Model {
         }
         self.pipelines
             .iter()
-            .map(|p| 4 + usize::from(p.error != ErrorTarget::None))
+            .map(|p| {
+                4 + usize::from(p.error != ErrorTarget::None)
+                    + if p.status.is_some() { 3 } else { 0 }
+            })
             .sum()
     }
 }
@@ -662,7 +715,7 @@ fn resolve_pipeline(
         Some(sql) => sql.clone(),
         None => generated_sql(&events, ttl.as_ref(), &partition_key, sort_key.as_ref()),
     };
-    Some(Pipeline {
+    let mut pipeline = Pipeline {
         name: p.name.clone(),
         ids: LogicalIds {
             table: format!("{prefix}Table"),
@@ -705,6 +758,97 @@ fn resolve_pipeline(
             encryption: t.encryption,
         },
         error,
+        status: None,
+    };
+    if p.status.enabled {
+        pipeline.status = Some(resolve_status(i, &pipeline, &p.status, problems)?);
+    } else {
+        for (field, set) in [
+            (
+                "reserved_concurrency",
+                p.status.reserved_concurrency.is_some(),
+            ),
+            ("log_retention_days", p.status.log_retention_days.is_some()),
+        ] {
+            if set {
+                problems.push(Problem::new(
+                    at(&format!("status.{field}")),
+                    "only applies with `status.enabled: true`; remove it or enable the status table",
+                ));
+                return None;
+            }
+        }
+    }
+    Some(pipeline)
+}
+
+/// The status function of a pipeline: it reads the fields where the pipeline's rule puts them, so the rule must
+/// keep connected and disconnected events and write every field the ordering rule compares.
+fn resolve_status(
+    i: usize,
+    pipeline: &Pipeline,
+    config: &crate::config::StatusConfig,
+    problems: &mut Vec<Problem>,
+) -> Option<StatusFunction> {
+    let at = |field: &str| format!("pipelines[{i}].status.{field}");
+    let before = problems.len();
+    let fields = match crate::status::Fields::of(i, pipeline) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            problems.push(Problem::new(
+                format!("pipelines[{i}].status"),
+                format!("the status table cannot be kept from this pipeline's items: {e}"),
+            ));
+            None
+        }
+    };
+    let reserved_concurrency = config
+        .reserved_concurrency
+        .unwrap_or(DEFAULT_STATUS_CONCURRENCY);
+    if !(1..=1000).contains(&reserved_concurrency) {
+        problems.push(Problem::new(
+            at("reserved_concurrency"),
+            "must be from 1 to 1000 concurrent executions",
+        ));
+    }
+    let log_retention_days = config.log_retention_days.unwrap_or(DEFAULT_STATUS_LOG_DAYS);
+    if !LOG_RETENTION_DAYS.contains(&log_retention_days) {
+        problems.push(Problem::new(
+            at("log_retention_days"),
+            format!(
+                "{log_retention_days} is not a retention CloudWatch Logs accepts; use one of {}",
+                LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+            ),
+        ));
+    }
+    let fields = fields?;
+    if problems.len() > before {
+        return None;
+    }
+    let prefix = pascal_case(&pipeline.name);
+    Some(StatusFunction {
+        ids: StatusIds {
+            table: format!("{prefix}StatusTable"),
+            queue: format!("{prefix}StatusFailureQueue"),
+            log: format!("{prefix}StatusLog"),
+            role: format!("{prefix}StatusRole"),
+            function: format!("{prefix}StatusFunction"),
+            mapping: format!("{prefix}StatusMapping"),
+            errors_alarm: format!("{prefix}StatusErrorsAlarm"),
+            queue_alarm: format!("{prefix}StatusFailureQueueAlarm"),
+        },
+        index: STATUS_INDEX,
+        reserved_concurrency,
+        log_retention_days,
+        window_ms: crate::status::DEFAULT_WINDOW_MS,
+        fields: StatusFields {
+            client_id: fields.client_id.to_string(),
+            timestamp: fields.timestamp.to_string(),
+            event_type: fields.event_type.to_string(),
+            session: fields.session.to_string(),
+            version: fields.version.to_string(),
+            reason: fields.reason.as_ref().map(ToString::to_string),
+        },
     })
 }
 

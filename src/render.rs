@@ -6,6 +6,7 @@ use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
     RenderErrorReason,
 };
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use serde::Serialize;
@@ -15,11 +16,12 @@ use serde_json::json;
 
 use crate::config::Encryption;
 use crate::model::{
-    AlarmTopic, ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey, Tag,
+    AlarmTopic, ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey, StatusFunction,
+    Tag,
 };
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("stack", include_str!("../templates/stack.json.hbs")),
     ("table", include_str!("../templates/table.json.hbs")),
     ("role", include_str!("../templates/role.json.hbs")),
@@ -43,7 +45,20 @@ const TEMPLATES: [(&str, &str); 14] = [
     ),
     ("alarms", include_str!("../templates/alarms.json.hbs")),
     ("scaling", include_str!("../templates/scaling.json.hbs")),
+    ("status", include_str!("../templates/status.json.hbs")),
+    (
+        "status_outputs",
+        include_str!("../templates/status_outputs.json.hbs"),
+    ),
 ];
+
+/// The status function's code, inlined as `Code.ZipFile` (CloudFormation takes at most 4,096 characters there).
+pub const STATUS_FUNCTION_CODE: &str = include_str!("../templates/status_function.py");
+
+/// How often the stream retries a failing batch (halved each time by bisection) before it goes to the queue.
+const STATUS_MAX_RETRIES: u64 = 5;
+/// Records older than this go to the failure queue unprocessed: 6 hours, well inside the stream's 24.
+const STATUS_MAX_RECORD_AGE_SECONDS: u64 = 21_600;
 
 /// A template that failed to render or rendered something that is not JSON: a bug of this tool, never of the
 /// user's config, so the message says which template.
@@ -83,6 +98,23 @@ struct PipelineScope<'a> {
     alarm: Option<AlarmScope>,
     /// `table/<table name>`, as Application Auto Scaling names a table.
     scaling_resource_id: Value,
+    /// What the status function's resources need beyond the model.
+    status: Option<StatusScope>,
+}
+
+/// The status function's code, environment, log group name and alarm texts.
+#[derive(Serialize)]
+struct StatusScope {
+    code: &'static str,
+    environment: BTreeMap<&'static str, Value>,
+    log_group_name: Value,
+    checkov_skips: Vec<Value>,
+    max_retries: u64,
+    max_record_age_seconds: u64,
+    /// Only new and changed items invoke the function: TTL expiries (REMOVE) never do.
+    filter: &'static str,
+    errors_description: String,
+    queue_description: String,
 }
 
 /// What a pipeline's alarms say and query.
@@ -121,6 +153,61 @@ fn log_group_name(p: &Pipeline) -> String {
         "/aws/iot/${{AWS::StackName}}/${{StackUuid}}/{}-errors",
         p.name
     )
+}
+
+/// `/aws/lambda/<stack name>/<stack uuid>/<pipeline>-status`, given to the function through `LoggingConfig`: named
+/// like the error log group, so the role and the key policy can name it without waiting for the function.
+fn status_log_group_name(p: &Pipeline) -> String {
+    format!(
+        "/aws/lambda/${{AWS::StackName}}/${{StackUuid}}/{}-status",
+        p.name
+    )
+}
+
+fn status_scope(p: &Pipeline, status: &StatusFunction, cmk: bool) -> StatusScope {
+    let f = &status.fields;
+    let mut environment = BTreeMap::from([
+        ("STATUS_TABLE", json!({"Ref": status.ids.table})),
+        ("WINDOW_MS", json!(status.window_ms.to_string())),
+        ("CLIENT_ID_FIELD", json!(f.client_id)),
+        ("TIMESTAMP_FIELD", json!(f.timestamp)),
+        ("EVENT_TYPE_FIELD", json!(f.event_type)),
+        ("SESSION_FIELD", json!(f.session)),
+        ("VERSION_FIELD", json!(f.version)),
+    ]);
+    if let Some(reason) = &f.reason {
+        environment.insert("REASON_FIELD", json!(reason));
+    }
+    let skip = |id: &str, comment: &str| json!({"id": id, "comment": comment});
+    let mut checkov_skips = vec![skip(
+        "CKV_AWS_117",
+        "it only talks to DynamoDB, SQS and CloudWatch Logs through their public endpoints; a VPC would add NAT or endpoints and nothing to protect",
+    )];
+    if !cmk {
+        checkov_skips.push(skip(
+            "CKV_AWS_173",
+            "the variables hold attribute names, no secret; Lambda encrypts them at rest with its own key, and a key of the stack's own is used when the pipeline has one",
+        ));
+    }
+    StatusScope {
+        code: STATUS_FUNCTION_CODE,
+        environment,
+        log_group_name: per_stack(status_log_group_name(p)),
+        checkov_skips,
+        max_retries: STATUS_MAX_RETRIES,
+        max_record_age_seconds: STATUS_MAX_RECORD_AGE_SECONDS,
+        filter: r#"{"eventName": ["INSERT", "MODIFY"]}"#,
+        errors_description: format!(
+            "Pipeline {}: the status function failed on a batch of the event stream; it is retried, then sent to \
+             the status failure queue. Its log group says why.",
+            p.name
+        ),
+        queue_description: format!(
+            "Pipeline {}: stream batches the status function gave up on wait in its failure queue. The status \
+             table may be behind: rebuild it with `presence-stack status --write-requests` (see the README).",
+            p.name
+        ),
+    }
 }
 
 #[derive(Serialize)]
@@ -218,14 +305,16 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         let log_group_arns = model
             .pipelines
             .iter()
-            .filter(|p| {
-                p.table.encryption == Encryption::CustomerManaged
-                    && matches!(p.error, ErrorTarget::CloudwatchLogs { .. })
+            .filter(|p| p.table.encryption == Encryption::CustomerManaged)
+            .flat_map(|p| {
+                let error = matches!(p.error, ErrorTarget::CloudwatchLogs { .. })
+                    .then(|| log_group_name(p));
+                let status = p.status.as_ref().map(|_| status_log_group_name(p));
+                error.into_iter().chain(status)
             })
-            .map(|p| {
+            .map(|name| {
                 per_stack(format!(
-                    "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{}",
-                    log_group_name(p)
+                    "arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{name}"
                 ))
             })
             .collect();
@@ -290,6 +379,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
                 .as_ref()
                 .map(|alarms| alarm_scope(p, &alarms.topic)),
             scaling_resource_id: json!({"Fn::Sub": format!("table/${{{}}}", p.ids.table)}),
+            status: p.status.as_ref().map(|s| status_scope(p, s, cmk)),
         };
         let ctx = context("table", &scope)?;
         resources.insert(p.ids.table.clone(), render(hb, "table", &ctx)?);
@@ -304,6 +394,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         for (present, name) in [
             (scope.alarm.is_some(), "alarms"),
             (p.table.scaling.is_some(), "scaling"),
+            (scope.status.is_some(), "status"),
         ] {
             if present {
                 match render(hb, name, &ctx)? {
@@ -316,6 +407,12 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             match render(hb, "outputs", &ctx)? {
                 Value::Object(map) => outputs.extend(map),
                 _ => unreachable_object("outputs")?,
+            }
+            if scope.status.is_some() {
+                match render(hb, "status_outputs", &ctx)? {
+                    Value::Object(map) => outputs.extend(map),
+                    _ => unreachable_object("status_outputs")?,
+                }
             }
         }
     }

@@ -36,8 +36,13 @@ pub(super) struct StatusArgs {
     #[arg(long, value_name = "ID")]
     client: Option<String>,
     /// One JSON object per line and client, sorted by clientId, instead of a table
-    #[arg(long)]
+    #[arg(long, conflicts_with = "write_requests")]
     json: bool,
+    /// Instead of answers, print `aws dynamodb batch-write-item --request-items` documents (JSON lines, at most 25
+    /// items each) that put every known answer into this status table: the rebuild of a pipeline's
+    /// `status.enabled` table from its event table. Unknown answers are left out and counted on stderr
+    #[arg(long, value_name = "TABLE")]
+    write_requests: Option<String>,
     /// Connections stamped less than this apart are ordered by versionNumber, others by timestamp (more than twice
     /// the timestamp error; with it, under an hour)
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_WINDOW_MS)]
@@ -129,7 +134,16 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
     }
 
     // A closed pipe (`| head`) is the reporter's to end quietly, as for every command.
-    write(&statuses, at, args.json).map_err(|e| Failure::stdout("the statuses", e))?;
+    if let Some(table) = &args.write_requests {
+        let (documents, unknown) = presence_stack::rebuild::documents(&statuses, table);
+        write_documents(&documents).map_err(|e| Failure::stdout("the write requests", e))?;
+        message!(
+            "presence-stack: {} write document(s) for table `{table}`; {unknown} unknown client(s) left out",
+            documents.len()
+        );
+    } else {
+        write(&statuses, at, args.json).map_err(|e| Failure::stdout("the statuses", e))?;
+    }
     message!(
         "presence-stack: {} item{} of pipeline `{}`, as of {}: {}",
         totals.items,
@@ -167,6 +181,15 @@ fn write(statuses: &[Status], at: i64, json: bool) -> io::Result<()> {
         }
     } else {
         out.write_all(report::table(statuses, at, terminal).as_bytes())?;
+    }
+    out.flush()
+}
+
+fn write_documents(documents: &[String]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for d in documents {
+        out.write_all(d.as_bytes())?;
+        out.write_all(b"\n")?;
     }
     out.flush()
 }

@@ -14,8 +14,10 @@ use crate::events::EventKind;
 
 mod libyaml;
 mod locate;
+mod status;
 
 pub use locate::{Positions, locate};
+pub use status::StatusConfig;
 
 /// A presence-stack config: the pipelines of one CloudFormation stack.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -119,6 +121,9 @@ pub struct PipelineConfig {
     /// Where events go that the rule failed to write.
     #[serde(default)]
     pub error_action: ErrorActionConfig,
+    /// A table of every client's current state, kept from the event table's stream (off by default).
+    #[serde(default, skip_serializing_if = "StatusConfig::is_default")]
+    pub status: StatusConfig,
 }
 
 /// The topic rule.

@@ -1,0 +1,124 @@
+//! The way back into the status table: `status`'s answers, computed from the event table, as
+//! `aws dynamodb batch-write-item` documents of the items the status function would have left. The stream keeps
+//! only 24 hours, so a status table that fell behind (or a new one) is rebuilt from the history instead.
+
+use serde_json::{Map, Value, json};
+
+use crate::replay::MAX_BATCH;
+use crate::status::{State, Status};
+
+/// The status item of one client, as DynamoDB JSON; `None` for an `unknown` answer, which the table cannot hold:
+/// the function would order the next event against a version the answer does not give.
+pub fn item(status: &Status) -> Option<Value> {
+    let mut m = Map::new();
+    m.insert("clientId".into(), json!({"S": status.client_id}));
+    let (since, session, version) = match &status.state {
+        State::Connected {
+            since,
+            session,
+            version,
+        } => {
+            m.insert("state".into(), json!({"S": "connected"}));
+            m.insert("online".into(), json!({"S": "1"}));
+            (since, session, version)
+        }
+        State::Disconnected {
+            since,
+            session,
+            version,
+            reason,
+        } => {
+            m.insert("state".into(), json!({"S": "disconnected"}));
+            if let Some(reason) = reason {
+                m.insert("disconnectReason".into(), json!({"S": reason}));
+            }
+            (since, session, version)
+        }
+        State::Unknown(_) => return None,
+    };
+    m.insert("since".into(), json!({"N": since.to_string()}));
+    m.insert("sessionIdentifier".into(), json!({"S": session}));
+    m.insert("versionNumber".into(), json!({"N": version.to_string()}));
+    Some(Value::Object(m))
+}
+
+/// One `--request-items` document per [`MAX_BATCH`] items (a client appears once, so no document repeats a key),
+/// and how many answers were `unknown` and left out.
+pub fn documents(statuses: &[Status], table: &str) -> (Vec<String>, usize) {
+    let items: Vec<Value> = statuses.iter().filter_map(item).collect();
+    let unknown = statuses.len() - items.len();
+    let docs = items
+        .chunks(MAX_BATCH)
+        .map(|chunk| {
+            let requests: Vec<Value> = chunk
+                .iter()
+                .map(|i| json!({"PutRequest": {"Item": i}}))
+                .collect();
+            let mut doc = Map::new();
+            doc.insert(table.to_owned(), Value::Array(requests));
+            Value::Object(doc).to_string()
+        })
+        .collect();
+    (docs, unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::Unknown;
+
+    fn connected(id: &str) -> Status {
+        Status {
+            client_id: id.into(),
+            state: State::Connected {
+                since: 5,
+                session: "s".into(),
+                version: 3,
+            },
+            events: 1,
+        }
+    }
+
+    #[test]
+    fn items_are_what_the_function_writes_and_unknowns_are_left_out() {
+        assert_eq!(
+            item(&connected("d")).unwrap(),
+            json!({"clientId": {"S": "d"}, "state": {"S": "connected"}, "online": {"S": "1"},
+                   "since": {"N": "5"}, "sessionIdentifier": {"S": "s"}, "versionNumber": {"N": "3"}})
+        );
+        let gone = Status {
+            client_id: "e".into(),
+            state: State::Disconnected {
+                since: 9,
+                session: "s".into(),
+                version: 3,
+                reason: None,
+            },
+            events: 2,
+        };
+        let i = item(&gone).unwrap();
+        assert!(i.get("online").is_none() && i.get("disconnectReason").is_none());
+        let unknown = Status {
+            client_id: "u".into(),
+            state: State::Unknown(Unknown::NoData {
+                connect_failed: 1,
+                later_events: false,
+            }),
+            events: 1,
+        };
+        let mut all: Vec<Status> = (0..60).map(|i| connected(&format!("d{i}"))).collect();
+        all.push(unknown);
+        let (docs, left_out) = documents(&all, "t");
+        assert_eq!(left_out, 1);
+        let sizes: Vec<usize> = docs
+            .iter()
+            .map(|d| {
+                serde_json::from_str::<Value>(d).unwrap()["t"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, [25, 25, 10]);
+    }
+}
