@@ -12,7 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::events::EventKind;
 
-#[allow(unsafe_code)] // the only unsafe code of the crate: calls into the YAML parser, each with a SAFETY note
+// The only unsafe code of the crate: calls into the YAML parser, each with a SAFETY note.
+#[allow(unsafe_code)]
 mod libyaml;
 mod locate;
 mod status;
