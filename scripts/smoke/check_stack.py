@@ -33,6 +33,8 @@ LOG_GROUP = "AWS::Logs::LogGroup"
 QUEUE = "AWS::SQS::Queue"
 KEY = "AWS::KMS::Key"
 RULE = "AWS::IoT::TopicRule"
+FUNCTION = "AWS::Lambda::Function"
+MAPPING = "AWS::Lambda::EventSourceMapping"
 # Resource types moto 5.2.5 has no CloudFormation model for: the stack completes without them
 # ("No Moto CloudFormation support for ..." in its log) and lists none of them.
 UNMODELLED = (
@@ -260,6 +262,12 @@ class Stack:
                     meta = aws("kms", "describe-key", "--key-id", phys)["KeyMetadata"]
                     self.described[lid] = meta
                     self.arns[lid] = meta["Arn"]
+                elif rtype == FUNCTION:
+                    fn = aws("lambda", "get-function", "--function-name", phys)
+                    self.described[lid] = fn
+                    self.arns[lid] = fn["Configuration"]["FunctionArn"]
+                elif rtype == MAPPING:
+                    self.described[lid] = aws("lambda", "get-event-source-mapping", "--uuid", phys)
             except Fail as e:
                 self.errors[lid] = str(e)
 
@@ -282,6 +290,8 @@ class Stack:
     def getatt(self, logical, attr):
         if attr == "Arn" and logical in self.arns:
             return self.arns[logical]
+        if attr == "StreamArn" and "LatestStreamArn" in self.described.get(logical, {}):
+            return self.described[logical]["LatestStreamArn"]
         raise Fail(f"cannot resolve GetAtt {logical}.{attr}")
 
     def sub(self, arg):
@@ -416,8 +426,34 @@ def check_table(rep, st, lid):
         )
         return "enabled" if props.get("DeletionProtectionEnabled") else "disabled"
 
+    def indexes():
+        want = [
+            {k: st.resolve(i[k]) for k in ("IndexName", "KeySchema", "Projection")}
+            for i in props["GlobalSecondaryIndexes"]
+        ]
+        got = [
+            {k: i.get(k) for k in ("IndexName", "KeySchema", "Projection")}
+            for i in described()["GlobalSecondaryIndexes"]
+        ]
+        expect(want, got)
+        return ", ".join(i["IndexName"] for i in want)
+
+    def stream():
+        t = described()
+        expect(
+            props["StreamSpecification"], {"StreamViewType": (t.get("StreamSpecification") or {}).get("StreamViewType")}
+        )
+        expect(True, (t.get("StreamSpecification") or {}).get("StreamEnabled"))
+        if not t.get("LatestStreamArn"):
+            raise Fail("no LatestStreamArn")
+        return "{} on {}".format(props["StreamSpecification"]["StreamViewType"], t["LatestStreamArn"])
+
     rep.check(subject, "exists", exists)
     rep.check(subject, "key schema", key_schema)
+    if "GlobalSecondaryIndexes" in props:
+        rep.check(subject, "global secondary indexes", indexes)
+    if "StreamSpecification" in props:
+        rep.check(subject, "stream", stream)
     rep.check(subject, "attribute definitions", attributes)
     rep.check(subject, "billing mode", billing)
     rep.check(subject, "deletion protection", deletion_protection)
@@ -433,8 +469,15 @@ def check_table(rep, st, lid):
         rep.check(subject, "tags", tags)
 
 
+def lambda_role(props):
+    principals = [(s.get("Principal") or {}).get("Service") for s in props["AssumeRolePolicyDocument"]["Statement"]]
+    return principals == ["lambda.amazonaws.com"]
+
+
 def check_role(rep, st, lid):
     props = st.resources[lid].get("Properties") or {}
+    if lambda_role(props):
+        return check_function_role(rep, st, lid)
     subject = f"role {st.physical.get(lid, lid)}"
     rule_lid, rule_props, table_lid = st.rule_of_role(lid)
 
@@ -645,7 +688,114 @@ def check_key(rep, st, lid):
         rep.check(subject, "tags", tags)
 
 
-CHECKS = {TABLE: check_table, ROLE: check_role, LOG_GROUP: check_log_group, QUEUE: check_queue, KEY: check_key}
+def check_function_role(rep, st, lid):
+    """The status function's role: trusted by Lambda, UpdateItem on the status table and the stream-read actions on
+    the event table's stream only, its own queue and log group; the policy as a document (moto evaluates no IAM)."""
+    props = st.resources[lid]["Properties"]
+    subject = f"role {st.physical.get(lid, lid)}"
+    fn = next(f for f in st.of_type(FUNCTION) if st.resources[f]["Properties"]["Role"]["Fn::GetAtt"][0] == lid)
+    status_lid = st.resources[fn]["Properties"]["Environment"]["Variables"]["STATUS_TABLE"]["Ref"]
+    mapping = next(m for m in st.of_type(MAPPING) if st.resources[m]["Properties"]["FunctionName"] == {"Ref": fn})
+    stream = st.resolve(st.resources[mapping]["Properties"]["EventSourceArn"])
+    deployed = {}
+
+    def trust():
+        got = policy_doc(aws("iam", "get-role", "--role-name", st.physical[lid])["Role"]["AssumeRolePolicyDocument"])
+        expect(st.resolve(props["AssumeRolePolicyDocument"]), got)
+        return "lambda.amazonaws.com"
+
+    def policies():
+        for name in aws("iam", "list-role-policies", "--role-name", st.physical[lid])["PolicyNames"]:
+            got = aws("iam", "get-role-policy", "--role-name", st.physical[lid], "--policy-name", name)
+            deployed[name] = policy_doc(got["PolicyDocument"])
+        want = {p["PolicyName"]: normalise(st.resolve(p["PolicyDocument"])) for p in props["Policies"]}
+        expect(want, {k: normalise(v) for k, v in deployed.items()})
+        return ", ".join(sorted(deployed))
+
+    def dynamodb_scoped():
+        grants = {}
+        for doc in deployed.values():
+            for s in as_list(doc.get("Statement")):
+                for a in as_list(s.get("Action")):
+                    if a.startswith("dynamodb:") or a == "*":
+                        grants.setdefault(a, set()).update(as_list(s.get("Resource")))
+        read = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
+        want = {"dynamodb:UpdateItem": {st.arns[status_lid]}, **{a: {stream} for a in read}}
+        expect(want, grants)
+        return f"UpdateItem on {st.arns[status_lid]}; stream reads on {stream}"
+
+    rep.check(subject, "trust policy", trust)
+    rep.check(subject, "inline policy equals the template's (resolved)", policies)
+    rep.check(subject, "DynamoDB: UpdateItem on the status table, reads on the stream, nothing else", dynamodb_scoped)
+
+
+def check_function(rep, st, lid):
+    props = st.resources[lid]["Properties"]
+    subject = f"function {st.physical.get(lid, lid)}"
+
+    def configuration():
+        if lid in st.errors:
+            raise Fail(st.errors[lid])
+        c = st.described[lid]["Configuration"]
+        expect(
+            (props["Runtime"], props["Handler"], st.resolve(props["Role"]), props["Timeout"], props["MemorySize"]),
+            (c.get("Runtime"), c.get("Handler"), c.get("Role"), c.get("Timeout"), c.get("MemorySize")),
+        )
+        return "{} {}".format(c.get("Runtime"), c.get("Handler"))
+
+    def environment():
+        got = st.described[lid]["Configuration"].get("Environment", {}).get("Variables")
+        expect(st.resolve(props["Environment"]["Variables"]), got)
+        return ", ".join(f"{k}={v}" for k, v in sorted(got.items()) if k.endswith("_FIELD"))
+
+    def concurrency():
+        got = st.described[lid].get("Concurrency", {}).get("ReservedConcurrentExecutions")
+        expect(props["ReservedConcurrentExecutions"], got)
+        return str(got)
+
+    rep.check(subject, "runtime, handler, role, timeout, memory", configuration)
+    rep.check(subject, "environment (where the rule puts each field)", environment)
+    rep.check(subject, "reserved concurrency", concurrency)
+
+
+def check_mapping(rep, st, lid):
+    props = st.resources[lid]["Properties"]
+    subject = f"event source mapping {st.physical.get(lid, lid)}"
+
+    def source_and_target():
+        if lid in st.errors:
+            raise Fail(st.errors[lid])
+        m = st.described[lid]
+        fn = st.ref_target(props["FunctionName"])
+        expect((st.resolve(props["EventSourceArn"]), st.arns[fn]), (m.get("EventSourceArn"), m.get("FunctionArn")))
+        return "{} -> {}".format(m["EventSourceArn"], m["FunctionArn"])
+
+    def settings():
+        m = st.described[lid]
+        keys = (
+            "StartingPosition",
+            "BatchSize",
+            "BisectBatchOnFunctionError",
+            "MaximumRetryAttempts",
+            "MaximumRecordAgeInSeconds",
+            "DestinationConfig",
+        )
+        expect({k: st.resolve(props[k]) for k in keys}, {k: m.get(k) for k in keys})
+        return ", ".join(f"{k} {props[k]}" for k in keys[:5])
+
+    rep.check(subject, "the event table's stream into the status function", source_and_target)
+    rep.check(subject, "starting position, batch size, bisection, retries, record age, failure destination", settings)
+
+
+CHECKS = {
+    TABLE: check_table,
+    ROLE: check_role,
+    LOG_GROUP: check_log_group,
+    QUEUE: check_queue,
+    KEY: check_key,
+    FUNCTION: check_function,
+    MAPPING: check_mapping,
+}
 
 
 def snapshot_of(st):
