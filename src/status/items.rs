@@ -515,16 +515,8 @@ impl<R: BufRead> Reader<'_, R> {
             first = false;
             self.input.skip_ws()?;
             let line = self.input.line;
-            if self.fast {
-                let buf = self.input.inner.fill_buf()?;
-                if let Some(item) = fast::item(buf, self.table) {
-                    self.totals.items += 1;
-                    deliver(&mut self.totals, self.table, &item.slots, line, each);
-                    let (len, lines) = (item.len, item.lines);
-                    self.input.inner.consume(len);
-                    self.input.line += lines;
-                    continue;
-                }
+            if self.fast && self.fast_items(each)? {
+                continue;
             }
             let mut item = std::mem::take(&mut self.item);
             item.clear();
@@ -543,6 +535,31 @@ impl<R: BufRead> Reader<'_, R> {
             }
             self.item = item;
         }
+    }
+
+    /// As many items as [`fast::item`] reads one after another from the input's buffer, from the item at the
+    /// cursor; false when it cannot read that one. The cursor is left right after the last item read, so that
+    /// the loop of [`Reader::items`] goes on with what follows it.
+    fn fast_items(&mut self, each: &mut impl FnMut(Read<'_>)) -> Result<bool, Broken> {
+        let buf = self.input.inner.fill_buf()?;
+        let (mut at, mut lines) = (0, 0);
+        let (mut done, mut done_lines) = (0, 0);
+        while let Some(item) = fast::item(&buf[at..], self.table) {
+            self.totals.items += 1;
+            let line = self.input.line + lines;
+            deliver(&mut self.totals, self.table, &item.slots, line, each);
+            at += item.len;
+            lines += item.lines;
+            (done, done_lines) = (at, lines);
+            let Some((len, breaks)) = fast::separator(&buf[at..]) else {
+                break;
+            };
+            at += len;
+            lines += breaks;
+        }
+        self.input.inner.consume(done);
+        self.input.line += done_lines;
+        Ok(done > 0)
     }
 
     fn item_bytes(&mut self, bytes: &[u8], line: usize, each: &mut impl FnMut(Read<'_>)) {

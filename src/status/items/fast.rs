@@ -28,8 +28,8 @@ pub(super) struct Item<'a> {
 /// Containers nested deeper than this are left to the reference path (serde_json's own limit is 128).
 const MAX_DEPTH: usize = 64;
 
-/// A slot while the item is read: where its string is. The strings become `&str` once the whole item is known
-/// to be UTF-8, one check for the item rather than one per string.
+/// A slot while the item is read: where its string is. The strings become `&str` once the item is known to be
+/// valid, so that an item given up on costs no conversion.
 #[derive(Clone)]
 enum Raw {
     S(Range<usize>),
@@ -41,39 +41,93 @@ type RawSlots = [Option<Raw>; SLOTS];
 
 /// The item at the start of `bytes` (which must start with its `{`), if this parser can vouch for it.
 pub(super) fn item<'a>(bytes: &'a [u8], table: &Table) -> Option<Item<'a>> {
-    let mut p = Parser { b: bytes, i: 0 };
+    let mut p = Parser {
+        b: bytes,
+        i: 0,
+        lines: 0,
+        non_ascii: false,
+    };
     let mut raw: RawSlots = Default::default();
-    p.object(1, |p, name| {
-        match table.roots.iter().find(|(n, _)| same(n, name)) {
-            Some((_, used)) => p.attribute(&used.direct, &used.nested, &mut raw, 2),
-            None => p.skip(2),
+    // The item's own object, written out rather than through [`Parser::object`]: this loop runs for every
+    // attribute of every item.
+    p.eat(b'{')?;
+    p.ws();
+    if p.eat(b'}').is_none() {
+        loop {
+            let name = p.string()?;
+            let name = &bytes[name];
+            p.ws();
+            p.eat(b':')?;
+            p.ws();
+            match table.roots.iter().find(|(n, _)| same(n, name)) {
+                Some((_, used)) => match p.plain() {
+                    Some(scalar) => {
+                        for &slot in &used.direct {
+                            raw[slot] = Some(scalar.clone());
+                        }
+                    }
+                    None => p.attribute(&used.direct, &used.nested, &mut raw, 2)?,
+                },
+                None => {
+                    if p.plain().is_none() {
+                        p.skip(2)?;
+                    }
+                }
+            }
+            p.ws();
+            match p.peek()? {
+                b',' => {
+                    p.i += 1;
+                    p.ws();
+                }
+                b'}' => {
+                    p.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
         }
-    })?;
-    let bytes = &bytes[..p.i];
-    if bytes.len() > MAX_RECORD_BYTES {
+    }
+    if p.i > MAX_RECORD_BYTES {
         return None;
     }
-    let (lines, control) = breaks_and_controls(bytes);
-    if control {
-        return None;
+    // Every byte outside the strings was a token or whitespace, and the strings were scanned: only a string can
+    // hold a byte above ASCII. serde_json checks every name and every string it keeps; checking the whole item
+    // when it is not ASCII is stricter, which is safe: an item with bytes that are not UTF-8 goes to the
+    // reference path.
+    if p.non_ascii {
+        std::str::from_utf8(&bytes[..p.i]).ok()?;
     }
-    // serde_json checks every name and every string it keeps; checking the whole item is stricter, which is
-    // safe: an item with bytes that are not UTF-8 goes to the reference path.
-    let text = std::str::from_utf8(bytes).ok()?;
+    let text = |r: Range<usize>| std::str::from_utf8(&bytes[r]).ok();
     let mut slots: Slots<'a> = Default::default();
     for (slot, raw) in slots.iter_mut().zip(raw) {
         *slot = match raw {
             None => None,
-            Some(Raw::S(r)) => Some(Scalar::S(Cow::Borrowed(text.get(r)?))),
-            Some(Raw::N(r)) => Some(Scalar::N(Cow::Borrowed(text.get(r)?))),
+            Some(Raw::S(r)) => Some(Scalar::S(Cow::Borrowed(text(r)?))),
+            Some(Raw::N(r)) => Some(Scalar::N(Cow::Borrowed(text(r)?))),
             Some(Raw::Other(t)) => Some(Scalar::Other(t)),
         };
     }
     Some(Item {
         len: p.i,
-        lines,
+        lines: p.lines,
         slots,
     })
+}
+
+/// What separates the item at the start of `bytes` from the next one: whitespace, `,`, whitespace, when a `{`
+/// follows. Its length and line breaks.
+pub(super) fn separator(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut p = Parser {
+        b: bytes,
+        i: 0,
+        lines: 0,
+        non_ascii: false,
+    };
+    p.ws();
+    p.eat(b',')?;
+    p.ws();
+    (p.peek()? == b'{').then_some((p.i, p.lines))
 }
 
 /// Eight copies of a byte in a word, for the word-at-a-time scans.
@@ -87,11 +141,6 @@ const fn below(w: u64, n: u8) -> u64 {
     w.wrapping_sub(splat(n)) & !w & splat(0x80)
 }
 
-/// The high bit of exactly the bytes of `w` above the space, JSON's tokens (no carry crosses a byte).
-const fn above_space(w: u64) -> u64 {
-    (((w & splat(0x7f)) + splat(0x80 - 0x21)) | w) & splat(0x80)
-}
-
 /// Whether an attribute name is `name`; the length and first byte rule out most names without a call to
 /// `memcmp`.
 #[inline(always)]
@@ -100,27 +149,14 @@ fn same(name: &str, bytes: &[u8]) -> bool {
     name.len() == bytes.len() && name.first() == bytes.first() && name == bytes
 }
 
-/// The line breaks of an item, and whether it holds a control character other than whitespace. Strings with
-/// control characters were refused already, so such a byte stood where whitespace goes, and serde_json would
-/// refuse it. Written without branches, in blocks whose count fits a byte, so that it compiles to vector code.
-fn breaks_and_controls(bytes: &[u8]) -> (usize, bool) {
-    let (mut lines, mut control) = (0, false);
-    for block in bytes.chunks(255) {
-        let (mut n, mut c) = (0u8, false);
-        for &b in block {
-            n += u8::from(b == b'\n');
-            c |= (b < b' ') & (b != b'\n') & (b != b'\t') & (b != b'\r');
-        }
-        lines += usize::from(n);
-        control |= c;
-    }
-    (lines, control)
-}
-
 /// A cursor over the buffer. Every method returns `None` to give up on the item.
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
+    /// Line breaks passed, all of them in whitespace (strings with one are refused).
+    lines: usize,
+    /// Whether a string held a byte above ASCII.
+    non_ascii: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -136,21 +172,33 @@ impl<'a> Parser<'a> {
         Some(u64::from_le_bytes(bytes.try_into().ok()?))
     }
 
-    /// Whitespace. Pretty-printed pages are mostly indentation: it is measured a word at a time, without a
-    /// branch per byte. Every byte up to the space counts here; [`item`] then checks the whole item for control
-    /// characters that are not whitespace, and counts its line breaks, in one pass.
+    /// Whitespace, as JSON has it: spaces, line breaks, tabs and carriage returns, the line breaks counted. Any
+    /// other control character ends it, and the token expected next then fails, so that the reference path
+    /// reports it. Pretty-printed pages are mostly runs of indentation: they are measured a word at a time.
     #[inline(always)]
     fn ws(&mut self) {
-        while let Some(w) = self.word() {
-            let tokens = above_space(w);
-            // The lowest token byte ends the run (all eight bytes are blank when there is none).
-            self.i += (tokens.trailing_zeros() / 8) as usize;
-            if tokens != 0 {
-                return;
+        loop {
+            match self.peek() {
+                Some(b' ') => {
+                    while let Some(w) = self.word() {
+                        let other = w ^ splat(b' ');
+                        // The lowest byte that is not a space ends the run.
+                        self.i += (other.trailing_zeros() / 8) as usize;
+                        if other != 0 {
+                            break;
+                        }
+                    }
+                    while self.peek() == Some(b' ') {
+                        self.i += 1;
+                    }
+                }
+                Some(b'\n') => {
+                    self.lines += 1;
+                    self.i += 1;
+                }
+                Some(b'\t' | b'\r') => self.i += 1,
+                _ => return,
             }
-        }
-        while self.peek().is_some_and(|c| c <= b' ') {
-            self.i += 1;
         }
     }
 
@@ -165,28 +213,68 @@ impl<'a> Parser<'a> {
     }
 
     /// A string without escapes or control characters: the range of its bytes, without the quotes. Scanned a
-    /// word at a time for the closing quote, a backslash or a control character.
+    /// word at a time for the closing quote, a backslash, a control character or a byte above ASCII (noted).
     #[inline(always)]
     fn string(&mut self) -> Option<Range<usize>> {
         self.eat(b'"')?;
         let start = self.i;
-        while let Some(w) = self.word() {
-            let stops = below(w ^ splat(b'"'), 1) | below(w ^ splat(b'\\'), 1) | below(w, 0x20);
-            if stops != 0 {
-                self.i += (stops.trailing_zeros() / 8) as usize;
-                break;
-            }
-            self.i += 8;
-        }
         loop {
+            if let Some(w) = self.word() {
+                let stops = below(w ^ splat(b'"'), 1)
+                    | below(w ^ splat(b'\\'), 1)
+                    | below(w, 0x20)
+                    | (w & splat(0x80));
+                if stops == 0 {
+                    self.i += 8;
+                    continue;
+                }
+                self.i += (stops.trailing_zeros() / 8) as usize;
+            }
             match *self.b.get(self.i)? {
-                b'"' => break,
+                b'"' => {
+                    self.i += 1;
+                    return Some(start..self.i - 1);
+                }
                 b'\\' | 0..0x20 => return None,
+                0x80.. => {
+                    self.non_ascii = true;
+                    self.i += 1;
+                }
                 _ => self.i += 1,
             }
         }
-        self.i += 1;
-        Some(start..self.i - 1)
+    }
+
+    /// The shape nearly every attribute value has, `{"S": "..."}` or `{"N": "..."}`, in straight-line code. For
+    /// anything else it moves nothing and says nothing, and the general readers below take the value.
+    #[inline(always)]
+    fn plain(&mut self) -> Option<Raw> {
+        let (i, lines) = (self.i, self.lines);
+        let read = self.plain_at();
+        if read.is_none() {
+            (self.i, self.lines) = (i, lines);
+        }
+        read
+    }
+
+    #[inline(always)]
+    fn plain_at(&mut self) -> Option<Raw> {
+        self.eat(b'{')?;
+        self.ws();
+        let ty = self.b.get(self.i..self.i + 3)?;
+        let number = match ty {
+            b"\"S\"" => false,
+            b"\"N\"" => true,
+            _ => return None,
+        };
+        self.i += 3;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        let value = self.string()?;
+        self.ws();
+        self.eat(b'}')?;
+        Some(if number { Raw::N(value) } else { Raw::S(value) })
     }
 
     /// An object: `each` reads the value of every attribute, in order, after its name.
@@ -241,7 +329,7 @@ impl<'a> Parser<'a> {
                 b"M" if !nested.is_empty() => return p.payload(nested, slots, depth + 1),
                 other => {
                     p.skip(depth + 1)?;
-                    // The name is checked as UTF-8 with the whole item; a name that is not is then no type.
+                    // A name that is not UTF-8 makes the item go to the reference path; here it is no type.
                     Raw::Other(type_name(std::str::from_utf8(other).unwrap_or("")))
                 }
             };
