@@ -131,6 +131,8 @@ struct Use {
 #[derive(Debug)]
 struct Table {
     roots: Vec<(String, Use)>,
+    /// The roots' names as [`fast::Name`]s, in the same order: what the one-pass reader compares first.
+    names: Vec<fast::Name>,
     keys: Vec<String>,
 }
 
@@ -168,6 +170,10 @@ impl Table {
             slot_of(&mut roots, key).direct.push(KEY0 + i);
         }
         Table {
+            names: roots
+                .iter()
+                .map(|(n, _)| fast::Name::of(n.as_bytes()))
+                .collect(),
             roots,
             keys: fields.keys.iter().take(2).cloned().collect(),
         }
@@ -544,10 +550,11 @@ impl<R: BufRead> Reader<'_, R> {
         let buf = self.input.inner.fill_buf()?;
         let (mut at, mut lines) = (0, 0);
         let (mut done, mut done_lines) = (0, 0);
-        while let Some(item) = fast::item(&buf[at..], self.table) {
+        let mut slots: Slots = Default::default();
+        while let Some(item) = fast::item(&buf[at..], self.table, &mut slots) {
             self.totals.items += 1;
             let line = self.input.line + lines;
-            deliver(&mut self.totals, self.table, &item.slots, line, each);
+            deliver(&mut self.totals, self.table, &slots, line, each);
             at += item.len;
             lines += item.lines;
             (done, done_lines) = (at, lines);

@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{Params, State, Status, Unknown};
 
@@ -154,7 +155,50 @@ struct Client {
 pub struct Resolver {
     at: i64,
     params: Params,
-    clients: HashMap<Box<str>, Client>,
+    clients: HashMap<Box<str>, Client, BuildHasherDefault<WordHasher>>,
+}
+
+/// The hash of the client map: FxHash's step (rustc's hasher: a rotate, an xor and a multiply per word), a word
+/// of the client ID at a time. SipHash, the default, was a tenth of the reader's time, and its defence against
+/// chosen collisions buys nothing here: the IDs come from the user's own table, and colliding ones could only
+/// make the fold slower, not wrong (the answers are sorted by ID, whatever the map's order).
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl WordHasher {
+    #[inline(always)]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+}
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ rest.len() as u64);
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiply leaves its best bits at the top; the table indexes with the bottom ones.
+        self.0.rotate_left(26)
+    }
 }
 
 impl Resolver {
@@ -163,7 +207,7 @@ impl Resolver {
         Resolver {
             at,
             params,
-            clients: HashMap::new(),
+            clients: HashMap::default(),
         }
     }
 

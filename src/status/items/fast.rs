@@ -14,15 +14,14 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::{MAX_RECORD_BYTES, SLOTS, Scalar, Slots, Table, type_name};
+use super::{MAX_RECORD_BYTES, SLOTS, Scalar, Slots, Table, Use, type_name};
 
-/// One item read from the front of a buffer.
-pub(super) struct Item<'a> {
+/// One item read from the front of a buffer; its attributes are in the slots given to [`item`].
+pub(super) struct Item {
     /// Bytes of the item, from its `{` to its `}`.
     pub(super) len: usize,
     /// Line breaks inside it.
     pub(super) lines: usize,
-    pub(super) slots: Slots<'a>,
 }
 
 /// Containers nested deeper than this are left to the reference path (serde_json's own limit is 128).
@@ -30,24 +29,25 @@ const MAX_DEPTH: usize = 64;
 
 /// A slot while the item is read: where its string is. The strings become `&str` once the item is known to be
 /// valid, so that an item given up on costs no conversion.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 enum Raw {
-    S(Range<usize>),
-    N(Range<usize>),
+    S(u32, u32),
+    N(u32, u32),
     Other(&'static str),
 }
 
 type RawSlots = [Option<Raw>; SLOTS];
 
-/// The item at the start of `bytes` (which must start with its `{`), if this parser can vouch for it.
-pub(super) fn item<'a>(bytes: &'a [u8], table: &Table) -> Option<Item<'a>> {
+/// The item at the start of `bytes` (which must start with its `{`), if this parser can vouch for it; its
+/// attributes go to `slots` (written over whole, so that one array serves a run of items without a copy).
+pub(super) fn item<'a>(bytes: &'a [u8], table: &Table, slots: &mut Slots<'a>) -> Option<Item> {
     let mut p = Parser {
         b: bytes,
         i: 0,
         lines: 0,
         non_ascii: false,
     };
-    let mut raw: RawSlots = Default::default();
+    let mut raw: RawSlots = [None; SLOTS];
     // The item's own object, written out rather than through [`Parser::object`]: this loop runs for every
     // attribute of every item.
     p.eat(b'{')?;
@@ -59,11 +59,11 @@ pub(super) fn item<'a>(bytes: &'a [u8], table: &Table) -> Option<Item<'a>> {
             p.ws();
             p.eat(b':')?;
             p.ws();
-            match table.roots.iter().find(|(n, _)| same(n, name)) {
-                Some((_, used)) => match p.plain() {
+            match root(table, name) {
+                Some(used) => match p.plain() {
                     Some(scalar) => {
                         for &slot in &used.direct {
-                            raw[slot] = Some(scalar.clone());
+                            raw[slot] = Some(scalar);
                         }
                     }
                     None => p.attribute(&used.direct, &used.nested, &mut raw, 2)?,
@@ -98,20 +98,31 @@ pub(super) fn item<'a>(bytes: &'a [u8], table: &Table) -> Option<Item<'a>> {
     if p.non_ascii {
         std::str::from_utf8(&bytes[..p.i]).ok()?;
     }
-    let text = |r: Range<usize>| std::str::from_utf8(&bytes[r]).ok();
-    let mut slots: Slots<'a> = Default::default();
-    for (slot, raw) in slots.iter_mut().zip(raw) {
-        *slot = match raw {
+    // One conversion to `&str` for all the strings kept, over the span from the first to the last: a single
+    // pass of the standard library's ASCII fast path costs less than a call per string.
+    let (mut from, mut to) = (u32::MAX, 0);
+    for r in raw.iter().flatten() {
+        if let Raw::S(a, b) | Raw::N(a, b) = *r {
+            (from, to) = (from.min(a), to.max(b));
+        }
+    }
+    let text = if from < to {
+        std::str::from_utf8(&bytes[from as usize..to as usize]).ok()?
+    } else {
+        ""
+    };
+    let get = |a: u32, b: u32| text.get((a - from) as usize..(b - from) as usize);
+    for (slot, raw) in slots.iter_mut().zip(raw.iter()) {
+        *slot = match *raw {
             None => None,
-            Some(Raw::S(r)) => Some(Scalar::S(Cow::Borrowed(text(r)?))),
-            Some(Raw::N(r)) => Some(Scalar::N(Cow::Borrowed(text(r)?))),
+            Some(Raw::S(a, b)) => Some(Scalar::S(Cow::Borrowed(get(a, b)?))),
+            Some(Raw::N(a, b)) => Some(Scalar::N(Cow::Borrowed(get(a, b)?))),
             Some(Raw::Other(t)) => Some(Scalar::Other(t)),
         };
     }
     Some(Item {
         len: p.i,
         lines: p.lines,
-        slots,
     })
 }
 
@@ -130,6 +141,12 @@ pub(super) fn separator(bytes: &[u8]) -> Option<(usize, usize)> {
     (p.peek()? == b'{').then_some((p.i, p.lines))
 }
 
+/// A string's place in the item, small enough for the slots to be copied cheaply; items are far shorter than
+/// 4 GiB ([`MAX_RECORD_BYTES`]), and one that is not is given up on.
+fn span(r: Range<usize>) -> Option<(u32, u32)> {
+    Some((u32::try_from(r.start).ok()?, u32::try_from(r.end).ok()?))
+}
+
 /// Eight copies of a byte in a word, for the word-at-a-time scans.
 const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
@@ -141,8 +158,52 @@ const fn below(w: u64, n: u8) -> u64 {
     w.wrapping_sub(splat(n)) & !w & splat(0x80)
 }
 
-/// Whether an attribute name is `name`; the length and first byte rule out most names without a call to
-/// `memcmp`.
+/// An attribute name reduced to its length and its first and last eight bytes (overlapping when it is shorter
+/// than 16, zero-padded when shorter than 8): two compares of words tell nearly every pair of names apart, where
+/// a call to `memcmp` per attribute cost more than the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Name {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Name {
+    #[inline(always)]
+    pub(super) fn of(name: &[u8]) -> Name {
+        let word = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            for (w, b) in w.iter_mut().zip(b) {
+                *w = *b;
+            }
+            u64::from_le_bytes(w)
+        };
+        let (head, tail) = match name.len() {
+            0..8 => (word(name), 0),
+            n => (word(&name[..8]), word(&name[n - 8..])),
+        };
+        Name {
+            len: name.len(),
+            head,
+            tail,
+        }
+    }
+}
+
+/// What the root attribute `name` feeds, if anything.
+#[inline(always)]
+fn root<'t>(table: &'t Table, name: &[u8]) -> Option<&'t Use> {
+    let key = Name::of(name);
+    table
+        .names
+        .iter()
+        .zip(&table.roots)
+        // Names of more than 16 bytes have a middle the words do not cover.
+        .find(|(n, (full, _))| **n == key && (name.len() <= 16 || full.as_bytes() == name))
+        .map(|(_, (_, used))| used)
+}
+
+/// Whether a nested attribute name is `name`.
 #[inline(always)]
 fn same(name: &str, bytes: &[u8]) -> bool {
     let name = name.as_bytes();
@@ -274,7 +335,8 @@ impl<'a> Parser<'a> {
         let value = self.string()?;
         self.ws();
         self.eat(b'}')?;
-        Some(if number { Raw::N(value) } else { Raw::S(value) })
+        let (a, b) = span(value)?;
+        Some(if number { Raw::N(a, b) } else { Raw::S(a, b) })
     }
 
     /// An object: `each` reads the value of every attribute, in order, after its name.
@@ -324,8 +386,14 @@ impl<'a> Parser<'a> {
     ) -> Option<()> {
         self.object(depth, |p, ty| {
             let scalar = match ty {
-                b"S" => Raw::S(p.string()?),
-                b"N" => Raw::N(p.string()?),
+                b"S" => {
+                    let (a, b) = span(p.string()?)?;
+                    Raw::S(a, b)
+                }
+                b"N" => {
+                    let (a, b) = span(p.string()?)?;
+                    Raw::N(a, b)
+                }
                 b"M" if !nested.is_empty() => return p.payload(nested, slots, depth + 1),
                 other => {
                     p.skip(depth + 1)?;
@@ -334,7 +402,7 @@ impl<'a> Parser<'a> {
                 }
             };
             for &slot in direct {
-                slots[slot] = Some(scalar.clone());
+                slots[slot] = Some(scalar);
             }
             Some(())
         })
