@@ -77,8 +77,7 @@ pub fn load(source: Source) -> Result<Model, Error> {
 /// Every check of a config, without rendering: the model and the warnings, or every error found.
 pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
     let model = load(source)?;
-    let mut findings = model_warnings(source.name, &model);
-    findings.extend(check::check(source.name, &model));
+    let mut findings = check::check(source.name, &model);
     // Read the file's positions once, and only when a finding needs one.
     let mut positions = None;
     for d in &mut findings {
@@ -109,18 +108,7 @@ pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
     if template.len() > MAX_TEMPLATE_BYTES {
         return Err(too_large(source.name, &model, &value, format, template.len())?.into());
     }
-    if template.len() > MAX_INLINE_TEMPLATE_BYTES {
-        warnings.push(Diagnostic::new(
-            Severity::Warning,
-            source.name,
-            "",
-            format!(
-                "the template is {} bytes, over the {MAX_INLINE_TEMPLATE_BYTES} CloudFormation takes inline; \
-                 `aws cloudformation deploy` needs `--s3-bucket <bucket>` to upload it",
-                template.len()
-            ),
-        ));
-    }
+    warnings.extend(check::template_size(source.name, template.len()));
     Ok(Synthesis {
         model,
         template,
@@ -163,92 +151,6 @@ fn too_large(
         fit,
         other: (other_bytes <= MAX_TEMPLATE_BYTES).then_some((other_format, other_bytes)),
     })
-}
-
-fn model_warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for (i, p) in model.pipelines.iter().enumerate() {
-        let warn = |path: &str, message: String| {
-            Diagnostic::new(
-                Severity::Warning,
-                file,
-                format!("pipelines[{i}].{path}"),
-                message,
-            )
-        };
-        // Physical names are regional for rules and tables (IAM names would be global; none is ever set), so a
-        // fixed name ties the template to one stack per account and region.
-        for (field, kind, name) in [
-            ("rule.name", "rule", &p.rule.name),
-            ("table.name", "table", &p.table.name),
-        ] {
-            if let Some(name) = name {
-                out.push(Diagnostic {
-                    hint: Some(format!("leave `{field}` out to let CloudFormation name the {kind}")),
-                    ..warn(
-                        field,
-                        format!(
-                            "`{name}` is a fixed {kind} name: {kind} names are unique per account and region, so a second stack \
-                             of this template in the same region fails (other regions and accounts, e.g. a StackSet, are fine)"
-                        ),
-                    )
-                });
-            }
-        }
-        // A sort key taken as it is from the payload's time (or none at all) makes different events share an item,
-        // and PutItem keeps only the last of them.
-        let loses = match &p.table.sort_key {
-            None => Some(
-                "a table keyed by its partition key alone keeps only the last event of each client",
-            ),
-            Some(k) if k.expression.is_none() && k.name == "timestamp" => Some(
-                "`timestamp` alone makes two different events of a client in one millisecond (a takeover's disconnect and connect, a quick reconnect) share an item, and the later write replaces the other",
-            ),
-            _ => None,
-        };
-        if let Some(why) = loses
-            && p.table.partition_key.expression.is_none()
-        {
-            out.push(Diagnostic {
-                hint: Some(format!(
-                    "leave `table.sort_key` out for the default `{}`, which keeps every distinct event",
-                    events::EVENT_KEY
-                )),
-                ..warn("table.sort_key", format!("{why}: those events are lost"))
-            });
-        }
-        // Left unset, deletion protection follows `retain`; set against it, the stack cannot be deleted whole.
-        if !p.table.retain && p.table.deletion_protection {
-            out.push(Diagnostic {
-                hint: Some(
-                    "leave `table.deletion_protection` out (it follows `retain`), or set `retain: true` to keep the table"
-                        .to_owned(),
-                ),
-                ..warn(
-                    "table.deletion_protection",
-                    "`retain: false` deletes the table with the stack, but deletion protection stops that: the stack's deletion fails on the table until protection is turned off".to_owned(),
-                )
-            });
-        }
-        if !p.rule.enabled {
-            out.push(warn(
-                "rule.enabled",
-                "the rule is disabled: no event reaches the table until it is enabled".to_owned(),
-            ));
-        }
-        match p.rule.sql_version_enum {
-            config::SqlVersion::V2015_10_08 => out.push(warn(
-                "rule.sql_version",
-                "2015-10-08 lacks nested object queries and SELECT VALUE; use \"2016-03-23\"".to_owned(),
-            )),
-            config::SqlVersion::Beta => out.push(warn(
-                "rule.sql_version",
-                "`beta` may change without notice; use \"2016-03-23\" for a rule that keeps working".to_owned(),
-            )),
-            config::SqlVersion::V2016_03_23 => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 //! right types, does it read fields that lifecycle payloads never carry. cfn-lint checks none of this: a rule
 //! that never produces its table's key deploys fine and then sends every event to the error action.
 //!
-//! One file per concern: `placement` (the keys and the TTL attribute at the root of the result), `topics` (the
+//! One file per concern: `choices` (warnings about what the config chose), `placement` (the keys and the TTL attribute at the root of the result), `topics` (the
 //! FROM filter and `topic(n)`), `narrow` (which event kinds a WHERE lets through), `types` (what an
 //! expression yields, reading the function catalog) and `fields` (fields the payloads never carry).
 
+mod choices;
 mod fields;
 mod narrow;
 mod placement;
@@ -17,9 +18,12 @@ use crate::error::{Diagnostic, Severity};
 use crate::model::{Key, Model, Pipeline};
 use crate::sql::{self, Span, Statement};
 
-/// Every finding for every pipeline of the model, errors and warnings, in pipeline order.
+pub use choices::template_size;
+
+/// Every finding of the model, errors and warnings: the config's choices first, then each pipeline's rule, in
+/// pipeline order. The one place warnings come from (and [`template_size`], once the template exists).
 pub fn check(file: &str, model: &Model) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out = choices::warnings(file, model);
     for (i, p) in model.pipelines.iter().enumerate() {
         PipelineCheck {
             file,
