@@ -5,10 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::{
-    AlarmsConfig, AutoscalingConfig, Billing, Config, Encryption, ErrorActionKind, KeyConfig,
-    KeyType, SqlVersion,
-};
+use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKind, KeyConfig};
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
 /// CloudFormation's quotas that a config can run into.
@@ -172,14 +169,101 @@ pub struct LogicalIds {
     pub write_scaling_policy: String,
 }
 
+/// DynamoDB's key attribute types; serialized as DynamoDB spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::S => "S",
+            KeyType::N => "N",
+            KeyType::B => "B",
+        }
+    }
+}
+
+/// The IoT SQL dialect of a rule; serialized as `AwsIotSqlVersion` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SqlVersion {
+    #[serde(rename = "2015-10-08")]
+    V2015_10_08,
+    #[serde(rename = "2016-03-23")]
+    V2016_03_23,
+    #[serde(rename = "beta")]
+    Beta,
+}
+
+/// How a table is billed; serialized as `BillingMode` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BillingMode {
+    #[serde(rename = "PAY_PER_REQUEST")]
+    OnDemand,
+    #[serde(rename = "PROVISIONED")]
+    Provisioned,
+}
+
+/// Whose key encrypts a table (and its error log or queue). Not serialized: `render` turns it into the
+/// `SSESpecification` the templates write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encryption {
+    /// DynamoDB's own key.
+    AwsOwned,
+    /// The account's `alias/aws/dynamodb`.
+    AwsManaged,
+    /// The stack's key, with rotation.
+    CustomerManaged,
+}
+
+impl From<config::KeyType> for KeyType {
+    fn from(t: config::KeyType) -> Self {
+        match t {
+            config::KeyType::S => KeyType::S,
+            config::KeyType::N => KeyType::N,
+            config::KeyType::B => KeyType::B,
+        }
+    }
+}
+
+impl From<config::SqlVersion> for SqlVersion {
+    fn from(v: config::SqlVersion) -> Self {
+        match v {
+            config::SqlVersion::V2015_10_08 => SqlVersion::V2015_10_08,
+            config::SqlVersion::V2016_03_23 => SqlVersion::V2016_03_23,
+            config::SqlVersion::Beta => SqlVersion::Beta,
+        }
+    }
+}
+
+impl From<config::Billing> for BillingMode {
+    fn from(b: config::Billing) -> Self {
+        match b {
+            config::Billing::OnDemand => BillingMode::OnDemand,
+            config::Billing::Provisioned => BillingMode::Provisioned,
+        }
+    }
+}
+
+impl From<config::Encryption> for Encryption {
+    fn from(e: config::Encryption) -> Self {
+        match e {
+            config::Encryption::AwsOwned => Encryption::AwsOwned,
+            config::Encryption::AwsManaged => Encryption::AwsManaged,
+            config::Encryption::CustomerManaged => Encryption::CustomerManaged,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Rule {
     pub name: Option<String>,
     pub description: Option<String>,
     pub enabled: bool,
-    pub sql_version: &'static str,
-    #[serde(skip)]
-    pub sql_version_enum: SqlVersion,
+    pub sql_version: SqlVersion,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,7 +271,7 @@ pub struct Table {
     pub name: Option<String>,
     pub partition_key: Key,
     pub sort_key: Option<Key>,
-    pub billing_mode: &'static str,
+    pub billing_mode: BillingMode,
     pub capacity: Option<Capacity>,
     /// Application Auto Scaling of a provisioned table.
     pub scaling: Option<Scaling>,
@@ -195,6 +279,7 @@ pub struct Table {
     pub point_in_time_recovery: bool,
     pub deletion_protection: bool,
     pub retain: bool,
+    #[serde(skip)]
     pub encryption: Encryption,
 }
 
@@ -202,9 +287,7 @@ pub struct Table {
 pub struct Key {
     pub name: String,
     #[serde(rename = "type")]
-    pub ty: &'static str,
-    #[serde(skip)]
-    pub key_type: KeyType,
+    pub ty: KeyType,
     pub expression: Option<String>,
 }
 
@@ -302,13 +385,12 @@ impl Model {
         let key = config
             .pipelines
             .iter()
-            .any(|p| p.table.encryption == Encryption::CustomerManaged)
+            .any(|p| p.table.encryption == config::Encryption::CustomerManaged)
             .then(|| StackKey {
                 id: "StackKey",
-                retain: config
-                    .pipelines
-                    .iter()
-                    .any(|p| p.table.encryption == Encryption::CustomerManaged && p.table.retain),
+                retain: config.pipelines.iter().any(|p| {
+                    p.table.encryption == config::Encryption::CustomerManaged && p.table.retain
+                }),
             });
 
         let alarms = resolve_alarms(&config.stack.alarms, &mut problems);
@@ -578,7 +660,7 @@ fn resolve_pipeline(
     if let Some(k) = &mut sort_key
         && p.sql.is_none()
         && k.name == EVENT_KEY
-        && k.key_type == KeyType::S
+        && k.ty == KeyType::S
         && k.expression.is_none()
     {
         k.expression = Some(event_key_expression(&events));
@@ -613,7 +695,7 @@ fn resolve_pipeline(
     }
 
     let capacity = match t.billing {
-        Billing::OnDemand => {
+        config::Billing::OnDemand => {
             for (field, value) in [
                 ("read_capacity", t.read_capacity),
                 ("write_capacity", t.write_capacity),
@@ -627,7 +709,7 @@ fn resolve_pipeline(
             }
             None
         }
-        Billing::Provisioned => {
+        config::Billing::Provisioned => {
             let mut get = |field: &str, value: Option<u64>| match value {
                 Some(v @ 1..=40_000) => v,
                 Some(_) => {
@@ -738,24 +820,20 @@ fn resolve_pipeline(
             name: rule.name.clone(),
             description: rule.description.clone(),
             enabled: rule.enabled,
-            sql_version: rule.sql_version.as_str(),
-            sql_version_enum: rule.sql_version,
+            sql_version: rule.sql_version.into(),
         },
         table: Table {
             name: t.name.clone(),
             partition_key,
             sort_key,
-            billing_mode: match t.billing {
-                Billing::OnDemand => "PAY_PER_REQUEST",
-                Billing::Provisioned => "PROVISIONED",
-            },
+            billing_mode: t.billing.into(),
             capacity,
             scaling,
             ttl,
             point_in_time_recovery: t.point_in_time_recovery,
             deletion_protection: t.deletion_protection.unwrap_or(t.retain),
             retain: t.retain,
-            encryption: t.encryption,
+            encryption: t.encryption.into(),
         },
         error,
         status: None,
@@ -1031,8 +1109,7 @@ fn resolve_key(path: &str, key: &KeyConfig, problems: &mut Vec<Problem>) -> Key 
     }
     Key {
         name: key.name.clone(),
-        ty: key.ty.as_str(),
-        key_type: key.ty,
+        ty: key.ty.into(),
         expression: key.expression.clone(),
     }
 }

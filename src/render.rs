@@ -14,10 +14,9 @@ use serde_json::{Map, Value};
 
 use serde_json::json;
 
-use crate::config::Encryption;
 use crate::model::{
-    AlarmTopic, ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey, StatusFunction,
-    Tag,
+    AlarmTopic, Encryption, ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey,
+    StatusFunction, Tag,
 };
 
 /// The templates, by name.
@@ -98,6 +97,8 @@ struct PipelineScope<'a> {
     alarm: Option<AlarmScope>,
     /// `table/<table name>`, as Application Auto Scaling names a table.
     scaling_resource_id: Value,
+    /// The `SSESpecification` of the pipeline's tables, from whose key encrypts them.
+    sse: Value,
     /// What the status function's resources need beyond the model.
     status: Option<StatusScope>,
 }
@@ -379,6 +380,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
                 .as_ref()
                 .map(|alarms| alarm_scope(p, &alarms.topic)),
             scaling_resource_id: json!({"Fn::Sub": format!("table/${{{}}}", p.ids.table)}),
+            sse: sse_specification(p.table.encryption, model.key.as_ref()),
             status: p.status.as_ref().map(|s| status_scope(p, s, cmk)),
         };
         let ctx = context("table", &scope)?;
@@ -430,6 +432,20 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         }
     }
     Ok(skeleton)
+}
+
+/// DynamoDB's server-side encryption for a table: off means DynamoDB's own key, KMS alone the account's
+/// `alias/aws/dynamodb`, KMS with a key ID the stack's key.
+fn sse_specification(encryption: Encryption, key: Option<&StackKey>) -> Value {
+    match (encryption, key) {
+        (Encryption::AwsOwned, _) => json!({"SSEEnabled": false}),
+        (Encryption::AwsManaged, _) | (Encryption::CustomerManaged, None) => {
+            json!({"SSEEnabled": true, "SSEType": "KMS"})
+        }
+        (Encryption::CustomerManaged, Some(key)) => {
+            json!({"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": [key.id, "Arn"]}})
+        }
+    }
 }
 
 /// The alarms of one pipeline. The rule metrics are published per rule *and* action type, and AWS does not

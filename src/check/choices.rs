@@ -3,9 +3,8 @@
 //! version, a template too large to pass inline.
 
 use crate::MAX_INLINE_TEMPLATE_BYTES;
-use crate::config::SqlVersion;
 use crate::error::{Diagnostic, Severity};
-use crate::model::Model;
+use crate::model::{Model, SqlVersion};
 
 /// Warnings about what the config chose, pipeline by pipeline.
 pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
@@ -79,7 +78,7 @@ pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
                 "the rule is disabled: no event reaches the table until it is enabled".to_owned(),
             ));
         }
-        match p.rule.sql_version_enum {
+        match p.rule.sql_version {
             SqlVersion::V2015_10_08 => out.push(warn(
                 "rule.sql_version",
                 "2015-10-08 lacks nested object queries and SELECT VALUE; use \"2016-03-23\"".to_owned(),

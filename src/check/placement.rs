@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 
 use super::PipelineCheck;
 use super::types::{InferredType, infer};
-use crate::config::KeyType;
 use crate::error::{Diagnostic, Severity};
 use crate::events::{COMMON_FIELDS, EVENT_KEY, EventKind, event_key_expression};
 use crate::model::Key;
+use crate::model::KeyType;
 use crate::sql::{Expr, SelectClause, SelectItem, Span, Statement};
 
 impl PipelineCheck<'_> {
@@ -207,7 +207,7 @@ impl PipelineCheck<'_> {
     }
 
     fn key_type(&mut self, key: &Key, what: &str, field: &str, ty: InferredType, span: Span) {
-        let fits = match (key.key_type, ty) {
+        let fits = match (key.ty, ty) {
             (_, InferredType::Unknown) => return,
             (KeyType::S, InferredType::String) | (KeyType::N, InferredType::Number) => true,
             _ => false,
@@ -215,7 +215,7 @@ impl PipelineCheck<'_> {
         if fits {
             return;
         }
-        let hint = match (key.key_type, ty) {
+        let hint = match (key.ty, ty) {
             (KeyType::B, _) => "the DynamoDBv2 action writes JSON values, which never become binary: declare the key `type: S`".to_owned(),
             (_, InferredType::String) => "declare the key `type: S`, or select a number".to_owned(),
             (_, InferredType::Number) => format!("declare the key `type: N`, or select `cast(... AS String) AS {}`", key.name),
@@ -228,7 +228,7 @@ impl PipelineCheck<'_> {
             format!(
                 "`{}` (the table's {what}, type {}) gets {}: every write fails and goes to the error action",
                 key.name,
-                key.key_type.as_str(),
+                key.ty.as_str(),
                 ty.describe()
             ),
             Some(hint),

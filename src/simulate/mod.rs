@@ -16,8 +16,8 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value};
 
-use crate::config::KeyType;
 use crate::events::EventKind;
+use crate::model::KeyType;
 use crate::model::{Key, Model};
 use crate::sql::{self, Statement};
 
@@ -268,12 +268,12 @@ fn evaluate(rule: &Rule, topic: &str, payload: Value, now: Option<i64>) -> Outco
             Value::Number(_) => "N",
             other => attribute_type(other),
         };
-        if actual != k.key_type.as_str() || k.key_type == KeyType::B {
+        if actual != k.ty.as_str() || k.ty == KeyType::B {
             return Outcome::Failed {
                 error: format!(
                     "key attribute `{}` is {actual}, but the table's key is {}",
                     k.name,
-                    k.key_type.as_str()
+                    k.ty.as_str()
                 ),
             };
         }
