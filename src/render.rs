@@ -20,8 +20,10 @@ use crate::model::{
 };
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
     ("stack", include_str!("../templates/stack.json.hbs")),
+    // The partial of a stateful resource's DeletionPolicy and UpdateReplacePolicy: `{{> policies retain=...}}`.
+    ("policies", include_str!("../templates/policies.json.hbs")),
     ("table", include_str!("../templates/table.json.hbs")),
     ("role", include_str!("../templates/role.json.hbs")),
     ("rule", include_str!("../templates/rule.json.hbs")),
