@@ -17,6 +17,12 @@ use serde_json::{Map, Value, json};
 
 #[path = "support/cfn_yaml.rs"]
 mod cfn_yaml;
+#[path = "support/fuzz_eval.rs"]
+mod fuzz_eval;
+#[path = "support/fuzz_sql.rs"]
+mod fuzz_sql;
+#[path = "support/fuzz_synth.rs"]
+mod fuzz_synth;
 
 const FILE: &str = "props.yaml";
 
@@ -1503,84 +1509,18 @@ proptest! {
 // Property 3: no input makes the library panic
 // ---------------------------------------------------------------------------------------------------------------
 
-/// Everything the `synth` fuzz target does with one input; kept identical so that its crashes replay here.
+/// Everything the fuzz targets do with one input: their bodies live in `tests/support/`, shared with `fuzz/`, so
+/// that a crash the fuzzer finds replays here through the same code.
 fn no_panic_on(text: &str) {
-    let source = Source { name: FILE, text };
-    let _ = presence_stack::load(source);
-    let _ = presence_stack::check(source);
-    for format in [Format::Json, Format::Yaml] {
-        match synthesize(source, format) {
-            Ok(s) => {
-                let value: Value = match format {
-                    Format::Json => {
-                        serde_json::from_str(&s.template).expect("the JSON template parses")
-                    }
-                    Format::Yaml => cfn_yaml::read(&s.template).expect("the YAML template parses"),
-                };
-                assert!(value["Resources"].is_object());
-            }
-            Err(Error::Config(diags)) => {
-                for d in diags {
-                    let _ = d.to_string();
-                }
-            }
-            Err(other) => panic!("not a config error: {other}"),
-        }
-    }
+    fuzz_synth::check(text.as_bytes());
 }
 
-/// Everything the `sql` fuzz target does with one input.
 fn sql_round_trip(text: &str) {
-    if let Ok(stmt) = presence_stack::sql::parse(text) {
-        let printed = stmt.to_string();
-        let again = presence_stack::sql::parse(&printed).unwrap_or_else(|e| {
-            panic!("printed SQL does not parse: {e:?}\ninput: {text:?}\nprinted: {printed:?}")
-        });
-        assert_eq!(
-            again.without_spans(),
-            stmt.without_spans(),
-            "input: {text:?}\nprinted: {printed:?}"
-        );
-    }
+    fuzz_sql::check(text.as_bytes());
 }
 
-/// A connected event, the payload of the `eval` target when its input gives none.
-const EVENT: &str = r#"{"clientId":"a/b","timestamp":1573002230757,"eventType":"connected","sessionIdentifier":"00000000-0000-0000-0000-000000000000","principalIdentifier":"12345678901234567890123456789012","ipAddress":"192.0.2.0","versionNumber":0}"#;
-
-/// Everything the `eval` fuzz target does with one input: `<sql>\0<payload JSON>\0<topic>`.
 fn eval_run(text: &str) {
-    use presence_stack::sql::{Input, Outcome, Program};
-    let mut parts = text.splitn(3, '\0');
-    let sql = parts.next().unwrap_or("");
-    let payload: Value = parts
-        .next()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .unwrap_or_else(|| serde_json::from_str(EVENT).unwrap());
-    let topic = parts.next().unwrap_or("$aws/events/presence/connected/a/b");
-    let Ok(stmt) = presence_stack::sql::parse(sql) else {
-        return;
-    };
-    let Ok(program) = Program::compile(&stmt) else {
-        return;
-    };
-    let input = Input {
-        topic,
-        payload: &payload,
-        client_id: Some("a/b"),
-        now_ms: 1_700_000_000_000,
-    };
-    let outcome = program.run(&input);
-    let owned = program.run_owned(topic, payload.clone(), Some("a/b"), 1_700_000_000_000);
-    assert_eq!(outcome, owned, "run and run_owned disagree on {sql:?}");
-    match &outcome {
-        Outcome::Fired(map) => {
-            serde_json::to_string(map).unwrap();
-        }
-        Outcome::FiredValue(Some(v)) => {
-            serde_json::to_string(v).unwrap();
-        }
-        Outcome::FiredValue(None) | Outcome::Filtered => {}
-    }
+    fuzz_eval::check(text.as_bytes());
 }
 
 const VALID: &str = "stack:\n  description: d\n  tags: {owner: iot}\npipelines:\n  - name: presence\n    events: [connected]\n    rule: {name: r, description: x}\n    table:\n      sort_key:\n        name: eventKey\n        type: S\n        expression: \"concat(timestamp, '#', eventType)\"\n      billing: provisioned\n      read_capacity: 5\n      write_capacity: 5\n      ttl_days: 30\n    error_action: {kind: sqs}\n  - {name: other, sql: \"SELECT * FROM '$aws/events/presence/#'\"}\n";

@@ -1,22 +1,11 @@
 //! SQL text in: the parser never panics, and whatever parses prints as SQL that parses back to the same tree
 //! (spans aside). `tests/properties.rs` (`sql_round_trip`) replays crash inputs the same way.
+//! The body is `tests/support/fuzz_sql.rs`, which `tests/properties.rs` also runs (and replays crash inputs with).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(stmt) = presence_stack::sql::parse(text) {
-        let printed = stmt.to_string();
-        let again = presence_stack::sql::parse(&printed).unwrap_or_else(|e| {
-            panic!("printed SQL does not parse: {e:?}\ninput: {text:?}\nprinted: {printed:?}")
-        });
-        assert_eq!(
-            again.without_spans(),
-            stmt.without_spans(),
-            "input: {text:?}\nprinted: {printed:?}"
-        );
-    }
-});
+#[path = "../../tests/support/fuzz_sql.rs"]
+mod body;
+
+fuzz_target!(|data: &[u8]| body::check(data));
