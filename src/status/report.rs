@@ -8,7 +8,9 @@ use super::{State, Status, Unknown};
 
 /// One client's answer as a JSON object: `clientId`, `state` and what goes with the state.
 pub fn json(status: &Status, at: i64) -> Value {
-    let mut m = Map::new();
+    // Room for the most fields a state has: the map is built once per client, for fleets of a few hundred
+    // thousand, and growing it twice on the way cost more than the allocation.
+    let mut m = Map::with_capacity(10);
     m.insert("clientId".into(), json!(status.client_id));
     m.insert("state".into(), json!(status.state.name()));
     match &status.state {
