@@ -1,0 +1,630 @@
+//! The resolved stack: every default applied, every name checked against what AWS accepts, logical IDs derived
+//! and the rule SQL built. Rendering and checking read only this; nothing downstream re-derives anything.
+
+use serde::Serialize;
+
+use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKind, KeyConfig};
+use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
+
+mod alarms;
+mod names;
+mod pipeline;
+mod scaling;
+mod status;
+
+pub use names::pascal_case;
+pub use pipeline::generated_sql;
+
+use alarms::resolve_alarms;
+use names::{
+    check_text, check_unique, is_pipeline_name, is_rule_name, is_table_name, resolve_tags,
+};
+use pipeline::resolve_pipeline;
+use scaling::resolve_scaling;
+use status::resolve_status;
+
+/// CloudFormation's quotas that a config can run into.
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_DESCRIPTION_BYTES: usize = 1024;
+/// Resource tags: AWS allows 50 per resource.
+pub const MAX_TAGS: usize = 50;
+
+/// The attribute the rule computes when the table has a time to live.
+pub const TTL_ATTRIBUTE: &str = "expiresAt";
+
+/// The values CloudWatch Logs accepts for `RetentionInDays`.
+pub const LOG_RETENTION_DAYS: [u64; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// How long a failed event waits in the SQS error queue: the longest SQS allows (14 days).
+pub const QUEUE_RETENTION_SECONDS: u64 = 1_209_600;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub description: Option<String>,
+    pub tags: Vec<Tag>,
+    pub pipelines: Vec<Pipeline>,
+    /// Whether each pipeline exports its resources as stack outputs.
+    pub outputs: bool,
+    /// The stack's customer-managed KMS key, when a pipeline asks for one.
+    pub key: Option<StackKey>,
+    /// Where the alarms of every rule and error queue notify; `None` when alarms are off.
+    pub alarms: Option<Alarms>,
+}
+
+/// The stack's alarms notify one SNS topic.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alarms {
+    pub topic: AlarmTopic,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AlarmTopic {
+    /// A topic of the stack, on a KMS key of its own that CloudWatch may use (it cannot use `alias/aws/sns`).
+    New {
+        key_id: &'static str,
+        topic_id: &'static str,
+        policy_id: &'static str,
+        subscription_id: &'static str,
+        email: Option<String>,
+    },
+    /// An existing topic, by ARN.
+    Existing { arn: String },
+}
+
+/// The logical IDs of the alarm topic's resources.
+pub const ALARM_TOPIC_KEY: &str = "AlarmTopicKey";
+pub const ALARM_TOPIC: &str = "AlarmTopic";
+pub const ALARM_TOPIC_POLICY: &str = "AlarmTopicPolicy";
+pub const ALARM_EMAIL: &str = "AlarmEmailSubscription";
+
+impl Alarms {
+    /// Resources the stack adds for its alarm topic.
+    pub fn resource_count(&self) -> usize {
+        match &self.topic {
+            AlarmTopic::New { email, .. } => 3 + usize::from(email.is_some()),
+            AlarmTopic::Existing { .. } => 0,
+        }
+    }
+}
+
+/// A resource tag, serialized as CloudFormation writes it (`{"Key": ..., "Value": ...}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(rename = "Value")]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StackKey {
+    pub id: &'static str,
+    /// Kept when a retained table or log is encrypted with it: deleting the key would make them unreadable.
+    pub retain: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pipeline {
+    pub name: String,
+    pub ids: LogicalIds,
+    /// The kinds the generated rule keeps; empty when the config gives its own SQL.
+    pub events: Vec<EventKind>,
+    pub sql: String,
+    pub custom_sql: bool,
+    pub rule: Rule,
+    pub table: Table,
+    pub error: ErrorTarget,
+    /// The status table and the function that keeps it, when `status.enabled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusFunction>,
+}
+
+/// The index of the status table that holds only the connected clients.
+pub const STATUS_INDEX: &str = "Online";
+/// The status function's reserved concurrency unless the config says otherwise.
+pub const DEFAULT_STATUS_CONCURRENCY: u64 = 10;
+/// How long the status function's log group keeps its logs unless the config says otherwise.
+pub const DEFAULT_STATUS_LOG_DAYS: u64 = 30;
+
+/// A pipeline's status table, its sparse index of connected clients, and the function that keeps it from the event
+/// table's stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusFunction {
+    pub ids: StatusIds,
+    pub index: &'static str,
+    pub reserved_concurrency: u64,
+    pub log_retention_days: u64,
+    /// The ordering window of [`crate::status::supersedes`], in milliseconds.
+    pub window_ms: i64,
+    /// Where the pipeline's rule puts each field the function reads (`versionNumber`, `event.versionNumber`).
+    pub fields: StatusFields,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusIds {
+    pub table: String,
+    pub queue: String,
+    pub log: String,
+    pub role: String,
+    pub function: String,
+    pub mapping: String,
+    pub errors_alarm: String,
+    pub queue_alarm: String,
+}
+
+/// Dotted paths into an event item: a root attribute, or `map.key` for a field nested in a map attribute.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusFields {
+    pub client_id: String,
+    pub timestamp: String,
+    pub event_type: String,
+    pub session: String,
+    pub version: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogicalIds {
+    pub table: String,
+    pub rule: String,
+    pub role: String,
+    pub error_log: String,
+    pub error_queue: String,
+    pub rule_failure_alarm: String,
+    pub error_action_failure_alarm: String,
+    pub error_queue_alarm: String,
+    pub read_scaling: String,
+    pub read_scaling_policy: String,
+    pub write_scaling: String,
+    pub write_scaling_policy: String,
+}
+
+/// DynamoDB's key attribute types; serialized as DynamoDB spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::S => "S",
+            KeyType::N => "N",
+            KeyType::B => "B",
+        }
+    }
+}
+
+/// The IoT SQL dialect of a rule; serialized as `AwsIotSqlVersion` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SqlVersion {
+    #[serde(rename = "2015-10-08")]
+    V2015_10_08,
+    #[serde(rename = "2016-03-23")]
+    V2016_03_23,
+    #[serde(rename = "beta")]
+    Beta,
+}
+
+/// How a table is billed; serialized as `BillingMode` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BillingMode {
+    #[serde(rename = "PAY_PER_REQUEST")]
+    OnDemand,
+    #[serde(rename = "PROVISIONED")]
+    Provisioned,
+}
+
+/// Whose key encrypts a table (and its error log or queue). Not serialized: `render` turns it into the
+/// `SSESpecification` the templates write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encryption {
+    /// DynamoDB's own key.
+    AwsOwned,
+    /// The account's `alias/aws/dynamodb`.
+    AwsManaged,
+    /// The stack's key, with rotation.
+    CustomerManaged,
+}
+
+impl From<config::KeyType> for KeyType {
+    fn from(t: config::KeyType) -> Self {
+        match t {
+            config::KeyType::S => KeyType::S,
+            config::KeyType::N => KeyType::N,
+            config::KeyType::B => KeyType::B,
+        }
+    }
+}
+
+impl From<config::SqlVersion> for SqlVersion {
+    fn from(v: config::SqlVersion) -> Self {
+        match v {
+            config::SqlVersion::V2015_10_08 => SqlVersion::V2015_10_08,
+            config::SqlVersion::V2016_03_23 => SqlVersion::V2016_03_23,
+            config::SqlVersion::Beta => SqlVersion::Beta,
+        }
+    }
+}
+
+impl From<config::Billing> for BillingMode {
+    fn from(b: config::Billing) -> Self {
+        match b {
+            config::Billing::OnDemand => BillingMode::OnDemand,
+            config::Billing::Provisioned => BillingMode::Provisioned,
+        }
+    }
+}
+
+impl From<config::Encryption> for Encryption {
+    fn from(e: config::Encryption) -> Self {
+        match e {
+            config::Encryption::AwsOwned => Encryption::AwsOwned,
+            config::Encryption::AwsManaged => Encryption::AwsManaged,
+            config::Encryption::CustomerManaged => Encryption::CustomerManaged,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub enabled: bool,
+    pub sql_version: SqlVersion,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub name: Option<String>,
+    pub partition_key: Key,
+    pub sort_key: Option<Key>,
+    pub billing_mode: BillingMode,
+    pub capacity: Option<Capacity>,
+    /// Application Auto Scaling of a provisioned table.
+    pub scaling: Option<Scaling>,
+    pub ttl: Option<Ttl>,
+    pub point_in_time_recovery: bool,
+    pub deletion_protection: bool,
+    pub retain: bool,
+    #[serde(skip)]
+    pub encryption: Encryption,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Key {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: KeyType,
+    pub expression: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Capacity {
+    pub read: u64,
+    pub write: u64,
+}
+
+/// Capacity bounds and the utilization Application Auto Scaling keeps: `min` is the table's provisioned
+/// capacity, which the template never changes once scaling has moved it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Scaling {
+    pub read: Bounds,
+    pub write: Bounds,
+    pub target_utilization: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Bounds {
+    pub min: u64,
+    pub max: u64,
+}
+
+/// The utilization a scaled table aims at unless the config says otherwise (AWS's own console default).
+pub const DEFAULT_TARGET_UTILIZATION: u64 = 70;
+/// The default upper bound, as a multiple of the configured capacity.
+pub const DEFAULT_SCALING_FACTOR: u64 = 10;
+/// DynamoDB's per-table capacity quota that the config accepts.
+pub const MAX_CAPACITY: u64 = 40_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ttl {
+    pub attribute: &'static str,
+    pub days: u64,
+    pub seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ErrorTarget {
+    CloudwatchLogs { retention_days: u64 },
+    Sqs,
+    None,
+}
+
+/// A problem with the meaning of the config, at a dotted path of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Model {
+    /// Resolve a parsed config, collecting every problem rather than stopping at the first.
+    pub fn build(config: &Config) -> Result<Model, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let description = config.stack.description.clone();
+        if let Some(d) = &description {
+            if d.len() > MAX_DESCRIPTION_BYTES {
+                problems.push(Problem::new(
+                    "stack.description",
+                    format!(
+                        "is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}",
+                        d.len()
+                    ),
+                ));
+            }
+            check_text("stack.description", d, &mut problems);
+        }
+        let tags = resolve_tags(&config.stack.tags, &mut problems);
+        if config.pipelines.is_empty() {
+            problems.push(Problem::new(
+                "pipelines",
+                "at least one pipeline is needed, e.g. `pipelines: [{name: presence}]`",
+            ));
+        }
+        let pipelines: Vec<Pipeline> = config
+            .pipelines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| resolve_pipeline(i, p, &mut problems))
+            .collect();
+        check_unique(&config.pipelines, &pipelines, &mut problems);
+
+        let key = config
+            .pipelines
+            .iter()
+            .any(|p| p.table.encryption == config::Encryption::CustomerManaged)
+            .then(|| StackKey {
+                id: "StackKey",
+                retain: config.pipelines.iter().any(|p| {
+                    p.table.encryption == config::Encryption::CustomerManaged && p.table.retain
+                }),
+            });
+
+        let alarms = resolve_alarms(&config.stack.alarms, &mut problems);
+        let model = Model {
+            description,
+            tags,
+            pipelines,
+            outputs: config.stack.outputs,
+            key,
+            alarms,
+        };
+        if problems.is_empty() {
+            let resources = model.resource_count();
+            if resources > MAX_RESOURCES {
+                problems.push(Problem::new(
+                    "pipelines",
+                    format!(
+                        "the stack would have {resources} resources; CloudFormation allows {MAX_RESOURCES}: split the pipelines over several stacks"
+                    ),
+                ));
+            }
+            let outputs = model.output_count();
+            if outputs > MAX_OUTPUTS {
+                problems.push(Problem::new(
+                    "pipelines",
+                    format!(
+                        "the stack would have {outputs} outputs ({} pipelines × 5); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks",
+                        model.pipelines.len()
+                    ),
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(model)
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn resource_count(&self) -> usize {
+        let alarms = self.alarms.is_some();
+        let per_pipeline: usize = self
+            .pipelines
+            .iter()
+            .map(|p| {
+                3 + usize::from(p.error != ErrorTarget::None)
+                    + if alarms {
+                        2 + usize::from(p.error == ErrorTarget::Sqs)
+                    } else {
+                        0
+                    }
+                    + if p.table.scaling.is_some() { 4 } else { 0 }
+                    + p.status
+                        .as_ref()
+                        .map_or(0, |_| 6 + if alarms { 2 } else { 0 })
+            })
+            .sum();
+        per_pipeline
+            + usize::from(self.key.is_some())
+            + self.alarms.as_ref().map_or(0, Alarms::resource_count)
+    }
+
+    pub fn output_count(&self) -> usize {
+        if !self.outputs {
+            return 0;
+        }
+        self.pipelines
+            .iter()
+            .map(|p| {
+                4 + usize::from(p.error != ErrorTarget::None)
+                    + if p.status.is_some() { 3 } else { 0 }
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+
+    fn build(text: &str) -> Result<Model, Vec<Problem>> {
+        Model::build(&config::parse(text).unwrap())
+    }
+
+    fn problems(text: &str) -> Vec<(String, String)> {
+        build(text)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| (p.path, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn pascal_case_joins_words() {
+        assert_eq!(pascal_case("presence"), "Presence");
+        assert_eq!(pascal_case("device_presence_2"), "DevicePresence2");
+    }
+
+    #[test]
+    fn default_sql_keeps_connected_and_disconnected_only() {
+        let m = build("pipelines: [{name: presence}]").unwrap();
+        assert_eq!(
+            m.pipelines[0].sql,
+            "SELECT *, concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', versionNumber) AS eventKey \
+             FROM '$aws/events/presence/#' WHERE eventType = 'connected' OR eventType = 'disconnected'"
+        );
+        assert_eq!(m.pipelines[0].ids.role, "PresenceRuleRole");
+    }
+
+    #[test]
+    fn one_kind_reads_its_own_topic_and_ttl_is_computed() {
+        let m =
+            build("pipelines: [{name: p, events: [subscribed], table: {ttl_days: 30}}]").unwrap();
+        assert_eq!(
+            m.pipelines[0].sql,
+            "SELECT *, concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', md5(cast(topics AS String))) AS eventKey, \
+             floor(timestamp / 1000) + 2592000 AS expiresAt FROM '$aws/events/subscriptions/subscribed/#' WHERE eventType = 'subscribed'"
+        );
+    }
+
+    #[test]
+    fn computed_keys_are_selected_under_their_names() {
+        let m = build("pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(timestamp, '#', eventType)\"}}}]").unwrap();
+        assert!(
+            m.pipelines[0]
+                .sql
+                .starts_with("SELECT *, concat(timestamp, '#', eventType) AS k FROM")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let got = problems(
+            "pipelines:\n  - name: Bad-Name\n    events: [connected, subscribed]\n    rule: {name: a-b}\n    table: {name: x, read_capacity: 5}\n    error_action: {kind: sqs, retention_days: 7}\n",
+        );
+        let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "pipelines[0].name",
+                "pipelines[0].events",
+                "pipelines[0].rule.name",
+                "pipelines[0].table.name",
+                "pipelines[0].table.read_capacity",
+                "pipelines[0].error_action.retention_days"
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_logical_id_clashes_are_refused() {
+        let got = problems("pipelines: [{name: a}, {name: a}, {name: a_b}, {name: a__b}]");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].1.contains("also the name of pipelines[0]"));
+        assert!(got[1].1.contains("same logical IDs"));
+    }
+
+    #[test]
+    fn deletion_protection_follows_retain_unless_set() {
+        let protection = |table: &str| {
+            build(&format!(
+                "pipelines:\n  - name: presence\n    table: {table}\n"
+            ))
+            .unwrap()
+            .pipelines[0]
+                .table
+                .deletion_protection
+        };
+        assert!(protection("{}"));
+        assert!(!protection("{retain: false}"));
+        assert!(protection("{retain: false, deletion_protection: true}"));
+        assert!(!protection("{retain: true, deletion_protection: false}"));
+    }
+
+    #[test]
+    fn provisioned_needs_both_capacities() {
+        let got =
+            problems("pipelines: [{name: a, table: {billing: provisioned, read_capacity: 0}}]");
+        assert_eq!(got[0].0, "pipelines[0].table.read_capacity");
+        assert_eq!(got[1].0, "pipelines[0].table.write_capacity");
+    }
+
+    #[test]
+    fn tags_must_suit_iam() {
+        let got = problems(
+            "stack: {tags: {\"a*b\": ok, good: \"x!\", \"aws:x\": y}}\npipelines: [{name: a}]",
+        );
+        assert_eq!(got.len(), 3, "{got:?}");
+    }
+
+    #[test]
+    fn too_many_pipelines_for_the_output_quota() {
+        let pipelines: Vec<String> = (0..41).map(|i| format!("{{name: p{i}}}")).collect();
+        let got = problems(&format!("pipelines: [{}]", pipelines.join(", ")));
+        assert!(got[0].1.contains("205 outputs"), "{got:?}");
+        assert!(got[0].1.contains("stack.outputs: false"), "{got:?}");
+        let m = build(&format!(
+            "stack: {{outputs: false}}\npipelines: [{}]",
+            pipelines.join(", ")
+        ))
+        .unwrap();
+        // Six resources a pipeline (table, role, rule, error log, two alarms) and the alarm topic's three.
+        assert_eq!((m.output_count(), m.resource_count()), (0, 41 * 6 + 3));
+    }
+
+    #[test]
+    fn too_many_resources() {
+        let pipelines: Vec<String> = (0..126).map(|i| format!("{{name: p{i}}}")).collect();
+        let got = problems(&format!(
+            "stack: {{outputs: false, alarms: {{enabled: false}}}}\npipelines: [{}]",
+            pipelines.join(", ")
+        ));
+        assert!(got[0].1.contains("504 resources"), "{got:?}");
+        // Alarms add two resources a pipeline, and the topic's three.
+        let got = problems(&format!(
+            "stack: {{outputs: false}}\npipelines: [{}]",
+            pipelines[..84].join(", ")
+        ));
+        assert!(got[0].1.contains("507 resources"), "{got:?}");
+    }
+}

@@ -1,0 +1,367 @@
+//! One pipeline of the config resolved: its events or SQL, rule, table, keys, capacity, time to live and error
+//! action, and the rule SQL generated for its event kinds.
+
+use super::*;
+
+pub(super) fn resolve_pipeline(
+    i: usize,
+    p: &crate::config::PipelineConfig,
+    problems: &mut Vec<Problem>,
+) -> Option<Pipeline> {
+    let at = |field: &str| format!("pipelines[{i}].{field}");
+    let before = problems.len();
+    if !is_pipeline_name(&p.name) {
+        problems.push(Problem::new(
+            at("name"),
+            format!("`{}` is not a pipeline name; use lowercase letters, digits and `_`, starting with a letter (e.g. `device_presence`)", p.name),
+        ));
+    } else if p.name.len() > 64 {
+        problems.push(Problem::new(
+            at("name"),
+            "a pipeline name may have at most 64 characters",
+        ));
+    }
+
+    let events = match (&p.events, &p.sql) {
+        (Some(_), Some(_)) => {
+            problems.push(Problem::new(
+                at("events"),
+                "`events` and `sql` cannot both be set: `sql` is the whole rule; remove one of them",
+            ));
+            Vec::new()
+        }
+        (None, Some(sql)) => {
+            if sql.trim().is_empty() {
+                problems.push(Problem::new(
+                    at("sql"),
+                    "is empty; give the whole rule SQL or remove `sql` to get the generated one",
+                ));
+            }
+            check_text(&at("sql"), sql, problems);
+            Vec::new()
+        }
+        (events, None) => {
+            let events = events
+                .clone()
+                .unwrap_or_else(|| vec![EventKind::Connected, EventKind::Disconnected]);
+            resolve_events(&at("events"), &events, problems);
+            events
+        }
+    };
+
+    let rule = &p.rule;
+    if let Some(name) = &rule.name
+        && !is_rule_name(name)
+    {
+        problems.push(Problem::new(
+            at("rule.name"),
+            format!("`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"),
+        ));
+    }
+    if let Some(d) = &rule.description {
+        check_text(&at("rule.description"), d, problems);
+    }
+
+    let t = &p.table;
+    if let Some(name) = &t.name
+        && !is_table_name(name)
+    {
+        problems.push(Problem::new(
+            at("table.name"),
+            format!("`{name}` is not a table name; use 3 to 255 letters, digits or `_ . -`"),
+        ));
+    }
+    let partition_key = resolve_key(&at("table.partition_key"), &t.partition_key, problems);
+    let mut sort_key = t
+        .sort_key
+        .as_ref()
+        .map(|k| resolve_key(&at("table.sort_key"), k, problems));
+    // The default sort key is computed by the generated rule; with `sql`, the rule must select it itself.
+    if let Some(k) = &mut sort_key
+        && p.sql.is_none()
+        && k.name == EVENT_KEY
+        && k.ty == KeyType::S
+        && k.expression.is_none()
+    {
+        k.expression = Some(event_key_expression(&events));
+    }
+    if let Some(sk) = &sort_key
+        && sk.name == partition_key.name
+    {
+        problems.push(Problem::new(
+            at("table.sort_key.name"),
+            format!(
+                "`{}` is already the partition key; pick another attribute or `sort_key: null`",
+                sk.name
+            ),
+        ));
+    }
+
+    if p.sql.is_some() {
+        for (field, key) in [
+            ("partition_key", Some(&t.partition_key)),
+            ("sort_key", t.sort_key.as_ref()),
+        ] {
+            if let Some(expr) = key.and_then(|k| k.expression.as_ref()) {
+                problems.push(Problem::new(
+                    at(&format!("table.{field}.expression")),
+                    format!(
+                        "only applies to the generated rule; with `sql`, select it yourself: `SELECT *, {expr} AS {} FROM ...`",
+                        key.map_or("", |k| k.name.as_str())
+                    ),
+                ));
+            }
+        }
+    }
+
+    let capacity = match t.billing {
+        config::Billing::OnDemand => {
+            for (field, value) in [
+                ("read_capacity", t.read_capacity),
+                ("write_capacity", t.write_capacity),
+            ] {
+                if value.is_some() {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "capacities only apply to `billing: provisioned`; remove it or set `billing: provisioned`",
+                    ));
+                }
+            }
+            None
+        }
+        config::Billing::Provisioned => {
+            let mut get = |field: &str, value: Option<u64>| match value {
+                Some(v @ 1..=40_000) => v,
+                Some(_) => {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "must be from 1 to 40000 capacity units",
+                    ));
+                    1
+                }
+                None => {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "is required with `billing: provisioned` (capacity units, at least 1)",
+                    ));
+                    1
+                }
+            };
+            Some(Capacity {
+                read: get("read_capacity", t.read_capacity),
+                write: get("write_capacity", t.write_capacity),
+            })
+        }
+    };
+
+    let scaling = resolve_scaling(
+        &at("table.autoscaling"),
+        t.autoscaling.as_ref(),
+        capacity,
+        problems,
+    );
+
+    let ttl = t.ttl_days.and_then(|days| {
+        if !(1..=36_500).contains(&days) {
+            problems.push(Problem::new(at("table.ttl_days"), "must be from 1 to 36500 days"));
+            return None;
+        }
+        for key in std::iter::once(&partition_key).chain(&sort_key) {
+            if key.name == TTL_ATTRIBUTE {
+                problems.push(Problem::new(
+                    at("table.ttl_days"),
+                    format!("the time to live is kept in `{TTL_ATTRIBUTE}`, which is also a key of the table; rename the key"),
+                ));
+            }
+        }
+        Some(Ttl { attribute: TTL_ATTRIBUTE, days, seconds: days * 86_400 })
+    });
+
+    let error = match (p.error_action.kind, p.error_action.retention_days) {
+        (ErrorActionKind::CloudwatchLogs, days) => {
+            let days = days.unwrap_or(30);
+            if !LOG_RETENTION_DAYS.contains(&days) {
+                problems.push(Problem::new(
+                    at("error_action.retention_days"),
+                    format!(
+                        "{days} is not a retention CloudWatch Logs accepts; use one of {}",
+                        LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+                    ),
+                ));
+            }
+            ErrorTarget::CloudwatchLogs {
+                retention_days: days,
+            }
+        }
+        (kind, Some(_)) => {
+            let kind = if kind == ErrorActionKind::Sqs {
+                "sqs"
+            } else {
+                "none"
+            };
+            problems.push(Problem::new(
+                at("error_action.retention_days"),
+                format!("only applies to `kind: cloudwatch_logs`, not `{kind}`; remove it"),
+            ));
+            ErrorTarget::None
+        }
+        (ErrorActionKind::Sqs, None) => ErrorTarget::Sqs,
+        (ErrorActionKind::None, None) => ErrorTarget::None,
+    };
+
+    if problems.len() > before {
+        return None;
+    }
+    let prefix = pascal_case(&p.name);
+    let sql = match &p.sql {
+        Some(sql) => sql.clone(),
+        None => generated_sql(&events, ttl.as_ref(), &partition_key, sort_key.as_ref()),
+    };
+    let mut pipeline = Pipeline {
+        name: p.name.clone(),
+        ids: LogicalIds {
+            table: format!("{prefix}Table"),
+            rule: format!("{prefix}Rule"),
+            role: format!("{prefix}RuleRole"),
+            error_log: format!("{prefix}ErrorLog"),
+            error_queue: format!("{prefix}ErrorQueue"),
+            rule_failure_alarm: format!("{prefix}RuleFailureAlarm"),
+            error_action_failure_alarm: format!("{prefix}ErrorActionFailureAlarm"),
+            error_queue_alarm: format!("{prefix}ErrorQueueAlarm"),
+            read_scaling: format!("{prefix}TableReadScaling"),
+            read_scaling_policy: format!("{prefix}TableReadScalingPolicy"),
+            write_scaling: format!("{prefix}TableWriteScaling"),
+            write_scaling_policy: format!("{prefix}TableWriteScalingPolicy"),
+        },
+        events,
+        sql,
+        custom_sql: p.sql.is_some(),
+        rule: Rule {
+            name: rule.name.clone(),
+            description: rule.description.clone(),
+            enabled: rule.enabled,
+            sql_version: rule.sql_version.into(),
+        },
+        table: Table {
+            name: t.name.clone(),
+            partition_key,
+            sort_key,
+            billing_mode: t.billing.into(),
+            capacity,
+            scaling,
+            ttl,
+            point_in_time_recovery: t.point_in_time_recovery,
+            deletion_protection: t.deletion_protection.unwrap_or(t.retain),
+            retain: t.retain,
+            encryption: t.encryption.into(),
+        },
+        error,
+        status: None,
+    };
+    if p.status.enabled {
+        pipeline.status = Some(resolve_status(i, &pipeline, &p.status, problems)?);
+    } else {
+        for (field, set) in [
+            (
+                "reserved_concurrency",
+                p.status.reserved_concurrency.is_some(),
+            ),
+            ("log_retention_days", p.status.log_retention_days.is_some()),
+        ] {
+            if set {
+                problems.push(Problem::new(
+                    at(&format!("status.{field}")),
+                    "only applies with `status.enabled: true`; remove it or enable the status table",
+                ));
+                return None;
+            }
+        }
+    }
+    Some(pipeline)
+}
+
+pub(super) fn resolve_events(path: &str, events: &[EventKind], problems: &mut Vec<Problem>) {
+    if events.is_empty() {
+        problems.push(Problem::new(path, "lists no event kind; give at least one of connected, disconnected, connect_failed, subscribed, unsubscribed"));
+        return;
+    }
+    for (i, e) in events.iter().enumerate() {
+        if events[..i].contains(e) {
+            problems.push(Problem::new(
+                format!("{path}[{i}]"),
+                format!("`{}` is listed twice", e.as_str()),
+            ));
+        }
+    }
+    let families: Vec<Family> = events.iter().map(|e| e.family()).collect();
+    if families.iter().any(|f| *f != families[0]) {
+        problems.push(Problem::new(
+            path,
+            "mixes presence kinds (connected, disconnected, connect_failed) with subscription kinds (subscribed, unsubscribed); \
+             they arrive on different topics and a rule reads one topic filter: put them in two pipelines",
+        ));
+    }
+}
+
+pub(super) fn resolve_key(path: &str, key: &KeyConfig, problems: &mut Vec<Problem>) -> Key {
+    if key.name.is_empty() || key.name.len() > 255 {
+        problems.push(Problem::new(
+            format!("{path}.name"),
+            "a key attribute name must have 1 to 255 bytes",
+        ));
+    }
+    if let Some(expr) = &key.expression {
+        if expr.trim().is_empty() {
+            problems.push(Problem::new(
+                format!("{path}.expression"),
+                "is empty; remove it to take the attribute from the event",
+            ));
+        }
+        check_text(&format!("{path}.expression"), expr, problems);
+    }
+    Key {
+        name: key.name.clone(),
+        ty: key.ty.into(),
+        expression: key.expression.clone(),
+    }
+}
+
+/// The rule SQL for a list of event kinds of one family.
+///
+/// The filter ends in `#`, not `+/+`: a client ID may contain `/`, which adds topic levels, and `+/+` would miss
+/// those clients' events. The WHERE keeps exactly the chosen kinds, so `connect_failed` (published below the same
+/// prefix) is only kept when asked for. `*` keeps every payload field; the payload itself carries `clientId`,
+/// `timestamp` and `eventType`, which the default keys use.
+pub fn generated_sql(
+    events: &[EventKind],
+    ttl: Option<&Ttl>,
+    partition_key: &Key,
+    sort_key: Option<&Key>,
+) -> String {
+    let family = events.first().map_or(Family::Presence, |e| e.family());
+    let filter = match events {
+        [only] => format!("{}/{}/#", family.topic_prefix(), only.as_str()),
+        _ => format!("{}/#", family.topic_prefix()),
+    };
+    let mut select = vec!["*".to_owned()];
+    for key in std::iter::once(partition_key).chain(sort_key) {
+        if let Some(expr) = &key.expression {
+            select.push(format!("{} AS {}", expr.trim(), key.name));
+        }
+    }
+    if let Some(ttl) = ttl {
+        select.push(format!(
+            "floor(timestamp / 1000) + {} AS {}",
+            ttl.seconds, ttl.attribute
+        ));
+    }
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|e| format!("eventType = '{}'", e.as_str()))
+        .collect();
+    format!(
+        "SELECT {} FROM '{filter}' WHERE {}",
+        select.join(", "),
+        kinds.join(" OR ")
+    )
+}

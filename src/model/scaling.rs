@@ -1,0 +1,66 @@
+//! Application Auto Scaling of a provisioned table.
+
+use super::*;
+
+/// Application Auto Scaling: on by default for a provisioned table, between its capacities and ten times them.
+pub(super) fn resolve_scaling(
+    path: &str,
+    config: Option<&AutoscalingConfig>,
+    capacity: Option<Capacity>,
+    problems: &mut Vec<Problem>,
+) -> Option<Scaling> {
+    let Some(capacity) = capacity else {
+        if config.is_some() {
+            problems.push(Problem::new(
+                path,
+                "only applies to `billing: provisioned` (on-demand tables scale by themselves); remove it",
+            ));
+        }
+        return None;
+    };
+    let config = config.cloned().unwrap_or(AutoscalingConfig {
+        enabled: true,
+        max_read_capacity: None,
+        max_write_capacity: None,
+        target_utilization: None,
+    });
+    if !config.enabled {
+        return None;
+    }
+    let mut bound = |field: &str, what: &str, min: u64, max: Option<u64>| {
+        let max = max.unwrap_or((min * DEFAULT_SCALING_FACTOR).min(MAX_CAPACITY));
+        if !(min..=MAX_CAPACITY).contains(&max) {
+            problems.push(Problem::new(
+                format!("{path}.{field}"),
+                format!("must be from `table.{what}` ({min}) to {MAX_CAPACITY} capacity units"),
+            ));
+        }
+        Bounds { min, max }
+    };
+    let read = bound(
+        "max_read_capacity",
+        "read_capacity",
+        capacity.read,
+        config.max_read_capacity,
+    );
+    let write = bound(
+        "max_write_capacity",
+        "write_capacity",
+        capacity.write,
+        config.max_write_capacity,
+    );
+    let target_utilization = config
+        .target_utilization
+        .unwrap_or(DEFAULT_TARGET_UTILIZATION);
+    if !(20..=90).contains(&target_utilization) {
+        problems.push(Problem::new(
+            format!("{path}.target_utilization"),
+            "must be a percentage from 20 to 90 (Application Auto Scaling's range for DynamoDB)",
+        ));
+    }
+    Some(Scaling {
+        read,
+        write,
+        target_utilization,
+    })
+}

@@ -1,0 +1,73 @@
+//! The status table of a pipeline (`status.enabled`): what its function needs from the pipeline's rule.
+
+use super::*;
+
+/// The status function of a pipeline: it reads the fields where the pipeline's rule puts them, so the rule must
+/// keep connected and disconnected events and write every field the ordering rule compares.
+pub(super) fn resolve_status(
+    i: usize,
+    pipeline: &Pipeline,
+    config: &crate::config::StatusConfig,
+    problems: &mut Vec<Problem>,
+) -> Option<StatusFunction> {
+    let at = |field: &str| format!("pipelines[{i}].status.{field}");
+    let before = problems.len();
+    let fields = match crate::status::Fields::of(i, pipeline) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            problems.push(Problem::new(
+                format!("pipelines[{i}].status"),
+                format!("the status table cannot be kept from this pipeline's items: {e}"),
+            ));
+            None
+        }
+    };
+    let reserved_concurrency = config
+        .reserved_concurrency
+        .unwrap_or(DEFAULT_STATUS_CONCURRENCY);
+    if !(1..=1000).contains(&reserved_concurrency) {
+        problems.push(Problem::new(
+            at("reserved_concurrency"),
+            "must be from 1 to 1000 concurrent executions",
+        ));
+    }
+    let log_retention_days = config.log_retention_days.unwrap_or(DEFAULT_STATUS_LOG_DAYS);
+    if !LOG_RETENTION_DAYS.contains(&log_retention_days) {
+        problems.push(Problem::new(
+            at("log_retention_days"),
+            format!(
+                "{log_retention_days} is not a retention CloudWatch Logs accepts; use one of {}",
+                LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+            ),
+        ));
+    }
+    let fields = fields?;
+    if problems.len() > before {
+        return None;
+    }
+    let prefix = pascal_case(&pipeline.name);
+    Some(StatusFunction {
+        ids: StatusIds {
+            table: format!("{prefix}StatusTable"),
+            queue: format!("{prefix}StatusFailureQueue"),
+            log: format!("{prefix}StatusLog"),
+            role: format!("{prefix}StatusRole"),
+            function: format!("{prefix}StatusFunction"),
+            mapping: format!("{prefix}StatusMapping"),
+            errors_alarm: format!("{prefix}StatusErrorsAlarm"),
+            queue_alarm: format!("{prefix}StatusFailureQueueAlarm"),
+        },
+        index: STATUS_INDEX,
+        reserved_concurrency,
+        log_retention_days,
+        window_ms: crate::status::DEFAULT_WINDOW_MS,
+        fields: StatusFields {
+            client_id: fields.client_id.to_string(),
+            timestamp: fields.timestamp.to_string(),
+            event_type: fields.event_type.to_string(),
+            session: fields.session.to_string(),
+            version: fields.version.to_string(),
+            reason: fields.reason.as_ref().map(ToString::to_string),
+        },
+    })
+}
