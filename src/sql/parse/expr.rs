@@ -1,0 +1,335 @@
+//! Expressions: precedence climbing over the binary operators, prefix and postfix forms, calls, CAST, CASE,
+//! array and object literals.
+
+use super::*;
+
+impl Parser<'_> {
+    pub(super) fn binary_op(&self) -> Option<BinaryOp> {
+        Some(match &self.peek().kind {
+            TokenKind::Eq => BinaryOp::Eq,
+            TokenKind::NotEq => BinaryOp::NotEq,
+            TokenKind::Lt => BinaryOp::Lt,
+            TokenKind::Le => BinaryOp::Le,
+            TokenKind::Gt => BinaryOp::Gt,
+            TokenKind::Ge => BinaryOp::Ge,
+            TokenKind::Plus => BinaryOp::Add,
+            TokenKind::Minus => BinaryOp::Sub,
+            TokenKind::Star => BinaryOp::Mul,
+            TokenKind::Slash => BinaryOp::Div,
+            TokenKind::Percent => BinaryOp::Mod,
+            TokenKind::Word(w) if w.eq_ignore_ascii_case("AND") => BinaryOp::And,
+            TokenKind::Word(w) if w.eq_ignore_ascii_case("OR") => BinaryOp::Or,
+            TokenKind::Word(w) if w.eq_ignore_ascii_case("IN") => BinaryOp::In,
+            _ => return None,
+        })
+    }
+
+    /// Parses operators binding at least as tightly as `min_prec`.
+    pub(super) fn expr(&mut self, min_prec: u8) -> Parsed {
+        let (mut lhs, mut depth) = self.prefix()?;
+        while let Some(op) = self.binary_op() {
+            let prec = op.precedence();
+            if prec < min_prec {
+                break;
+            }
+            let op_span = self.advance().span;
+            // `prec + 1` makes every operator left-associative.
+            let (rhs, rhs_depth) = self.expr(prec + 1)?;
+            depth = self.check_depth(depth.max(rhs_depth) + 1, op_span)?;
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr::new(
+                ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            );
+        }
+        Ok((lhs, depth))
+    }
+
+    pub(super) fn prefix(&mut self) -> Parsed {
+        let (op, operand_prec) = if self.at_kw("NOT") {
+            // Tighter than AND/OR but looser than comparisons, so that
+            // `NOT a = b` negates the comparison.
+            (UnaryOp::Not, PREC_NOT + 1)
+        } else if self.at(&TokenKind::Minus) {
+            (UnaryOp::Neg, PREC_NEG)
+        } else {
+            let primary = self.primary()?;
+            return self.postfix(primary);
+        };
+        self.nest()?;
+        let op_span = self.advance().span;
+        let (operand, depth) = self.expr(operand_prec)?;
+        self.unnest();
+        let span = op_span.to(operand.span);
+        let depth = self.check_depth(depth + 1, op_span)?;
+        let expr = Expr::new(
+            ExprKind::Unary {
+                op,
+                expr: Box::new(operand),
+            },
+            span,
+        );
+        Ok((expr, depth))
+    }
+
+    pub(super) fn primary(&mut self) -> Parsed {
+        let tok = self.peek().clone();
+        let atom = |kind| Ok((Expr::new(kind, tok.span), 1));
+        match &tok.kind {
+            TokenKind::Word(w) => {
+                let upper = w.to_ascii_uppercase();
+                match upper.as_str() {
+                    "TRUE" | "FALSE" | "NULL" => {
+                        self.advance();
+                        atom(match upper.as_str() {
+                            "TRUE" => ExprKind::Bool(true),
+                            "FALSE" => ExprKind::Bool(false),
+                            _ => ExprKind::Null,
+                        })
+                    }
+                    "CASE" => self.case(),
+                    _ if is_reserved_word(w) => Err(self.unexpected("an expression")),
+                    _ if self.peek_at(1).kind == TokenKind::LParen => {
+                        if upper == "CAST" {
+                            self.cast()
+                        } else {
+                            self.call()
+                        }
+                    }
+                    _ => {
+                        self.advance();
+                        let ident = Ident::new(w.clone(), tok.span);
+                        atom(ExprKind::Path(vec![PathSegment::Field(ident)]))
+                    }
+                }
+            }
+            TokenKind::Str(s) => {
+                self.advance();
+                atom(ExprKind::String(s.clone()))
+            }
+            TokenKind::Number(n) => {
+                self.advance();
+                atom(ExprKind::Number(n.clone()))
+            }
+            TokenKind::LParen => {
+                self.nest()?;
+                let open = self.advance().span;
+                let (mut inner, depth) = self.expr(0)?;
+                let close = self.expect(&TokenKind::RParen, "')'")?;
+                self.unnest();
+                // Cover the parentheses so diagnostics quote what was written.
+                inner.span = open.to(close);
+                Ok((inner, depth))
+            }
+            TokenKind::LBracket => self.array(),
+            TokenKind::LBrace => self.object(),
+            _ => Err(self.unexpected("an expression")),
+        }
+    }
+
+    /// `.field` and `[index]` after a primary. Accesses on a field path
+    /// extend the path, so `(a).b` and `a.b` give the same tree.
+    pub(super) fn postfix(&mut self, (mut expr, mut depth): (Expr, usize)) -> Parsed {
+        loop {
+            let segment = if self.eat(&TokenKind::Dot).is_some() {
+                // Any word works after a dot, keywords included: the field
+                // position is unambiguous and payload keys are arbitrary.
+                match &self.peek().kind {
+                    TokenKind::Word(w) => {
+                        let name = w.clone();
+                        let span = self.advance().span;
+                        PathSegment::Field(Ident::new(name, span))
+                    }
+                    _ => return Err(self.unexpected("a field name")),
+                }
+            } else if self.at(&TokenKind::LBracket) {
+                self.nest()?;
+                let open = self.advance().span;
+                let (index, index_depth) = self.expr(0)?;
+                self.expect(&TokenKind::RBracket, "']'")?;
+                self.unnest();
+                depth = self.check_depth(depth.max(index_depth + 1), open)?;
+                PathSegment::Index(index)
+            } else {
+                return Ok((expr, depth));
+            };
+            let span = Span::new(expr.span.start, self.last_end);
+            expr = match expr.kind {
+                ExprKind::Path(mut segments) => {
+                    segments.push(segment);
+                    Expr::new(ExprKind::Path(segments), span)
+                }
+                ExprKind::Access { base, mut segments } => {
+                    segments.push(segment);
+                    Expr::new(ExprKind::Access { base, segments }, span)
+                }
+                kind => {
+                    depth = self.check_depth(depth + 1, span)?;
+                    let base = Box::new(Expr::new(kind, expr.span));
+                    Expr::new(
+                        ExprKind::Access {
+                            base,
+                            segments: vec![segment],
+                        },
+                        span,
+                    )
+                }
+            };
+        }
+    }
+
+    /// Parses `expr (, expr)*` up to `close`, the opening token already
+    /// consumed. Returns the items and their greatest depth.
+    pub(super) fn list(
+        &mut self,
+        close: &TokenKind,
+        expected: &str,
+    ) -> Result<(Vec<Expr>, usize), SqlError> {
+        let mut items = Vec::new();
+        let mut depth = 0;
+        if self.eat(close).is_some() {
+            return Ok((items, depth));
+        }
+        loop {
+            let (item, d) = self.expr(0)?;
+            depth = depth.max(d);
+            items.push(item);
+            if self.eat(&TokenKind::Comma).is_some() {
+                continue;
+            }
+            self.expect(close, expected)?;
+            return Ok((items, depth));
+        }
+    }
+
+    pub(super) fn call(&mut self) -> Parsed {
+        let name_tok = self.advance();
+        let TokenKind::Word(name) = name_tok.kind else {
+            return Err(self.unexpected("a function name"));
+        };
+        self.nest()?;
+        self.advance(); // `(`
+        let (args, depth) = self.list(&TokenKind::RParen, "',' or ')'")?;
+        self.unnest();
+        let span = Span::new(name_tok.span.start, self.last_end);
+        let depth = self.check_depth(depth + 1, span)?;
+        let call = Call {
+            name: Ident::new(name, name_tok.span),
+            args,
+        };
+        Ok((Expr::new(ExprKind::Call(call), span), depth))
+    }
+
+    pub(super) fn cast(&mut self) -> Parsed {
+        let start = self.advance().span.start;
+        self.nest()?;
+        self.advance(); // `(`
+        let (expr, depth) = self.expr(0)?;
+        self.expect_kw("AS")?;
+        let ty = self.ident("a type name")?;
+        self.expect(&TokenKind::RParen, "')'")?;
+        self.unnest();
+        let span = Span::new(start, self.last_end);
+        let depth = self.check_depth(depth + 1, span)?;
+        let kind = ExprKind::Cast {
+            expr: Box::new(expr),
+            ty,
+        };
+        Ok((Expr::new(kind, span), depth))
+    }
+
+    pub(super) fn case(&mut self) -> Parsed {
+        let start = self.advance().span.start;
+        self.nest()?;
+        let mut depth = 0;
+        let mut sub = |p: &mut Self| -> Result<Expr, SqlError> {
+            let (e, d) = p.expr(0)?;
+            depth = depth.max(d);
+            Ok(e)
+        };
+        let operand = if self.at_kw("WHEN") {
+            None
+        } else {
+            Some(Box::new(sub(self)?))
+        };
+        let mut branches = Vec::new();
+        while self.eat_kw("WHEN").is_some() {
+            let when = sub(self)?;
+            self.expect_kw("THEN")?;
+            let then = sub(self)?;
+            branches.push(WhenThen { when, then });
+        }
+        if branches.is_empty() {
+            return Err(self.unexpected("WHEN"));
+        }
+        let otherwise = match self.eat_kw("ELSE") {
+            Some(_) => Some(Box::new(sub(self)?)),
+            None => None,
+        };
+        if self.eat_kw("END").is_none() {
+            let expected = if otherwise.is_some() {
+                "END"
+            } else {
+                "WHEN, ELSE or END"
+            };
+            return Err(self.unexpected(expected));
+        }
+        self.unnest();
+        let span = Span::new(start, self.last_end);
+        let depth = self.check_depth(depth + 1, span)?;
+        let kind = ExprKind::Case {
+            operand,
+            branches,
+            otherwise,
+        };
+        Ok((Expr::new(kind, span), depth))
+    }
+
+    pub(super) fn array(&mut self) -> Parsed {
+        self.nest()?;
+        let start = self.advance().span.start;
+        let (items, depth) = self.list(&TokenKind::RBracket, "',' or ']'")?;
+        self.unnest();
+        let span = Span::new(start, self.last_end);
+        let depth = self.check_depth(depth + 1, span)?;
+        Ok((Expr::new(ExprKind::Array(items), span), depth))
+    }
+
+    pub(super) fn object(&mut self) -> Parsed {
+        self.nest()?;
+        let start = self.advance().span.start;
+        let mut entries = Vec::new();
+        let mut depth = 0;
+        if self.eat(&TokenKind::RBrace).is_none() {
+            loop {
+                let (key, key_span) = match &self.peek().kind {
+                    TokenKind::Str(k) => {
+                        let key = k.clone();
+                        (key, self.advance().span)
+                    }
+                    _ => return Err(self.unexpected("a quoted key")),
+                };
+                self.expect(&TokenKind::Colon, "':'")?;
+                let (value, d) = self.expr(0)?;
+                depth = depth.max(d);
+                entries.push(ObjectEntry {
+                    key,
+                    key_span,
+                    value,
+                });
+                if self.eat(&TokenKind::Comma).is_none() {
+                    self.expect(&TokenKind::RBrace, "',' or '}'")?;
+                    break;
+                }
+            }
+        }
+        self.unnest();
+        let span = Span::new(start, self.last_end);
+        let depth = self.check_depth(depth + 1, span)?;
+        Ok((Expr::new(ExprKind::Object(entries), span), depth))
+    }
+}
