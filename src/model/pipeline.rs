@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// Resolves one pipeline section by section; `None` when any section has a problem (every problem is reported).
 pub(super) fn resolve_pipeline(
     i: usize,
     p: &crate::config::PipelineConfig,
@@ -10,204 +11,21 @@ pub(super) fn resolve_pipeline(
 ) -> Option<Pipeline> {
     let at = |field: &str| format!("pipelines[{i}].{field}");
     let before = problems.len();
-    if !is_pipeline_name(&p.name) {
-        problems.push(Problem::new(
-            at("name"),
-            format!("`{}` is not a pipeline name; use lowercase letters, digits and `_`, starting with a letter (e.g. `device_presence`)", p.name),
-        ));
-    } else if p.name.len() > 64 {
-        problems.push(Problem::new(
-            at("name"),
-            "a pipeline name may have at most 64 characters",
-        ));
-    }
-
-    let events = match (&p.events, &p.sql) {
-        (Some(_), Some(_)) => {
-            problems.push(Problem::new(
-                at("events"),
-                "`events` and `sql` cannot both be set: `sql` is the whole rule; remove one of them",
-            ));
-            Vec::new()
-        }
-        (None, Some(sql)) => {
-            if sql.trim().is_empty() {
-                problems.push(Problem::new(
-                    at("sql"),
-                    "is empty; give the whole rule SQL or remove `sql` to get the generated one",
-                ));
-            }
-            check_text(&at("sql"), sql, problems);
-            Vec::new()
-        }
-        (events, None) => {
-            let events = events
-                .clone()
-                .unwrap_or_else(|| vec![EventKind::Connected, EventKind::Disconnected]);
-            resolve_events(&at("events"), &events, problems);
-            events
-        }
-    };
-
+    resolve_name(&at, p, problems);
+    let events = resolve_source(&at, p, problems);
     let rule = &p.rule;
-    if let Some(name) = &rule.name
-        && !is_rule_name(name)
-    {
-        problems.push(Problem::new(
-            at("rule.name"),
-            format!("`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"),
-        ));
-    }
-    if let Some(d) = &rule.description {
-        check_text(&at("rule.description"), d, problems);
-    }
-
+    check_rule(&at, rule, problems);
     let t = &p.table;
-    if let Some(name) = &t.name
-        && !is_table_name(name)
-    {
-        problems.push(Problem::new(
-            at("table.name"),
-            format!("`{name}` is not a table name; use 3 to 255 letters, digits or `_ . -`"),
-        ));
-    }
-    let partition_key = resolve_key(&at("table.partition_key"), &t.partition_key, problems);
-    let mut sort_key = t
-        .sort_key
-        .as_ref()
-        .map(|k| resolve_key(&at("table.sort_key"), k, problems));
-    // The default sort key is computed by the generated rule; with `sql`, the rule must select it itself.
-    if let Some(k) = &mut sort_key
-        && p.sql.is_none()
-        && k.name == EVENT_KEY
-        && k.ty == KeyType::S
-        && k.expression.is_none()
-    {
-        k.expression = Some(event_key_expression(&events));
-    }
-    if let Some(sk) = &sort_key
-        && sk.name == partition_key.name
-    {
-        problems.push(Problem::new(
-            at("table.sort_key.name"),
-            format!(
-                "`{}` is already the partition key; pick another attribute or `sort_key: null`",
-                sk.name
-            ),
-        ));
-    }
-
-    if p.sql.is_some() {
-        for (field, key) in [
-            ("partition_key", Some(&t.partition_key)),
-            ("sort_key", t.sort_key.as_ref()),
-        ] {
-            if let Some(expr) = key.and_then(|k| k.expression.as_ref()) {
-                problems.push(Problem::new(
-                    at(&format!("table.{field}.expression")),
-                    format!(
-                        "only applies to the generated rule; with `sql`, select it yourself: `SELECT *, {expr} AS {} FROM ...`",
-                        key.map_or("", |k| k.name.as_str())
-                    ),
-                ));
-            }
-        }
-    }
-
-    let capacity = match t.billing {
-        config::Billing::OnDemand => {
-            for (field, value) in [
-                ("read_capacity", t.read_capacity),
-                ("write_capacity", t.write_capacity),
-            ] {
-                if value.is_some() {
-                    problems.push(Problem::new(
-                        at(&format!("table.{field}")),
-                        "capacities only apply to `billing: provisioned`; remove it or set `billing: provisioned`",
-                    ));
-                }
-            }
-            None
-        }
-        config::Billing::Provisioned => {
-            let mut get = |field: &str, value: Option<u64>| match value {
-                Some(v @ 1..=40_000) => v,
-                Some(_) => {
-                    problems.push(Problem::new(
-                        at(&format!("table.{field}")),
-                        "must be from 1 to 40000 capacity units",
-                    ));
-                    1
-                }
-                None => {
-                    problems.push(Problem::new(
-                        at(&format!("table.{field}")),
-                        "is required with `billing: provisioned` (capacity units, at least 1)",
-                    ));
-                    1
-                }
-            };
-            Some(Capacity {
-                read: get("read_capacity", t.read_capacity),
-                write: get("write_capacity", t.write_capacity),
-            })
-        }
-    };
-
+    let (partition_key, sort_key) = resolve_keys(&at, p, &events, problems);
+    let capacity = resolve_capacity(&at, t, problems);
     let scaling = resolve_scaling(
         &at("table.autoscaling"),
         t.autoscaling.as_ref(),
         capacity,
         problems,
     );
-
-    let ttl = t.ttl_days.and_then(|days| {
-        if !(1..=36_500).contains(&days) {
-            problems.push(Problem::new(at("table.ttl_days"), "must be from 1 to 36500 days"));
-            return None;
-        }
-        for key in std::iter::once(&partition_key).chain(&sort_key) {
-            if key.name == TTL_ATTRIBUTE {
-                problems.push(Problem::new(
-                    at("table.ttl_days"),
-                    format!("the time to live is kept in `{TTL_ATTRIBUTE}`, which is also a key of the table; rename the key"),
-                ));
-            }
-        }
-        Some(Ttl { attribute: TTL_ATTRIBUTE, days, seconds: days * 86_400 })
-    });
-
-    let error = match (p.error_action.kind, p.error_action.retention_days) {
-        (ErrorActionKind::CloudwatchLogs, days) => {
-            let days = days.unwrap_or(30);
-            if !LOG_RETENTION_DAYS.contains(&days) {
-                problems.push(Problem::new(
-                    at("error_action.retention_days"),
-                    format!(
-                        "{days} is not a retention CloudWatch Logs accepts; use one of {}",
-                        LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
-                    ),
-                ));
-            }
-            ErrorTarget::CloudwatchLogs {
-                retention_days: days,
-            }
-        }
-        (kind, Some(_)) => {
-            let kind = if kind == ErrorActionKind::Sqs {
-                "sqs"
-            } else {
-                "none"
-            };
-            problems.push(Problem::new(
-                at("error_action.retention_days"),
-                format!("only applies to `kind: cloudwatch_logs`, not `{kind}`; remove it"),
-            ));
-            ErrorTarget::None
-        }
-        (ErrorActionKind::Sqs, None) => ErrorTarget::Sqs,
-        (ErrorActionKind::None, None) => ErrorTarget::None,
-    };
+    let ttl = resolve_ttl(&at, t, &partition_key, sort_key.as_ref(), problems);
+    let error = resolve_error_action(&at, &p.error_action, problems);
 
     if problems.len() > before {
         return None;
@@ -278,6 +96,245 @@ pub(super) fn resolve_pipeline(
         }
     }
     Some(pipeline)
+}
+
+/// A dotted config path of this pipeline, from a field's path inside it.
+type At<'a> = dyn Fn(&str) -> String + 'a;
+
+/// The pipeline's name: its logical IDs' prefix.
+fn resolve_name(at: &At, p: &crate::config::PipelineConfig, problems: &mut Vec<Problem>) {
+    if !is_pipeline_name(&p.name) {
+        problems.push(Problem::new(
+            at("name"),
+            format!("`{}` is not a pipeline name; use lowercase letters, digits and `_`, starting with a letter (e.g. `device_presence`)", p.name),
+        ));
+    } else if p.name.len() > 64 {
+        problems.push(Problem::new(
+            at("name"),
+            "a pipeline name may have at most 64 characters",
+        ));
+    }
+}
+
+/// The event kinds the generated rule keeps, or none when the config gives its own SQL.
+fn resolve_source(
+    at: &At,
+    p: &crate::config::PipelineConfig,
+    problems: &mut Vec<Problem>,
+) -> Vec<EventKind> {
+    match (&p.events, &p.sql) {
+        (Some(_), Some(_)) => {
+            problems.push(Problem::new(
+                at("events"),
+                "`events` and `sql` cannot both be set: `sql` is the whole rule; remove one of them",
+            ));
+            Vec::new()
+        }
+        (None, Some(sql)) => {
+            if sql.trim().is_empty() {
+                problems.push(Problem::new(
+                    at("sql"),
+                    "is empty; give the whole rule SQL or remove `sql` to get the generated one",
+                ));
+            }
+            check_text(&at("sql"), sql, problems);
+            Vec::new()
+        }
+        (events, None) => {
+            let events = events
+                .clone()
+                .unwrap_or_else(|| vec![EventKind::Connected, EventKind::Disconnected]);
+            resolve_events(&at("events"), &events, problems);
+            events
+        }
+    }
+}
+
+/// The rule's name and description.
+fn check_rule(at: &At, rule: &crate::config::RuleConfig, problems: &mut Vec<Problem>) {
+    if let Some(name) = &rule.name
+        && !is_rule_name(name)
+    {
+        problems.push(Problem::new(
+            at("rule.name"),
+            format!("`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"),
+        ));
+    }
+    if let Some(d) = &rule.description {
+        check_text(&at("rule.description"), d, problems);
+    }
+}
+
+/// The table's name and keys, the default sort key computed from the kinds the rule keeps.
+fn resolve_keys(
+    at: &At,
+    p: &crate::config::PipelineConfig,
+    events: &[EventKind],
+    problems: &mut Vec<Problem>,
+) -> (Key, Option<Key>) {
+    let t = &p.table;
+    if let Some(name) = &t.name
+        && !is_table_name(name)
+    {
+        problems.push(Problem::new(
+            at("table.name"),
+            format!("`{name}` is not a table name; use 3 to 255 letters, digits or `_ . -`"),
+        ));
+    }
+    let partition_key = resolve_key(&at("table.partition_key"), &t.partition_key, problems);
+    let mut sort_key = t
+        .sort_key
+        .as_ref()
+        .map(|k| resolve_key(&at("table.sort_key"), k, problems));
+    // The default sort key is computed by the generated rule; with `sql`, the rule must select it itself.
+    if let Some(k) = &mut sort_key
+        && p.sql.is_none()
+        && k.name == EVENT_KEY
+        && k.ty == KeyType::S
+        && k.expression.is_none()
+    {
+        k.expression = Some(event_key_expression(events));
+    }
+    if let Some(sk) = &sort_key
+        && sk.name == partition_key.name
+    {
+        problems.push(Problem::new(
+            at("table.sort_key.name"),
+            format!(
+                "`{}` is already the partition key; pick another attribute or `sort_key: null`",
+                sk.name
+            ),
+        ));
+    }
+
+    if p.sql.is_some() {
+        for (field, key) in [
+            ("partition_key", Some(&t.partition_key)),
+            ("sort_key", t.sort_key.as_ref()),
+        ] {
+            if let Some(expr) = key.and_then(|k| k.expression.as_ref()) {
+                problems.push(Problem::new(
+                    at(&format!("table.{field}.expression")),
+                    format!(
+                        "only applies to the generated rule; with `sql`, select it yourself: `SELECT *, {expr} AS {} FROM ...`",
+                        key.map_or("", |k| k.name.as_str())
+                    ),
+                ));
+            }
+        }
+    }
+    (partition_key, sort_key)
+}
+
+/// Provisioned capacity, or none for on-demand billing.
+fn resolve_capacity(
+    at: &At,
+    t: &crate::config::TableConfig,
+    problems: &mut Vec<Problem>,
+) -> Option<Capacity> {
+    match t.billing {
+        config::Billing::OnDemand => {
+            for (field, value) in [
+                ("read_capacity", t.read_capacity),
+                ("write_capacity", t.write_capacity),
+            ] {
+                if value.is_some() {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "capacities only apply to `billing: provisioned`; remove it or set `billing: provisioned`",
+                    ));
+                }
+            }
+            None
+        }
+        config::Billing::Provisioned => {
+            let mut get = |field: &str, value: Option<u64>| match value {
+                Some(v @ 1..=40_000) => v,
+                Some(_) => {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "must be from 1 to 40000 capacity units",
+                    ));
+                    1
+                }
+                None => {
+                    problems.push(Problem::new(
+                        at(&format!("table.{field}")),
+                        "is required with `billing: provisioned` (capacity units, at least 1)",
+                    ));
+                    1
+                }
+            };
+            Some(Capacity {
+                read: get("read_capacity", t.read_capacity),
+                write: get("write_capacity", t.write_capacity),
+            })
+        }
+    }
+}
+
+/// The time to live, kept in [`TTL_ATTRIBUTE`].
+fn resolve_ttl(
+    at: &At,
+    t: &crate::config::TableConfig,
+    partition_key: &Key,
+    sort_key: Option<&Key>,
+    problems: &mut Vec<Problem>,
+) -> Option<Ttl> {
+    t.ttl_days.and_then(|days| {
+        if !(1..=36_500).contains(&days) {
+            problems.push(Problem::new(at("table.ttl_days"), "must be from 1 to 36500 days"));
+            return None;
+        }
+        for key in std::iter::once(partition_key).chain(sort_key) {
+            if key.name == TTL_ATTRIBUTE {
+                problems.push(Problem::new(
+                    at("table.ttl_days"),
+                    format!("the time to live is kept in `{TTL_ATTRIBUTE}`, which is also a key of the table; rename the key"),
+                ));
+            }
+        }
+        Some(Ttl { attribute: TTL_ATTRIBUTE, days, seconds: days * 86_400 })
+    })
+}
+
+/// Where failed writes go.
+fn resolve_error_action(
+    at: &At,
+    e: &crate::config::ErrorActionConfig,
+    problems: &mut Vec<Problem>,
+) -> ErrorTarget {
+    match (e.kind, e.retention_days) {
+        (ErrorActionKind::CloudwatchLogs, days) => {
+            let days = days.unwrap_or(30);
+            if !LOG_RETENTION_DAYS.contains(&days) {
+                problems.push(Problem::new(
+                    at("error_action.retention_days"),
+                    format!(
+                        "{days} is not a retention CloudWatch Logs accepts; use one of {}",
+                        LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+                    ),
+                ));
+            }
+            ErrorTarget::CloudwatchLogs {
+                retention_days: days,
+            }
+        }
+        (kind, Some(_)) => {
+            let kind = if kind == ErrorActionKind::Sqs {
+                "sqs"
+            } else {
+                "none"
+            };
+            problems.push(Problem::new(
+                at("error_action.retention_days"),
+                format!("only applies to `kind: cloudwatch_logs`, not `{kind}`; remove it"),
+            ));
+            ErrorTarget::None
+        }
+        (ErrorActionKind::Sqs, None) => ErrorTarget::Sqs,
+        (ErrorActionKind::None, None) => ErrorTarget::None,
+    }
 }
 
 pub(super) fn resolve_events(path: &str, events: &[EventKind], problems: &mut Vec<Problem>) {
