@@ -10,6 +10,16 @@
 //! cut by the end of the buffer) it says nothing and consumes nothing, and the reference path reads the item, so
 //! problems, their lines and their messages are the reference path's, byte for byte. The fuzz body
 //! (`tests/support/fuzz_items.rs`) checks that both paths hand on the same events and problems.
+//!
+//! Where the time goes (callgrind on 2,500 items of the benchmark's scan, 790 bytes each): about 6,400
+//! instructions an item, delivery included. Whitespace is a quarter of them (a page is 60% indentation, measured
+//! eight bytes a step), the strings' word scans about 700, the one `&str` conversion of the kept span about 400,
+//! names, punctuation and the slots the rest. Nothing stands out any more: the cost is the bytes walked, about
+//! eight instructions for each. Tried and measured worse by instruction count: whitespace read sixteen bytes a
+//! step (`u128` shifts cost more than the steps they save), and a whitespace loop that reads the byte after a
+//! run from the word rather than from the buffer. What would halve it is a structural index built a block at a
+//! time with vector compares (simdjson's first stage), which needs `std::arch` or a crate that wraps it; the
+//! crate denies `unsafe`, and auto-vectorised byte loops do not compile to the `movemask` that needs.
 
 use std::borrow::Cow;
 use std::ops::Range;
