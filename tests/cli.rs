@@ -3,17 +3,11 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
-#[path = "support/cfn_yaml.rs"]
-mod cfn_yaml;
+use crate::cfn_yaml;
 
-fn cmd() -> Command {
-    let mut c = Command::cargo_bin("presence-stack").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use crate::common::cmd;
 
 /// Run the binary from the repository root with these arguments.
 fn run(args: &[&str]) -> std::process::Output {
@@ -480,10 +474,7 @@ fn completions_for_every_shell() {
 /// `--help` of every command, so a change of the help text is reviewed like any other output.
 #[test]
 fn help_texts() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    crate::common::settings().bind(|| {
         for command in [
             "",
             "synth",

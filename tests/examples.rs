@@ -8,15 +8,9 @@ use std::path::Path;
 
 use presence_stack::{Diagnostic, Error, Format, Source, synthesize};
 
-#[path = "support/cfn_yaml.rs"]
-mod cfn_yaml;
+use crate::cfn_yaml;
 
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s
-}
+use crate::common::settings;
 
 /// The name a user would type for the file, so messages are the same on every machine.
 fn repo_relative(path: &Path) -> String {

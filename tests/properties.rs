@@ -15,14 +15,10 @@ use proptest::sample::select;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 
-#[path = "support/cfn_yaml.rs"]
-mod cfn_yaml;
-#[path = "support/fuzz_eval.rs"]
-mod fuzz_eval;
-#[path = "support/fuzz_sql.rs"]
-mod fuzz_sql;
-#[path = "support/fuzz_synth.rs"]
-mod fuzz_synth;
+use crate::cfn_yaml;
+use crate::fuzz_eval;
+use crate::fuzz_sql;
+use crate::fuzz_synth;
 
 const FILE: &str = "props.yaml";
 

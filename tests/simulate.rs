@@ -26,12 +26,7 @@ fn simulate(config: &str, events: &str) -> (Option<i32>, Vec<Value>, String) {
     )
 }
 
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s
-}
+use crate::common::settings;
 
 #[test]
 fn the_article_events_become_items_with_the_payload_types() {

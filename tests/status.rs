@@ -13,10 +13,8 @@ use presence_stack::status::{
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-#[path = "support/fuzz_items.rs"]
-mod fuzz_items;
-#[path = "support/history.rs"]
-mod history;
+use crate::fuzz_items;
+use crate::history;
 
 use history::{Delivered, Delivery, History, Rng, Truth};
 

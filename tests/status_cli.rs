@@ -3,15 +3,10 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-fn cmd() -> Command {
-    let mut c = Command::cargo_bin("presence-stack").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use crate::common::cmd;
 
 struct Run {
     code: Option<i32>,
@@ -300,10 +295,7 @@ fn usage_errors_exit_2() {
 fn the_help_has_examples() {
     let out = cmd().args(["status", "--help"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!("help@status", text));
+    crate::common::settings().bind(|| insta::assert_snapshot!("help@status", text));
 }
 
 #[test]
