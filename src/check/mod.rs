@@ -16,7 +16,7 @@ mod types;
 
 use crate::error::{Diagnostic, Severity};
 use crate::model::{Key, Model, Pipeline};
-use crate::sql::{self, Span, Statement};
+use crate::sql::{self, Span};
 
 pub use choices::template_size;
 
@@ -60,17 +60,11 @@ impl<'a> PipelineCheck<'a> {
         let sql = &self.p.sql;
         let mut path = self.path("sql");
         let mut column = sql::line_col(sql, span.start).1;
-        if !self.p.custom_sql {
-            for (field, key) in self.keys() {
-                let Some(expr) = key.expression.as_deref().map(str::trim) else {
-                    continue;
-                };
-                if let Some(start) = sql.find(expr)
-                    && (start..start + expr.len()).contains(&span.start)
-                {
-                    path = self.path(&format!("table.{field}.expression"));
-                    column = sql::line_col(&sql[start..], span.start - start).1;
-                }
+        // The parsed tree says where each computed key's expression sits in the generated rule.
+        for (field, expr) in &self.p.compiled.expressions {
+            if (expr.start..expr.end).contains(&span.start) {
+                path = self.path(&format!("table.{field}.expression"));
+                column = sql::line_col(&sql[expr.start..], span.start - expr.start).1;
             }
         }
         self.out.push(Diagnostic {
@@ -138,10 +132,10 @@ impl<'a> PipelineCheck<'a> {
                 return;
             }
         }
-        let stmt = match sql::parse(&self.p.sql) {
+        let stmt = match &self.p.compiled.statement {
             Ok(stmt) => stmt,
             Err(e) => {
-                let (message, hint) = syntax_message(&e);
+                let (message, hint) = syntax_message(e);
                 self.out.push(Diagnostic {
                     hint,
                     sql_column: Some(e.column),
@@ -150,26 +144,26 @@ impl<'a> PipelineCheck<'a> {
                 return;
             }
         };
-        self.functions(&stmt);
-        self.topic_filter(&stmt);
-        let kinds = narrow::kinds_read(&stmt);
-        self.topic_levels(&stmt);
-        self.fields(&stmt, kinds.as_deref());
-        self.connect_failed(&stmt, kinds.as_deref());
-        self.keys_produced(&stmt, kinds.as_deref());
-        self.ttl_produced(&stmt, kinds.as_deref());
+        self.functions();
+        self.topic_filter(stmt);
+        let kinds = narrow::kinds_read(stmt);
+        self.topic_levels(stmt);
+        self.fields(stmt, kinds.as_deref());
+        self.connect_failed(stmt, kinds.as_deref());
+        self.keys_produced(stmt, kinds.as_deref());
+        self.ttl_produced(stmt, kinds.as_deref());
     }
 
     /// Functions AWS IoT does not have, or calls with the wrong number of arguments: AWS refuses such a rule.
     /// Functions that exist but call other services (`get_dynamodb`, `aws_lambda`, ...) are fine here; only
     /// `simulate` cannot run them.
-    fn functions(&mut self, stmt: &Statement) {
-        use crate::sql::eval::{EvalError, Program};
-        if let Err(
+    fn functions(&mut self) {
+        use crate::sql::eval::EvalError;
+        if let Some(Err(
             e @ (EvalError::UnknownFunction { .. }
             | EvalError::Arity { .. }
             | EvalError::UnknownType { .. }),
-        ) = Program::compile(stmt)
+        )) = &self.p.compiled.program
         {
             let hint = match &e {
                 EvalError::UnknownType { .. } => {

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::sql::{EvalError, Program, SelectClause, Span, SqlError, Statement};
+
 use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKind, KeyConfig};
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
@@ -116,12 +118,62 @@ pub struct Pipeline {
     pub events: Vec<EventKind>,
     pub sql: String,
     pub custom_sql: bool,
+    /// `sql` parsed and compiled once; everything downstream reads these trees and never parses `sql` again.
+    #[serde(skip)]
+    pub compiled: CompiledRule,
     pub rule: Rule,
     pub table: Table,
     pub error: ErrorTarget,
     /// The status table and the function that keeps it, when `status.enabled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusFunction>,
+}
+
+/// A pipeline's rule SQL, parsed and compiled when the model is built. A rule that does not parse or compile is
+/// kept with its error: reporting it, with its position, is `check`'s job.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    pub statement: Result<Statement, SqlError>,
+    /// `None` while the statement does not parse.
+    pub program: Option<Result<Program, EvalError>>,
+    /// In a generated rule, the span of each computed key's expression (by its field, `partition_key` or
+    /// `sort_key`), taken from the parsed tree: a finding inside it points into what the user wrote.
+    pub expressions: Vec<(&'static str, Span)>,
+}
+
+impl CompiledRule {
+    /// Parse and compile `sql`; for a generated rule, find the computed keys' expressions by the names they are
+    /// selected as.
+    pub fn new(sql: &str, keys: &[(&'static str, &Key)], generated: bool) -> CompiledRule {
+        let statement = crate::sql::parse(sql);
+        let program = statement.as_ref().ok().map(Program::compile);
+        let mut expressions = Vec::new();
+        if generated
+            && let Ok(Statement {
+                select: SelectClause::Items(items),
+                ..
+            }) = &statement
+        {
+            for (field, key) in keys {
+                if key.expression.is_none() {
+                    continue;
+                }
+                if let Some(expr) = items
+                    .iter()
+                    .rev()
+                    .find(|i| i.alias().is_some() && i.output_name() == Some(key.name.as_str()))
+                    .and_then(|i| i.expr())
+                {
+                    expressions.push((*field, expr.span));
+                }
+            }
+        }
+        CompiledRule {
+            statement,
+            program,
+            expressions,
+        }
+    }
 }
 
 /// The index of the status table that holds only the connected clients.

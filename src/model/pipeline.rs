@@ -52,6 +52,14 @@ pub(super) fn resolve_pipeline(
             write_scaling_policy: format!("{prefix}TableWriteScalingPolicy"),
         },
         events,
+        compiled: CompiledRule::new(
+            &sql,
+            &[("partition_key", &partition_key)]
+                .into_iter()
+                .chain(sort_key.as_ref().map(|k| ("sort_key", k)))
+                .collect::<Vec<_>>(),
+            p.sql.is_none(),
+        ),
         sql,
         custom_sql: p.sql.is_some(),
         rule: Rule {

@@ -165,9 +165,14 @@ impl<'m> Simulator<'m> {
                 let at = |column: usize, e: &dyn std::fmt::Display| {
                     format!("pipelines[{i}].sql: column {column}: {e}")
                 };
-                let statement = sql::parse(&p.sql).map_err(|e| at(e.column, &e))?;
-                let program = sql::eval::Program::compile(&statement)
-                    .map_err(|e| at(sql::line_col(&p.sql, e.span().start).1, &e))?;
+                // The model parsed and compiled the rule once; a loaded model's checks have already refused
+                // one that does not parse.
+                let statement = p.compiled.statement.clone().map_err(|e| at(e.column, &e))?;
+                let program = match &p.compiled.program {
+                    Some(Ok(program)) => program.clone(),
+                    Some(Err(e)) => return Err(at(sql::line_col(&p.sql, e.span().start).1, e)),
+                    None => return Err(format!("pipelines[{i}].sql: the rule does not parse")),
+                };
                 Ok(Rule {
                     name: &p.name,
                     statement,

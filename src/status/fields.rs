@@ -94,7 +94,7 @@ fn quoted(names: &[String]) -> String {
 /// Whether a pipeline's rule reads both connected and disconnected events.
 fn keeps_presence(p: &Pipeline) -> bool {
     if p.custom_sql {
-        let Ok(stmt) = sql::parse(&p.sql) else {
+        let Ok(stmt) = &p.compiled.statement else {
             return false;
         };
         [EventKind::Connected, EventKind::Disconnected]
@@ -146,7 +146,7 @@ impl Fields {
                 pipeline: p.name.clone(),
             });
         }
-        let stmt = sql::parse(&p.sql).map_err(|e| FieldError::Sql {
+        let stmt = p.compiled.statement.as_ref().map_err(|e| FieldError::Sql {
             index,
             message: format!("column {}: {e}", e.column),
         })?;
