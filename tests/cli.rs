@@ -1460,3 +1460,38 @@ fn replay_warns_when_two_different_events_share_a_key_and_keeps_the_later() {
         "{err}"
     );
 }
+
+#[test]
+fn every_data_input_that_is_a_directory_is_refused_with_what_to_give() {
+    let dir = TempDir::new().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    for (args, instead) in [
+        (
+            vec!["simulate", "examples/presence.yaml", "--events", folder],
+            "give the events file inside it",
+        ),
+        (
+            vec!["status", "examples/presence.yaml", "--items", folder],
+            "give the file of scan or query output",
+        ),
+        (
+            vec![
+                "replay",
+                "examples/presence.yaml",
+                "--table",
+                "presence-table",
+                "--errors",
+                folder,
+            ],
+            "give the file of error records",
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr_of(&out);
+        assert!(
+            err.contains(&format!("{folder}: is a directory; {instead}")),
+            "{args:?}: {err}"
+        );
+    }
+}

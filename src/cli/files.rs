@@ -195,6 +195,30 @@ pub(super) fn shell_word(text: &str) -> String {
     }
 }
 
+/// A data input the user named: standard input for `-`, else the file; a directory is refused with what to give
+/// instead. `what` names what it holds in messages ("events", "items"); `instead` completes "give ...".
+pub(super) fn open_input(
+    path: &Path,
+    what: &str,
+    instead: &str,
+) -> Result<(String, Box<dyn io::BufRead>), Failure> {
+    const BUFFER: usize = 1 << 18;
+    if path == Path::new("-") {
+        let stdin = io::BufReader::with_capacity(BUFFER, io::stdin().lock());
+        return Ok(("<stdin>".to_owned(), Box::new(stdin)));
+    }
+    let name = path.display().to_string();
+    // Opening a directory works on unix; only its first read would fail, with an error about line 1.
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(Failure(vec![format!(
+            "{name}: is a directory; give {instead}"
+        )]));
+    }
+    let file = fs::File::open(path)
+        .map_err(|e| format!("{name}: cannot read the {what}: {}", io_reason(&e)))?;
+    Ok((name, Box::new(io::BufReader::with_capacity(BUFFER, file))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

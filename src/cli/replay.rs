@@ -1,6 +1,5 @@
 //! `presence-stack replay`: error-action records in, `aws dynamodb batch-write-item` documents out.
 
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +7,7 @@ use std::process::ExitCode;
 use presence_stack::Source;
 use presence_stack::replay::{self, Options, Replay, Step};
 
-use super::files::{io_reason, read_config};
+use super::files::{open_input, read_config};
 use super::{Failure, report_warnings};
 
 #[derive(clap::Args)]
@@ -50,22 +49,11 @@ pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
     };
     let mut replay = Replay::new(&model, &options).map_err(|e| format!("{name}: {e}"))?;
 
-    let errors_name = if args.errors == Path::new("-") {
-        "<stdin>".to_owned()
-    } else {
-        args.errors.display().to_string()
-    };
-    let reader: Box<dyn io::BufRead> = if args.errors == Path::new("-") {
-        Box::new(io::stdin().lock())
-    } else {
-        let file = fs::File::open(&args.errors).map_err(|e| {
-            format!(
-                "{errors_name}: cannot read the error records: {}",
-                io_reason(&e)
-            )
-        })?;
-        Box::new(io::BufReader::new(file))
-    };
+    let (errors_name, reader) = open_input(
+        &args.errors,
+        "error records",
+        "the file of error records (filter-log-events or receive-message output)",
+    )?;
 
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut write_error: Option<io::Error> = None;

@@ -1,13 +1,12 @@
 //! `presence-stack simulate`: run the rules on recorded events.
 
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use presence_stack::Source;
 
-use super::files::{io_reason, read_config};
+use super::files::{open_input, read_config};
 use super::{Failure, report_warnings};
 
 #[derive(clap::Args)]
@@ -44,24 +43,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
     let mut status = super::status::SimulateStatus::new(&model, args.status, args.now);
 
-    let events_name = if args.events == Path::new("-") {
-        "<stdin>".to_owned()
-    } else {
-        args.events.display().to_string()
-    };
-    let reader: Box<dyn io::BufRead> = if args.events == Path::new("-") {
-        Box::new(io::stdin().lock())
-    } else {
-        // Opening a directory works on unix; only its first read would fail, with an error about line 1.
-        if fs::metadata(&args.events).is_ok_and(|m| m.is_dir()) {
-            return Err(Failure(vec![format!(
-                "{events_name}: is a directory; give the events file inside it"
-            )]));
-        }
-        let file = fs::File::open(&args.events)
-            .map_err(|e| format!("{events_name}: cannot read the events: {}", io_reason(&e)))?;
-        Box::new(io::BufReader::with_capacity(1 << 16, file))
-    };
+    let (events_name, reader) = open_input(&args.events, "events", "the events file inside it")?;
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut write_error: Option<io::Error> = None;
     let mut unreadable = 0u64;

@@ -1,6 +1,5 @@
 //! `presence-stack status`: who is connected, from the table's items.
 
-use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,7 +10,7 @@ use presence_stack::status::{
     Status, Unknown, report,
 };
 
-use super::files::{io_reason, read_config};
+use super::files::{open_input, read_config};
 use super::{Failure, report_warnings};
 
 /// How many unreadable items or pages are printed one by one; the rest are only counted.
@@ -81,23 +80,8 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         );
     }
 
-    let items_name = if args.items == Path::new("-") {
-        "<stdin>".to_owned()
-    } else {
-        args.items.display().to_string()
-    };
-    let reader: Box<dyn io::BufRead> = if args.items == Path::new("-") {
-        Box::new(io::BufReader::with_capacity(1 << 18, io::stdin().lock()))
-    } else {
-        if fs::metadata(&args.items).is_ok_and(|m| m.is_dir()) {
-            return Err(Failure(vec![format!(
-                "{items_name}: is a directory; give the file of scan or query output"
-            )]));
-        }
-        let file = fs::File::open(&args.items)
-            .map_err(|e| format!("{items_name}: cannot read the items: {}", io_reason(&e)))?;
-        Box::new(io::BufReader::with_capacity(1 << 18, file))
-    };
+    let (items_name, reader) =
+        open_input(&args.items, "items", "the file of scan or query output")?;
 
     let at = args.at.unwrap_or_else(clock_ms);
     let mut resolver = Resolver::new(at, params);
