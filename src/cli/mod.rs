@@ -240,6 +240,28 @@ pub(crate) fn report_warnings(warnings: &[Diagnostic]) {
     }
 }
 
+/// The config of a command that also reads data (`what`, from `input`): read, checked, its warnings reported.
+/// Both cannot come from standard input.
+pub(crate) fn load_config(
+    config: &std::path::Path,
+    input: &std::path::Path,
+    what: &str,
+) -> Result<(String, presence_stack::Model), Failure> {
+    let stdin = std::path::Path::new("-");
+    if config == stdin && input == stdin {
+        return Err(Failure(vec![format!(
+            "the config and the {what} cannot both come from standard input"
+        )]));
+    }
+    let (name, text) = files::read_config(config)?;
+    let (model, warnings) = presence_stack::check(presence_stack::Source {
+        name: &name,
+        text: &text,
+    })?;
+    report_warnings(&warnings);
+    Ok((name, model))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,14 @@
 //! `presence-stack replay`: error-action records in, `aws dynamodb batch-write-item` documents out.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use presence_stack::Source;
 use presence_stack::replay::{self, Options, Replay, Step};
 
-use super::files::{open_input, read_config};
-use super::{Failure, report_warnings};
+use super::Failure;
+use super::files::open_input;
+use super::load_config;
 
 #[derive(clap::Args)]
 pub(super) struct ReplayArgs {
@@ -31,17 +31,7 @@ pub(super) struct ReplayArgs {
 }
 
 pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
-    if args.config == Path::new("-") && args.errors == Path::new("-") {
-        return Err(Failure(vec![
-            "the config and the error records cannot both come from standard input".to_owned(),
-        ]));
-    }
-    let (name, text) = read_config(&args.config)?;
-    let (model, warnings) = presence_stack::check(Source {
-        name: &name,
-        text: &text,
-    })?;
-    report_warnings(&warnings);
+    let (name, model) = load_config(&args.config, &args.errors, "error records")?;
     let options = Options {
         pipeline: args.pipeline.as_deref(),
         table: &args.table,

@@ -1,13 +1,12 @@
 //! `presence-stack simulate`: run the rules on recorded events.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use presence_stack::Source;
-
-use super::files::{open_input, read_config};
-use super::{Failure, report_warnings};
+use super::Failure;
+use super::files::open_input;
+use super::load_config;
 
 #[derive(clap::Args)]
 pub(super) struct SimulateArgs {
@@ -29,17 +28,7 @@ pub(super) struct SimulateArgs {
 pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     use presence_stack::simulate::{Event, Simulator, write_line};
 
-    if args.config == Path::new("-") && args.events == Path::new("-") {
-        return Err(Failure(vec![
-            "the config and the events cannot both come from standard input".to_owned(),
-        ]));
-    }
-    let (name, text) = read_config(&args.config)?;
-    let (model, warnings) = presence_stack::check(Source {
-        name: &name,
-        text: &text,
-    })?;
-    report_warnings(&warnings);
+    let (name, model) = load_config(&args.config, &args.events, "events")?;
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
     let mut status = super::status::SimulateStatus::new(&model, args.status, args.now);
 

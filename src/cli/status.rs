@@ -1,17 +1,17 @@
 //! `presence-stack status`: who is connected, from the table's items.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use presence_stack::Source;
 use presence_stack::status::{
     self, DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Fields, Params, Read, Resolver, State,
     Status, Unknown, report,
 };
 
-use super::files::{open_input, read_config};
-use super::{Failure, report_warnings};
+use super::Failure;
+use super::files::open_input;
+use super::load_config;
 
 /// How many unreadable items or pages are printed one by one; the rest are only counted.
 const MAX_PROBLEMS_SHOWN: u64 = 100;
@@ -53,11 +53,6 @@ pub(super) struct StatusArgs {
 }
 
 pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
-    if args.config == Path::new("-") && args.items == Path::new("-") {
-        return Err(Failure(vec![
-            "the config and the items cannot both come from standard input".to_owned(),
-        ]));
-    }
     let params = match Params::new(args.window, args.timestamp_error) {
         Ok(p) => p,
         Err(e) => {
@@ -65,12 +60,7 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
             return Ok(ExitCode::from(2));
         }
     };
-    let (name, text) = read_config(&args.config)?;
-    let (model, warnings) = presence_stack::check(Source {
-        name: &name,
-        text: &text,
-    })?;
-    report_warnings(&warnings);
+    let (name, model) = load_config(&args.config, &args.items, "items")?;
     let (_, fields) =
         Fields::choose(&model, args.pipeline.as_deref()).map_err(|e| format!("{name}: {e}"))?;
     if fields.reason.is_none() {
