@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sql::{Expr, build};
+
 /// One kind of lifecycle event, as the config names it (and as the payload's `eventType` spells it).
 #[derive(
     Debug,
@@ -229,21 +231,32 @@ impl EventKind {
 /// `connect_failed`) get a `CASE` on `eventType`, so no part is ever Undefined (which would make the whole key
 /// Undefined and the write fail).
 pub fn event_key_expression(kinds: &[EventKind]) -> String {
+    event_key_tree(kinds).to_string()
+}
+
+/// [`event_key_expression`] as a tree, for the generated rule to select.
+pub fn event_key_tree(kinds: &[EventKind]) -> Expr {
     let concat = |fields: &[&str]| {
-        let mut parts = vec!["timestamp".to_owned(), "eventType".to_owned()];
+        let mut parts = vec![build::field("timestamp"), build::field("eventType")];
         for f in fields {
             let is_list = kinds
                 .iter()
                 .filter_map(|k| k.field(f))
                 .any(|field| field.ty == FieldType::StringList);
             parts.push(if is_list {
-                format!("md5(cast({f} AS String))")
+                build::call("md5", vec![build::cast(build::field(f), "String")])
             } else {
-                (*f).to_owned()
+                build::field(f)
             });
         }
-        let joined = parts.join(&format!(", '{EVENT_KEY_SEPARATOR}', "));
-        format!("concat({joined})")
+        let mut args = Vec::with_capacity(parts.len() * 2);
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                args.push(build::string(EVENT_KEY_SEPARATOR));
+            }
+            args.push(part);
+        }
+        build::call("concat", args)
     };
     let mut groups: Vec<(&[&str], Vec<EventKind>)> = Vec::new();
     for &k in kinds {
@@ -252,19 +265,18 @@ pub fn event_key_expression(kinds: &[EventKind]) -> String {
             None => groups.push((k.identity_fields(), vec![k])),
         }
     }
-    match groups.as_slice() {
-        [] => concat(&[]),
-        [(fields, _)] => concat(fields),
-        _ => {
-            let mut out = "CASE eventType".to_owned();
-            let (last, rest) = groups.split_last().expect("two groups or more");
-            for (fields, ks) in rest {
-                for k in ks {
-                    out.push_str(&format!(" WHEN '{}' THEN {}", k.as_str(), concat(fields)));
-                }
-            }
-            out.push_str(&format!(" ELSE {} END", concat(last.0)));
-            out
+    match groups.split_last() {
+        None => concat(&[]),
+        Some(((fields, _), [])) => concat(fields),
+        Some(((last, _), rest)) => {
+            let branches = rest
+                .iter()
+                .flat_map(|(fields, ks)| {
+                    ks.iter()
+                        .map(|k| (build::string(k.as_str()), concat(fields)))
+                })
+                .collect();
+            build::case(build::field("eventType"), branches, concat(last))
         }
     }
 }

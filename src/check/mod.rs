@@ -60,11 +60,12 @@ impl<'a> PipelineCheck<'a> {
         let sql = &self.p.sql;
         let mut path = self.path("sql");
         let mut column = sql::line_col(sql, span.start).1;
-        // The parsed tree says where each computed key's expression sits in the generated rule.
-        for (field, expr) in &self.p.compiled.expressions {
-            if (expr.start..expr.end).contains(&span.start) {
-                path = self.path(&format!("table.{field}.expression"));
-                column = sql::line_col(&sql[expr.start..], span.start - expr.start).1;
+        // The parsed trees say where each computed key's expression sits in the generated rule, and where
+        // that place is in what the user wrote.
+        for key in &self.p.compiled.expressions {
+            if let Some(offset) = key.written_offset(span.start) {
+                path = self.path(&format!("table.{}.expression", key.field));
+                column = sql::line_col(self.expression_text(key.field), offset).1;
             }
         }
         self.out.push(Diagnostic {
@@ -99,6 +100,15 @@ impl<'a> PipelineCheck<'a> {
         }
     }
 
+    /// The `expression` of the key at `field`, as written.
+    fn expression_text(&self, field: &str) -> &'a str {
+        self.keys()
+            .into_iter()
+            .find(|(f, _)| *f == field)
+            .and_then(|(_, k)| k.expression.as_deref())
+            .unwrap_or_default()
+    }
+
     pub(super) fn keys(&self) -> Vec<(&'static str, &'a Key)> {
         let t = &self.p.table;
         std::iter::once(("partition_key", &t.partition_key))
@@ -108,29 +118,25 @@ impl<'a> PipelineCheck<'a> {
 
     fn run(&mut self) {
         // A computed key's expression is checked on its own first, so a syntax error points into it.
-        if !self.p.custom_sql {
-            let mut broken = false;
-            for (field, key) in self.keys() {
-                if let Some(expr) = &key.expression
-                    && let Err(e) = sql::parse_expr(expr)
-                {
-                    broken = true;
-                    let (message, hint) = syntax_message(&e);
-                    self.out.push(Diagnostic {
-                        hint,
-                        sql_column: Some(e.column),
-                        ..Diagnostic::new(
-                            Severity::Error,
-                            self.file,
-                            self.path(&format!("table.{field}.expression")),
-                            message,
-                        )
-                    });
-                }
+        let mut broken = false;
+        for key in &self.p.compiled.expressions {
+            if let Err(e) = &key.written {
+                broken = true;
+                let (message, hint) = syntax_message(e);
+                self.out.push(Diagnostic {
+                    hint,
+                    sql_column: Some(e.column),
+                    ..Diagnostic::new(
+                        Severity::Error,
+                        self.file,
+                        self.path(&format!("table.{}.expression", key.field)),
+                        message,
+                    )
+                });
             }
-            if broken {
-                return;
-            }
+        }
+        if broken {
+            return;
         }
         let stmt = match &self.p.compiled.statement {
             Ok(stmt) => stmt,
@@ -341,6 +347,35 @@ mod tests {
                 "pipelines[0].table.sort_key.expression: column 18: the SQL does not parse"
             ),
             "{got:#?}"
+        );
+    }
+
+    /// The generated rule prints a computed key canonically, spaced differently from what was written: a finding
+    /// inside it still points at the column of the expression as written.
+    #[test]
+    fn a_finding_inside_a_computed_key_points_where_it_was_written() {
+        let got = findings(
+            "pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(  timestamp,  '#',   versoin)\"}}}]",
+        );
+        let finding = got
+            .iter()
+            .find(|f| f.contains("versoin"))
+            .unwrap_or_else(|| panic!("{got:#?}"));
+        assert!(
+            finding.contains("pipelines[0].table.sort_key.expression: column 29:"),
+            "{finding}"
+        );
+        let model = load(Source {
+            name: "c.yaml",
+            text: "pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(  timestamp,  '#',   versoin)\"}}}]",
+        })
+        .unwrap();
+        assert!(
+            model.pipelines[0]
+                .sql
+                .starts_with("SELECT *, concat(timestamp, '#', versoin) AS k FROM"),
+            "{}",
+            model.pipelines[0].sql
         );
     }
 

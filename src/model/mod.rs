@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use crate::sql::{EvalError, Program, SelectClause, Span, SqlError, Statement};
+use crate::sql::{
+    self, BinaryOp, EvalError, Expr, Program, SelectClause, SqlError, Statement, build,
+};
 
 use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKind, KeyConfig};
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
@@ -15,7 +17,7 @@ mod scaling;
 mod status;
 
 pub use names::pascal_case;
-pub use pipeline::generated_sql;
+pub use pipeline::{WrittenKey, generated_rule, generated_sql};
 
 use alarms::resolve_alarms;
 use names::{
@@ -136,38 +138,93 @@ pub struct CompiledRule {
     pub statement: Result<Statement, SqlError>,
     /// `None` while the statement does not parse.
     pub program: Option<Result<Program, EvalError>>,
-    /// In a generated rule, the span of each computed key's expression (by its field, `partition_key` or
-    /// `sort_key`), taken from the parsed tree: a finding inside it points into what the user wrote.
-    pub expressions: Vec<(&'static str, Span)>,
+    /// In a generated rule, each computed key's expression: a finding inside it points into what the user wrote.
+    pub expressions: Vec<KeyExpression>,
+}
+
+/// A computed key's expression in a generated rule.
+#[derive(Debug, Clone)]
+pub struct KeyExpression {
+    /// `partition_key` or `sort_key`.
+    pub field: &'static str,
+    /// The expression parsed on its own: its spans point into the key's `expression`.
+    pub written: Result<Expr, SqlError>,
+    /// The same expression in the parsed rule (its spans point into the rule's SQL); `None` while the rule
+    /// does not parse.
+    pub in_rule: Option<Expr>,
+}
+
+impl KeyExpression {
+    /// Where, in the key's `expression`, the byte `offset` of the rule's SQL is, when it falls inside this
+    /// expression. The printer may space the expression differently from how it was written, so the place is
+    /// found by walking both trees, which have the same shape, down to the smallest node holding `offset`.
+    pub fn written_offset(&self, offset: usize) -> Option<usize> {
+        let (Ok(mut written), Some(mut printed)) = (self.written.as_ref(), self.in_rule.as_ref())
+        else {
+            return None;
+        };
+        if !(printed.span.start..printed.span.end).contains(&offset) {
+            return None;
+        }
+        loop {
+            let next = printed
+                .children()
+                .into_iter()
+                .zip(written.children())
+                .find(|(p, _)| (p.span.start..p.span.end).contains(&offset));
+            match next {
+                Some((p, w)) => (printed, written) = (p, w),
+                None => break,
+            }
+        }
+        let inside = offset - printed.span.start;
+        Some(
+            written.span.start
+                + inside.min(written.span.end.saturating_sub(written.span.start + 1)),
+        )
+    }
 }
 
 impl CompiledRule {
-    /// Parse and compile `sql`; for a generated rule, find the computed keys' expressions by the names they are
-    /// selected as.
-    pub fn new(sql: &str, keys: &[(&'static str, &Key)], generated: bool) -> CompiledRule {
+    /// Parse and compile `sql`; for a generated rule, find each computed key's expression, `written` as
+    /// [`generated_rule`] parsed it, by the name the rule selects it as.
+    pub fn new(
+        sql: &str,
+        written: Vec<WrittenKey>,
+        partition_key: &Key,
+        sort_key: Option<&Key>,
+    ) -> CompiledRule {
         let statement = crate::sql::parse(sql);
         let program = statement.as_ref().ok().map(Program::compile);
-        let mut expressions = Vec::new();
-        if generated
-            && let Ok(Statement {
+        let items = match &statement {
+            Ok(Statement {
                 select: SelectClause::Items(items),
                 ..
-            }) = &statement
-        {
-            for (field, key) in keys {
-                if key.expression.is_none() {
-                    continue;
+            }) => items.as_slice(),
+            _ => &[],
+        };
+        let expressions = written
+            .into_iter()
+            .map(|(field, written)| {
+                let name = match field {
+                    "partition_key" => Some(partition_key),
+                    _ => sort_key,
                 }
-                if let Some(expr) = items
+                .map(|k| k.name.as_str());
+                let in_rule = items
                     .iter()
                     .rev()
-                    .find(|i| i.alias().is_some() && i.output_name() == Some(key.name.as_str()))
+                    .find(|i| i.alias().is_some() && i.output_name() == name)
                     .and_then(|i| i.expr())
-                {
-                    expressions.push((*field, expr.span));
+                    .filter(|_| written.is_ok())
+                    .cloned();
+                KeyExpression {
+                    field,
+                    written,
+                    in_rule,
                 }
-            }
-        }
+            })
+            .collect();
         CompiledRule {
             statement,
             program,
@@ -577,6 +634,46 @@ mod tests {
             "SELECT *, concat(timestamp, '#', eventType, '#', sessionIdentifier, '#', md5(cast(topics AS String))) AS eventKey, \
              floor(timestamp / 1000) + 2592000 AS expiresAt FROM '$aws/events/subscriptions/subscribed/#' WHERE eventType = 'subscribed'"
         );
+    }
+
+    /// The generated rule is built as a tree; the printed SQL the template carries parses back to that tree, for
+    /// every choice of kinds, with and without TTL and computed keys.
+    #[test]
+    fn every_generated_rule_parses_back_to_the_tree_it_was_printed_from() {
+        let kinds = [
+            "[connected]",
+            "[connected, disconnected]",
+            "[connected, connect_failed, disconnected]",
+            "[subscribed, unsubscribed]",
+            "[connect_failed]",
+        ];
+        let tables = [
+            "{}",
+            "{ttl_days: 7}",
+            "{partition_key: {name: pk, type: S, expression: \"concat(clientId,'-',  eventType)\"}, ttl_days: 1}",
+        ];
+        for events in kinds {
+            for table in tables {
+                let m = build(&format!(
+                    "pipelines: [{{name: p, events: {events}, table: {table}}}]"
+                ))
+                .unwrap_or_else(|e| panic!("{events} {table}: {e:?}"));
+                let p = &m.pipelines[0];
+                let (built, _) = generated_rule(
+                    &p.events,
+                    p.table.ttl.as_ref(),
+                    &p.table.partition_key,
+                    p.table.sort_key.as_ref(),
+                );
+                let parsed = p
+                    .compiled
+                    .statement
+                    .as_ref()
+                    .expect("the generated rule parses");
+                assert_eq!(parsed.without_spans(), built, "{}", p.sql);
+                assert_eq!(built.to_string(), p.sql);
+            }
+        }
     }
 
     #[test]

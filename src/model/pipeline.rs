@@ -31,9 +31,13 @@ pub(super) fn resolve_pipeline(
         return None;
     }
     let prefix = pascal_case(&p.name);
-    let sql = match &p.sql {
-        Some(sql) => sql.clone(),
-        None => generated_sql(&events, ttl.as_ref(), &partition_key, sort_key.as_ref()),
+    let (sql, written) = match &p.sql {
+        Some(sql) => (sql.clone(), Vec::new()),
+        None => {
+            let (rule, written) =
+                generated_rule(&events, ttl.as_ref(), &partition_key, sort_key.as_ref());
+            (rule.to_string(), written)
+        }
     };
     let mut pipeline = Pipeline {
         name: p.name.clone(),
@@ -52,14 +56,7 @@ pub(super) fn resolve_pipeline(
             write_scaling_policy: format!("{prefix}TableWriteScalingPolicy"),
         },
         events,
-        compiled: CompiledRule::new(
-            &sql,
-            &[("partition_key", &partition_key)]
-                .into_iter()
-                .chain(sort_key.as_ref().map(|k| ("sort_key", k)))
-                .collect::<Vec<_>>(),
-            p.sql.is_none(),
-        ),
+        compiled: CompiledRule::new(&sql, written, &partition_key, sort_key.as_ref()),
         sql,
         custom_sql: p.sql.is_some(),
         rule: Rule {
@@ -391,42 +388,73 @@ pub(super) fn resolve_key(path: &str, key: &KeyConfig, problems: &mut Vec<Proble
     }
 }
 
-/// The rule SQL for a list of event kinds of one family.
-///
-/// The filter ends in `#`, not `+/+`: a client ID may contain `/`, which adds topic levels, and `+/+` would miss
-/// those clients' events. The WHERE keeps exactly the chosen kinds, so `connect_failed` (published below the same
-/// prefix) is only kept when asked for. `*` keeps every payload field; the payload itself carries `clientId`,
-/// `timestamp` and `eventType`, which the default keys use.
+/// The rule SQL for a list of event kinds of one family: [`generated_rule`], printed.
 pub fn generated_sql(
     events: &[EventKind],
     ttl: Option<&Ttl>,
     partition_key: &Key,
     sort_key: Option<&Key>,
 ) -> String {
+    generated_rule(events, ttl, partition_key, sort_key)
+        .0
+        .to_string()
+}
+
+/// A computed key's expression parsed on its own, by the key's field (`partition_key` or `sort_key`): the spans
+/// of the tree point into the key's `expression`.
+pub type WrittenKey = (&'static str, Result<Expr, SqlError>);
+
+/// The rule for a list of event kinds of one family, built as a tree for the printer.
+///
+/// The filter ends in `#`, not `+/+`: a client ID may contain `/`, which adds topic levels, and `+/+` would miss
+/// those clients' events. The WHERE keeps exactly the chosen kinds, so `connect_failed` (published below the same
+/// prefix) is only kept when asked for. `*` keeps every payload field; the payload itself carries `clientId`,
+/// `timestamp` and `eventType`, which the default keys use. Each computed key's expression is parsed on its own
+/// and selected as the key; one that does not parse is left out, and the check reports it at the key.
+pub fn generated_rule(
+    events: &[EventKind],
+    ttl: Option<&Ttl>,
+    partition_key: &Key,
+    sort_key: Option<&Key>,
+) -> (Statement, Vec<WrittenKey>) {
     let family = events.first().map_or(Family::Presence, |e| e.family());
     let filter = match events {
         [only] => format!("{}/{}/#", family.topic_prefix(), only.as_str()),
         _ => format!("{}/#", family.topic_prefix()),
     };
-    let mut select = vec!["*".to_owned()];
-    for key in std::iter::once(partition_key).chain(sort_key) {
-        if let Some(expr) = &key.expression {
-            select.push(format!("{} AS {}", expr.trim(), key.name));
+    let mut items = vec![build::wildcard()];
+    let mut written = Vec::new();
+    for (field, key) in [
+        ("partition_key", Some(partition_key)),
+        ("sort_key", sort_key),
+    ] {
+        let Some(text) = key.and_then(|k| k.expression.as_deref()) else {
+            continue;
+        };
+        let parsed = sql::parse_expr(text);
+        if let (Ok(expr), Some(key)) = (&parsed, key) {
+            items.push(build::aliased(expr.without_spans(), &key.name));
         }
+        written.push((field, parsed));
     }
     if let Some(ttl) = ttl {
-        select.push(format!(
-            "floor(timestamp / 1000) + {} AS {}",
-            ttl.seconds, ttl.attribute
-        ));
+        let seconds = build::call(
+            "floor",
+            vec![build::binary(
+                BinaryOp::Div,
+                build::field("timestamp"),
+                build::number(1000),
+            )],
+        );
+        let expires = build::binary(BinaryOp::Add, seconds, build::number(ttl.seconds));
+        items.push(build::aliased(expires, ttl.attribute));
     }
-    let kinds: Vec<String> = events
-        .iter()
-        .map(|e| format!("eventType = '{}'", e.as_str()))
-        .collect();
-    format!(
-        "SELECT {} FROM '{filter}' WHERE {}",
-        select.join(", "),
-        kinds.join(" OR ")
-    )
+    let kinds = events.iter().map(|e| {
+        build::binary(
+            BinaryOp::Eq,
+            build::field("eventType"),
+            build::string(e.as_str()),
+        )
+    });
+    (build::select(items, &filter, build::any_of(kinds)), written)
 }

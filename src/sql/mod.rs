@@ -16,6 +16,7 @@
 //! identifiers.
 
 pub mod ast;
+pub mod build;
 pub mod eval;
 pub mod functions;
 mod lex;

@@ -1,9 +1,8 @@
 //! Canonical pretty-printer for AWS IoT SQL trees, via `Display`.
 //!
-//! Output uses uppercase keywords, single-quoted strings, numbers exactly as
-//! written and only the parentheses that precedence requires, so that
-//! parsing the output gives back the same tree (spans aside) and printing is
-//! idempotent.
+//! Output uses uppercase keywords (but `cast`, which the AWS IoT SQL reference lists among the functions and writes
+//! in lower case), single-quoted strings, numbers exactly as written and only the parentheses that precedence
+//! requires, so that parsing the output gives back the same tree (spans aside) and printing is idempotent.
 
 use std::fmt::{self, Display, Formatter};
 
@@ -139,7 +138,7 @@ impl Display for Expr {
                 write_list(f, &call.args, |f, e| write!(f, "{e}"))?;
                 f.write_str(")")
             }
-            ExprKind::Cast { expr, ty } => write!(f, "CAST({expr} AS {})", ty.name),
+            ExprKind::Cast { expr, ty } => write!(f, "cast({expr} AS {})", ty.name),
             ExprKind::Case {
                 operand,
                 branches,
@@ -275,8 +274,8 @@ mod tests {
             "SELECT *, timestamp / 1000 + 2592000 AS expiresAt FROM 'a'"
         );
         assert_eq!(
-            canon("SELECT cast(v AS String) AS v FROM 'a'"),
-            "SELECT CAST(v AS String) AS v FROM 'a'"
+            canon("SELECT CAST(v AS String) AS v FROM 'a'"),
+            "SELECT cast(v AS String) AS v FROM 'a'"
         );
     }
 
