@@ -21,10 +21,10 @@ lint: ## clippy and rustdoc with warnings denied, shellcheck and ruff
 	scripts/lint-scripts
 
 test: ## the test suite, as the README gives it
-	cargo test --locked
+	scripts/test
 
-review: ## review changed snapshots (needs `cargo install cargo-insta`)
-	cargo insta review
+review: ## review changed snapshots (with the cargo-insta that scripts/test builds)
+	PATH="$$PWD/target/tools/bin:$$PATH" cargo insta review
 
 schema: ## regenerate the committed JSON Schema of the config
 	cargo run --quiet -- schema > presence-stack.schema.json

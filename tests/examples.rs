@@ -2,7 +2,6 @@
 //! config of `tests/invalid/` has its error messages as a snapshot. A change of output shows up as a diff to
 //! review with `cargo insta review`.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
@@ -94,57 +93,4 @@ fn lines(diagnostics: &[Diagnostic]) -> String {
         .map(|d| format!("{}: {d}", if d.is_error() { "error" } else { "warning" }))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// A snapshot left behind by a removed example would never be checked again: refuse it.
-#[test]
-fn every_snapshot_belongs_to_an_input() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut expected = BTreeSet::new();
-    for (dir, kinds) in [
-        ("examples", &["json", "yaml", "warnings"][..]),
-        ("tests/invalid", &["error"][..]),
-        ("tests/warn", &["warned"][..]),
-    ] {
-        for entry in fs::read_dir(root.join(dir)).unwrap() {
-            let file = entry.unwrap().file_name().to_string_lossy().into_owned();
-            if file.ends_with(".yaml") {
-                for kind in kinds {
-                    expected.insert(format!("{kind}@{file}.snap"));
-                }
-            }
-        }
-    }
-    // `--help` of the binary and of each subcommand (tests/cli.rs).
-    expected.insert("help.snap".to_owned());
-    for command in [
-        "synth",
-        "check",
-        "simulate",
-        "schema",
-        "init",
-        "completions",
-        "replay",
-        "status",
-    ] {
-        expected.insert(format!("help@{command}.snap"));
-    }
-    // `simulate` on the bundled events (tests/simulate.rs).
-    for pair in [
-        "presence+stream",
-        "multi-pipeline+stream",
-        "timestamp-key+same-millisecond",
-    ] {
-        expected.insert(format!("simulate@{pair}.snap"));
-    }
-    let found: BTreeSet<String> = fs::read_dir(root.join("snapshots"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|f| f.ends_with(".snap"))
-        .collect();
-    let stale: Vec<_> = found.difference(&expected).collect();
-    assert!(
-        stale.is_empty(),
-        "snapshots without an input (delete them): {stale:?}"
-    );
 }
