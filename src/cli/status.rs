@@ -150,7 +150,7 @@ fn write(statuses: &[Status], at: i64, json: bool) -> io::Result<()> {
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     if json {
         for s in statuses {
-            serde_json::to_writer(&mut out, &report::json(s, at))?;
+            report::write_json(&mut out, s, at)?;
             out.write_all(b"\n")?;
         }
     } else {

@@ -2,61 +2,107 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{State, Status, Unknown};
 
 /// One client's answer as a JSON object: `clientId`, `state` and what goes with the state.
 pub fn json(status: &Status, at: i64) -> Value {
-    // Room for the most fields a state has: the map is built once per client, for fleets of a few hundred
-    // thousand, and growing it twice on the way cost more than the allocation.
-    let mut m = Map::with_capacity(10);
-    m.insert("clientId".into(), json!(status.client_id));
-    m.insert("state".into(), json!(status.state.name()));
-    match &status.state {
-        State::Connected {
-            since,
-            session,
-            version,
-        } => {
-            since_fields(&mut m, *since, at);
-            m.insert("sessionIdentifier".into(), json!(session));
-            m.insert("versionNumber".into(), json!(version));
-        }
-        State::Disconnected {
-            since,
-            session,
-            version,
-            reason,
-        } => {
-            since_fields(&mut m, *since, at);
-            m.insert("sessionIdentifier".into(), json!(session));
-            m.insert("versionNumber".into(), json!(version));
-            m.insert("disconnectReason".into(), json!(reason));
-        }
-        State::Unknown(why) => {
-            m.insert("why".into(), json!(why.name()));
-            m.insert("detail".into(), json!(detail(why)));
-            match why {
-                Unknown::TakeoverPending { since, session } => {
-                    m.insert("since".into(), json!(since));
-                    m.insert("sessionIdentifier".into(), json!(session));
-                }
-                Unknown::NearTime { timestamp, .. } => {
-                    m.insert("timestamp".into(), json!(timestamp));
-                }
-                Unknown::NoData { .. } | Unknown::Ambiguous { .. } => {}
-            }
-        }
-    }
-    m.insert("events".into(), json!(status.events));
-    Value::Object(m)
+    serde_json::to_value(Answer::of(status, at)).unwrap_or(Value::Null)
 }
 
-fn since_fields(m: &mut Map<String, Value>, since: i64, at: i64) {
-    m.insert("since".into(), json!(since));
-    m.insert("sinceTime".into(), json!(iso(since)));
-    m.insert("forMs".into(), json!(at.saturating_sub(since).max(0)));
+/// [`json`], written straight to `out` as one line without the newline: the fields are borrowed from the
+/// status, so a fleet of a few hundred thousand clients costs no map and no copy per client.
+pub fn write_json(out: &mut impl std::io::Write, status: &Status, at: i64) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &Answer::of(status, at))
+}
+
+/// The fields of one answer, in the order they are written; a state leaves out what it does not have.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    client_id: &'a str,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    for_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_identifier: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_number: Option<u64>,
+    /// Present on every disconnect, `null` when the event named no reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disconnect_reason: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<i64>,
+    events: u64,
+}
+
+impl<'a> Answer<'a> {
+    fn of(status: &'a Status, at: i64) -> Answer<'a> {
+        let mut a = Answer {
+            client_id: &status.client_id,
+            state: status.state.name(),
+            why: None,
+            detail: None,
+            since: None,
+            since_time: None,
+            for_ms: None,
+            session_identifier: None,
+            version_number: None,
+            disconnect_reason: None,
+            timestamp: None,
+            events: status.events,
+        };
+        let since = |a: &mut Answer<'a>, since: i64| {
+            a.since = Some(since);
+            a.since_time = Some(iso(since));
+            a.for_ms = Some(at.saturating_sub(since).max(0));
+        };
+        match &status.state {
+            State::Connected {
+                since: t,
+                session,
+                version,
+            } => {
+                since(&mut a, *t);
+                a.session_identifier = Some(session);
+                a.version_number = Some(*version);
+            }
+            State::Disconnected {
+                since: t,
+                session,
+                version,
+                reason,
+            } => {
+                since(&mut a, *t);
+                a.session_identifier = Some(session);
+                a.version_number = Some(*version);
+                a.disconnect_reason = Some(reason.as_deref());
+            }
+            State::Unknown(why) => {
+                a.why = Some(why.name());
+                a.detail = Some(detail(why));
+                match why {
+                    Unknown::TakeoverPending { since, session } => {
+                        a.since = Some(*since);
+                        a.session_identifier = Some(session);
+                    }
+                    Unknown::NearTime { timestamp, .. } => a.timestamp = Some(*timestamp),
+                    Unknown::NoData { .. } | Unknown::Ambiguous { .. } => {}
+                }
+            }
+        }
+        a
+    }
 }
 
 /// Why the answer is unknown, in a sentence.
@@ -106,13 +152,36 @@ pub fn iso(ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3_600_000,
-        rest / 60_000 % 60,
-        rest / 1000 % 60,
-        rest % 1000
-    )
+    // Written digit by digit: `format!` cost more than the rest of a client's answer.
+    let mut out = String::with_capacity(24);
+    push_digits(&mut out, year, 4);
+    out.push('-');
+    push_digits(&mut out, month, 2);
+    out.push('-');
+    push_digits(&mut out, day, 2);
+    out.push('T');
+    push_digits(&mut out, rest / 3_600_000, 2);
+    out.push(':');
+    push_digits(&mut out, rest / 60_000 % 60, 2);
+    out.push(':');
+    push_digits(&mut out, rest / 1000 % 60, 2);
+    out.push('.');
+    push_digits(&mut out, rest % 1000, 3);
+    out.push('Z');
+    out
+}
+
+/// `n` in decimal with at least `width` digits, zero-padded.
+fn push_digits(out: &mut String, n: i64, width: u32) {
+    if !(0..10_i64.pow(width)).contains(&n) {
+        // Years outside 0..=9999 (epoch milliseconds far from now): the general path.
+        let _ = write!(out, "{n:0width$}", width = width as usize);
+        return;
+    }
+    for place in (0..width).rev() {
+        let digit = n / 10_i64.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// A duration for people: `4d 3h`, `2h 5m`, `3m 12s`, `8s`, `350ms`.
@@ -273,6 +342,9 @@ mod tests {
         assert_eq!(iso(1_672_742_949_382), "2023-01-03T10:49:09.382Z");
         assert_eq!(iso(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(iso(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(iso(253_402_300_800_000), "10000-01-01T00:00:00.000Z");
+        assert_eq!(iso(-62_135_596_800_001), "0000-12-31T23:59:59.999Z");
+        assert_eq!(iso(-62_167_219_200_001), "-001-12-31T23:59:59.999Z");
         let _ = iso(i64::MIN);
         let _ = iso(i64::MAX);
     }
