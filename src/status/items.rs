@@ -551,7 +551,8 @@ impl<R: BufRead> Reader<'_, R> {
         let (mut at, mut lines) = (0, 0);
         let (mut done, mut done_lines) = (0, 0);
         let mut slots: Slots = Default::default();
-        while let Some(item) = fast::item(&buf[at..], self.table, &mut slots) {
+        let mut layout = fast::Layout::default();
+        while let Some(item) = fast::item(&buf[at..], self.table, &mut layout, &mut slots) {
             self.totals.items += 1;
             let line = self.input.line + lines;
             deliver(&mut self.totals, self.table, &slots, line, each);

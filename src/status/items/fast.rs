@@ -34,6 +34,81 @@ pub(super) struct Item {
     pub(super) lines: usize,
 }
 
+/// The exact bytes around the values of a page, learned from the items read before: a pretty-printed page
+/// repeats them for every attribute (`{`, a line break, sixteen spaces, `"S": "`; then `"`, a line break,
+/// twelve spaces, `}`), so matching each as one run of bytes replaces a dozen steps of the general reader. A
+/// run is learned from what the general reader accepted, so matching it accepts exactly what that reader
+/// would have; when the bytes differ, the general reader goes on as if nothing had been tried.
+#[derive(Default)]
+pub(super) struct Layout {
+    /// From a value's `{` to the opening quote of its string, the type letter (`S` or `N`) included.
+    open: Pattern,
+    /// Where the type letter is in `open`.
+    letter: usize,
+    /// From the closing quote of a value's string to the `}` of the value, both included.
+    close: Pattern,
+    /// From after an attribute's value to the opening quote of the next attribute's name.
+    next: Pattern,
+}
+
+/// A learned run of bytes: nothing until learned; from 8 to [`Pattern::MAX`] bytes. It is compared as words
+/// (the last one overlapping the one before), each under a mask that leaves out the bytes that may differ.
+#[derive(Default, Clone, Copy)]
+struct Pattern {
+    len: usize,
+    lines: usize,
+    words: [u64; 4],
+    masks: [u64; 4],
+}
+
+impl Pattern {
+    const MAX: usize = 32;
+
+    /// Learn `run`, but for its byte at `free` (if any), if nothing is learned yet and it fits.
+    #[inline(always)]
+    fn learn(&mut self, run: &[u8], free: Option<usize>) {
+        if self.len != 0 || !(8..=Pattern::MAX).contains(&run.len()) {
+            return;
+        }
+        self.len = run.len();
+        self.lines = run.iter().filter(|&&b| b == b'\n').count();
+        for (k, at) in Pattern::offsets(run.len()).enumerate() {
+            self.words[k] = word_at(run, at);
+            let mut mask = u64::MAX;
+            if let Some(free) = free
+                && (at..at + 8).contains(&free)
+            {
+                mask &= !(0xff << (8 * (free - at)));
+            }
+            self.masks[k] = mask;
+        }
+    }
+
+    /// Where the words of a run of `len` bytes start.
+    #[inline(always)]
+    fn offsets(len: usize) -> impl Iterator<Item = usize> {
+        (0..len.div_ceil(8)).map(move |k| (8 * k).min(len - 8))
+    }
+
+    /// Whether `here` (at least `len` bytes) holds the run.
+    #[inline(always)]
+    fn matches(&self, here: &[u8]) -> bool {
+        let mut differ = 0;
+        for (k, at) in Pattern::offsets(self.len).enumerate() {
+            differ |= (word_at(here, at) ^ self.words[k]) & self.masks[k];
+        }
+        differ == 0
+    }
+}
+
+/// The eight bytes of `bytes` from `at`, as a little-endian word (`bytes` must hold them).
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
 /// Containers nested deeper than this are left to the reference path (serde_json's own limit is 128).
 const MAX_DEPTH: usize = 64;
 
@@ -50,7 +125,12 @@ type RawSlots = [Option<Raw>; SLOTS];
 
 /// The item at the start of `bytes` (which must start with its `{`), if this parser can vouch for it; its
 /// attributes go to `slots` (written over whole, so that one array serves a run of items without a copy).
-pub(super) fn item<'a>(bytes: &'a [u8], table: &Table, slots: &mut Slots<'a>) -> Option<Item> {
+pub(super) fn item<'a>(
+    bytes: &'a [u8],
+    table: &Table,
+    layout: &mut Layout,
+    slots: &mut Slots<'a>,
+) -> Option<Item> {
     let mut p = Parser {
         b: bytes,
         i: 0,
@@ -63,14 +143,17 @@ pub(super) fn item<'a>(bytes: &'a [u8], table: &Table, slots: &mut Slots<'a>) ->
     p.eat(b'{')?;
     p.ws();
     if p.eat(b'}').is_none() {
+        // Whether the name's opening quote is already behind the cursor (the layout's `next` took it).
+        let mut opened = false;
         loop {
-            let name = p.string()?;
+            let name = if opened { p.string_rest() } else { p.string() }?;
+            let key = Name::at(bytes, name.clone());
             let name = &bytes[name];
             p.ws();
             p.eat(b':')?;
             p.ws();
-            match root(table, name) {
-                Some(used) => match p.plain() {
+            match root(table, key, name) {
+                Some(used) => match p.plain(layout) {
                     Some(scalar) => {
                         for &slot in &used.direct {
                             raw[slot] = Some(scalar);
@@ -79,16 +162,25 @@ pub(super) fn item<'a>(bytes: &'a [u8], table: &Table, slots: &mut Slots<'a>) ->
                     None => p.attribute(&used.direct, &used.nested, &mut raw, 2)?,
                 },
                 None => {
-                    if p.plain().is_none() {
+                    if p.plain(layout).is_none() {
                         p.skip(2)?;
                     }
                 }
             }
+            if p.take(&layout.next) {
+                opened = true;
+                continue;
+            }
+            let end = p.i;
             p.ws();
             match p.peek()? {
                 b',' => {
                     p.i += 1;
                     p.ws();
+                    if p.peek() == Some(b'"') {
+                        layout.next.learn(&bytes[end..=p.i], None);
+                    }
+                    opened = false;
                 }
                 b'}' => {
                     p.i += 1;
@@ -198,12 +290,31 @@ impl Name {
             tail,
         }
     }
+
+    /// [`Name::of`] the bytes `range` of `bytes`, read as whole words from the buffer where it holds them: a
+    /// short name's word takes the bytes after it too (its closing quote, the `:`), masked off.
+    #[inline(always)]
+    pub(super) fn at(bytes: &[u8], range: Range<usize>) -> Name {
+        let len = range.end - range.start;
+        match len {
+            0..8 if bytes.len() >= range.start + 8 => Name {
+                len,
+                head: word_at(bytes, range.start) & ((1u64 << (8 * len)) - 1),
+                tail: 0,
+            },
+            0..8 => Name::of(&bytes[range]),
+            _ => Name {
+                len,
+                head: word_at(bytes, range.start),
+                tail: word_at(bytes, range.end - 8),
+            },
+        }
+    }
 }
 
 /// What the root attribute `name` feeds, if anything.
 #[inline(always)]
-fn root<'t>(table: &'t Table, name: &[u8]) -> Option<&'t Use> {
-    let key = Name::of(name);
+fn root<'t>(table: &'t Table, key: Name, name: &[u8]) -> Option<&'t Use> {
     table
         .names
         .iter()
@@ -283,11 +394,32 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the learned `run` is at the cursor; if so the cursor moves past it.
+    #[inline(always)]
+    fn take(&mut self, run: &Pattern) -> bool {
+        let here = run.len != 0
+            && self
+                .b
+                .get(self.i..self.i + run.len)
+                .is_some_and(|here| run.matches(here));
+        if here {
+            self.i += run.len;
+            self.lines += run.lines;
+        }
+        here
+    }
+
     /// A string without escapes or control characters: the range of its bytes, without the quotes. Scanned a
     /// word at a time for the closing quote, a backslash, a control character or a byte above ASCII (noted).
     #[inline(always)]
     fn string(&mut self) -> Option<Range<usize>> {
         self.eat(b'"')?;
+        self.string_rest()
+    }
+
+    /// [`Parser::string`] after its opening quote.
+    #[inline(always)]
+    fn string_rest(&mut self) -> Option<Range<usize>> {
         let start = self.i;
         loop {
             if let Some(w) = self.word() {
@@ -316,12 +448,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The shape nearly every attribute value has, `{"S": "..."}` or `{"N": "..."}`, in straight-line code. For
-    /// anything else it moves nothing and says nothing, and the general readers below take the value.
+    /// The shape nearly every attribute value has, `{"S": "..."}` or `{"N": "..."}`: first as the layout
+    /// learned it, then in straight-line code (learning the layout from it). For anything else it moves nothing
+    /// and says nothing, and the general readers below take the value.
     #[inline(always)]
-    fn plain(&mut self) -> Option<Raw> {
+    fn plain(&mut self, layout: &mut Layout) -> Option<Raw> {
         let (i, lines) = (self.i, self.lines);
-        let read = self.plain_at();
+        if let Some(read) = self.plain_as_learned(layout) {
+            return Some(read);
+        }
+        (self.i, self.lines) = (i, lines);
+        let read = self.plain_at(layout);
         if read.is_none() {
             (self.i, self.lines) = (i, lines);
         }
@@ -329,9 +466,38 @@ impl<'a> Parser<'a> {
     }
 
     #[inline(always)]
-    fn plain_at(&mut self) -> Option<Raw> {
+    fn plain_as_learned(&mut self, layout: &Layout) -> Option<Raw> {
+        let open = &layout.open;
+        if open.len == 0 {
+            return None;
+        }
+        let here = self.b.get(self.i..self.i + open.len)?;
+        if !open.matches(here) {
+            return None;
+        }
+        let number = match here[layout.letter] {
+            b'S' => false,
+            b'N' => true,
+            _ => return None,
+        };
+        self.i += open.len;
+        self.lines += open.lines;
+        let value = self.string_rest()?;
+        // `string_rest` took the closing quote, which `close` starts with.
+        self.i -= 1;
+        if !self.take(&layout.close) {
+            return None;
+        }
+        let (a, b) = span(value)?;
+        Some(if number { Raw::N(a, b) } else { Raw::S(a, b) })
+    }
+
+    #[inline(always)]
+    fn plain_at(&mut self, layout: &mut Layout) -> Option<Raw> {
+        let start = self.i;
         self.eat(b'{')?;
         self.ws();
+        let letter = self.i + 1;
         let ty = self.b.get(self.i..self.i + 3)?;
         let number = match ty {
             b"\"S\"" => false,
@@ -345,6 +511,13 @@ impl<'a> Parser<'a> {
         let value = self.string()?;
         self.ws();
         self.eat(b'}')?;
+        if layout.open.len == 0 {
+            layout.letter = letter - start;
+            layout
+                .open
+                .learn(&self.b[start..value.start], Some(letter - start));
+            layout.close.learn(&self.b[value.end..self.i], None);
+        }
         let (a, b) = span(value)?;
         Some(if number { Raw::N(a, b) } else { Raw::S(a, b) })
     }
