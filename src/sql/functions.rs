@@ -93,11 +93,12 @@ pub enum Local {
 /// Why a local run cannot compute a function AWS has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotLocal {
+    /// It reads or calls another AWS service (DynamoDB, Lambda, Secrets Manager, the registry, shadows, ML).
     CallsAws,
+    /// It reads what a recorded event does not carry: the account, the principal, the source IP, the trace id,
+    /// MQTT 5 properties.
     NeedsContext,
-    NeedsCrypto,
-    NeedsRegex,
-    Random,
+    /// AWS computes it; the simulator does not yet.
     NotImplemented,
 }
 
@@ -107,9 +108,6 @@ impl NotLocal {
         match self {
             NotLocal::CallsAws => "calls an AWS service",
             NotLocal::NeedsContext => "reads MQTT or account details the simulator does not have",
-            NotLocal::NeedsCrypto => "computes a hash the simulator does not implement",
-            NotLocal::NeedsRegex => "needs a regular expression engine the simulator does not have",
-            NotLocal::Random => "is random",
             NotLocal::NotImplemented => "is not implemented by the simulator",
         }
     }
@@ -133,6 +131,8 @@ pub enum Builtin {
     Concat,
     Cos,
     Cosh,
+    Decode,
+    Encode,
     EndsWith,
     Exp,
     Floor,
@@ -145,18 +145,25 @@ pub enum Builtin {
     Ln,
     Log,
     Lower,
-    Md5,
     Lpad,
+    Md2,
+    Md5,
     Ltrim,
     Mod,
     Nanvl,
     NewUuid,
     NumBytes,
     Power,
+    Rand,
     Replace,
     Round,
     Rpad,
     Rtrim,
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
     Sign,
     Sin,
     Sinh,
@@ -168,6 +175,7 @@ pub enum Builtin {
     Tanh,
     Timestamp,
     Topic,
+    Transform,
     Trim,
     Trunc,
     Upper,
@@ -227,7 +235,7 @@ const fn not_aws(name: &'static str, returns: Returns) -> Function {
 }
 
 use Builtin as B;
-use NotLocal::{CallsAws, NeedsContext, NeedsCrypto, NeedsRegex, NotImplemented, Random};
+use NotLocal::{CallsAws, NeedsContext, NotImplemented};
 use Param::{Any, Collection, Int, Number as Num, String as Str};
 use Returns as R;
 
@@ -268,8 +276,16 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     computed("cos", arity(1, 1), ONE_NUMBER, R::Unknown, B::Cos), // Number
     computed("cosh", arity(1, 1), ONE_NUMBER, R::Unknown, B::Cosh), // Number
-    refused("decode", NONE, R::Unknown, NotImplemented),
-    refused("encode", NONE, R::String, NotImplemented),
+    // `decode(value, 'base64')`; `decode(*, 'proto', bucket, key, file, message)` reads its descriptor from S3 and
+    // is refused by the evaluator's argument checks (`builtins::check_arguments`).
+    computed(
+        "decode",
+        arity(2, 6),
+        &[Any, Str, Str],
+        R::Unknown,
+        B::Decode,
+    ),
+    computed("encode", arity(2, 2), &[Any, Str], R::String, B::Encode),
     computed("endswith", arity(2, 2), TWO_STRINGS, R::Bool, B::EndsWith),
     computed("exp", arity(1, 1), ONE_NUMBER, R::Unknown, B::Exp), // Number
     computed("floor", arity(1, 1), ONE_NUMBER, R::Number, B::Floor),
@@ -304,7 +320,7 @@ pub const FUNCTIONS: &[Function] = &[
     computed("lpad", arity(2, 2), &[Str, Int], R::String, B::Lpad),
     computed("ltrim", arity(1, 1), ONE_STRING, R::String, B::Ltrim),
     refused("machinelearning_predict", NONE, R::Unknown, CallsAws),
-    refused("md2", ONE_STRING, R::Unknown, NeedsCrypto), // String
+    computed("md2", arity(1, 1), ONE_STRING, R::Unknown, B::Md2), // String
     computed("md5", arity(1, 1), ONE_STRING, R::String, B::Md5),
     computed("mod", arity(2, 2), TWO_NUMBERS, R::Number, B::Mod),
     computed("nanvl", arity(2, 2), TWO_ANY, R::Unknown, B::Nanvl), // SameAsArguments
@@ -313,10 +329,10 @@ pub const FUNCTIONS: &[Function] = &[
     refused("parse_time", NONE, R::String, NotImplemented),
     computed("power", arity(2, 2), TWO_NUMBERS, R::Number, B::Power),
     refused("principal", NONE, R::String, NeedsContext),
-    refused("rand", NONE, R::Unknown, Random), // Number
-    refused("regexp_matches", NONE, R::Bool, NeedsRegex),
-    refused("regexp_replace", NONE, R::String, NeedsRegex),
-    refused("regexp_substr", NONE, R::String, NeedsRegex),
+    computed("rand", arity(0, 0), NONE, R::Unknown, B::Rand), // Number
+    refused("regexp_matches", NONE, R::Bool, NotImplemented),
+    refused("regexp_replace", NONE, R::String, NotImplemented),
+    refused("regexp_substr", NONE, R::String, NotImplemented),
     computed("remainder", arity(2, 2), TWO_NUMBERS, R::Unknown, B::Mod), // R::Number, as `mod`
     computed(
         "replace",
@@ -328,11 +344,11 @@ pub const FUNCTIONS: &[Function] = &[
     computed("round", arity(1, 1), ONE_NUMBER, R::Number, B::Round),
     computed("rpad", arity(2, 2), &[Str, Int], R::String, B::Rpad),
     computed("rtrim", arity(1, 1), ONE_STRING, R::String, B::Rtrim),
-    refused("sha1", ONE_STRING, R::String, NeedsCrypto),
-    refused("sha224", ONE_STRING, R::Unknown, NeedsCrypto), // String
-    refused("sha256", ONE_STRING, R::String, NeedsCrypto),
-    refused("sha384", ONE_STRING, R::Unknown, NeedsCrypto), // String
-    refused("sha512", ONE_STRING, R::String, NeedsCrypto),
+    computed("sha1", arity(1, 1), ONE_STRING, R::String, B::Sha1),
+    computed("sha224", arity(1, 1), ONE_STRING, R::Unknown, B::Sha224), // String
+    computed("sha256", arity(1, 1), ONE_STRING, R::String, B::Sha256),
+    computed("sha384", arity(1, 1), ONE_STRING, R::Unknown, B::Sha384), // String
+    computed("sha512", arity(1, 1), ONE_STRING, R::String, B::Sha512),
     computed("sign", arity(1, 1), ONE_NUMBER, R::Number, B::Sign),
     computed("sin", arity(1, 1), ONE_NUMBER, R::Unknown, B::Sin), // Number
     computed("sinh", arity(1, 1), ONE_NUMBER, R::Unknown, B::Sinh), // Number
@@ -359,7 +375,13 @@ pub const FUNCTIONS: &[Function] = &[
     computed("timestamp", arity(0, 0), NONE, R::Number, B::Timestamp),
     computed("topic", arity(0, 1), &[Int], R::String, B::Topic),
     refused("traceid", NONE, R::String, NeedsContext),
-    refused("transform", NONE, R::Unknown, NotImplemented),
+    computed(
+        "transform",
+        arity(3, 3),
+        &[Str, Any, Any],
+        R::Unknown,
+        B::Transform,
+    ),
     computed("trim", arity(1, 1), ONE_STRING, R::String, B::Trim),
     computed("trunc", arity(2, 2), &[Num, Int], R::Unknown, B::Trunc), // Number
     computed("upper", arity(1, 1), ONE_STRING, R::String, B::Upper),
@@ -394,8 +416,8 @@ mod tests {
                 _ => None,
             })
             .collect();
-        // 53 builtins; `remainder` shares `mod`'s.
-        assert_eq!(named.len(), 53);
+        // 63 builtins; `remainder` shares `mod`'s.
+        assert_eq!(named.len(), 63);
     }
 
     #[test]

@@ -129,6 +129,15 @@ pub enum EvalError {
         reason: &'static str,
         span: Span,
     },
+    /// A function a local run computes, called with literal arguments it cannot compute here (a `'proto'`
+    /// scheme, a regular expression feature of Java's the simulator lacks, a date pattern letter it does not
+    /// format); the span is the argument's.
+    #[error("`{name}` cannot be simulated: {reason}")]
+    UnsupportedArguments {
+        name: String,
+        reason: String,
+        span: Span,
+    },
     #[error("`{name}` takes {expected} argument{}, found {found}", if *.expected == "1" { "" } else { "s" })]
     Arity {
         name: String,
@@ -147,6 +156,7 @@ impl EvalError {
         match self {
             EvalError::UnknownFunction { span, .. }
             | EvalError::Unsupported { span, .. }
+            | EvalError::UnsupportedArguments { span, .. }
             | EvalError::Arity { span, .. }
             | EvalError::UnknownType { span, .. }
             | EvalError::TooDeep { span } => *span,
@@ -450,10 +460,17 @@ mod tests {
             err("SELECT abs() FROM 't'").to_string(),
             "`abs` takes 1 argument, found 0"
         );
-        assert!(matches!(
-            err("SELECT md2(a) FROM 't'"),
-            EvalError::Unsupported { .. }
-        ));
+        assert_eq!(
+            err("SELECT get_secret('k', 'SecretString', 'v', 'arn') FROM 't'").to_string(),
+            "`get_secret` cannot be simulated: it calls an AWS service"
+        );
+        let sql = "SELECT decode(*, 'proto', 'b', 'k.desc', 'k', 'M') FROM 't'";
+        let e = err(&sql.replace('*', "p"));
+        assert!(
+            matches!(&e, EvalError::UnsupportedArguments { name, .. } if name == "decode"),
+            "{e:?}"
+        );
+        assert_eq!(e.span().text(&sql.replace('*', "p")), Some("'proto'"));
         assert!(matches!(
             err("SELECT cast(a AS Float) FROM 't'"),
             EvalError::UnknownType { .. }

@@ -1,12 +1,17 @@
 //! The functions of `iot-sql-functions` that a local run computes, one file per family: [`math`] (numbers and
-//! bits), [`string`] (strings, `concat`, `md5`), [`values`] (`get`, defaults and type tests) and [`context`]
-//! (what the message's context gives: topic, client id, clock, UUIDs). Which names exist and which of them run
-//! here is the catalog's business ([`crate::sql::functions`]); this module only maps each [`Builtin`] to its
-//! implementation.
+//! bits), [`string`] (strings, `concat`), [`hash`] (`md2` to `sha512`), [`encoding`] (`encode`, `decode`),
+//! [`transform`], [`values`] (`get`, defaults and type tests) and [`context`] (what the message's context
+//! gives: topic, client id, clock, UUIDs, `rand`). Which names exist and which of them run here is the
+//! catalog's business ([`crate::sql::functions`]); this module maps each [`Builtin`] to its implementation, and
+//! [`check_arguments`] refuses, before any message is read, the calls whose literal arguments ask for something
+//! a local run cannot do.
 
 mod context;
+mod encoding;
+mod hash;
 mod math;
 mod string;
+mod transform;
 mod values;
 
 use super::compile::Node;
@@ -14,7 +19,7 @@ use super::evaluated::{Evaluated, UNDEFINED};
 use super::ops::arith;
 use super::run::{Context, eval};
 use super::value::Value;
-use crate::sql::ast::BinaryOp;
+use crate::sql::ast::{BinaryOp, Expr, ExprKind, Span};
 use crate::sql::functions::Builtin;
 
 /// The arguments of one call, evaluated on demand and in order (`newuuid()` counts its calls, so the order in
@@ -47,6 +52,7 @@ pub(super) fn call<'a>(f: Builtin, nodes: &'a [Node], cx: &Context<'a>) -> Evalu
         B::SqlVersion => context::sql_version(),
         B::Timestamp => owned(Value::Int(cx.now_ms)),
         B::NewUuid => owned(Value::String(cx.new_uuid())),
+        B::Rand => owned(super::value::decimal(cx.rand())),
 
         B::GetOrDefault | B::Nanvl => values::or_default(args.get(0), || args.get(1)),
         B::Get => values::get(args.get(0), &args.get(1)),
@@ -83,7 +89,13 @@ pub(super) fn call<'a>(f: Builtin, nodes: &'a [Node], cx: &Context<'a>) -> Evalu
         B::Chr => owned(string::chr(&args.get(0))),
         B::Lower => owned(string::lower(&args.get(0))),
         B::Upper => owned(string::upper(&args.get(0))),
-        B::Md5 => owned(string::md5(&args.get(0))),
+        B::Md2 | B::Md5 | B::Sha1 | B::Sha224 | B::Sha256 | B::Sha384 | B::Sha512 => {
+            owned(hash::digest(f, &args.get(0)))
+        }
+        // The scheme is the literal 'base64': `check_arguments` refused every other.
+        B::Encode => owned(encoding::encode(&args.get(0))),
+        B::Decode => owned(encoding::decode(&args.get(0))),
+        B::Transform => owned(transform::transform(&args.get(0), args.get(1), args.get(2))),
         B::Trim | B::Ltrim | B::Rtrim => owned(string::trim(f, &args.get(0))),
         B::Length => owned(string::length(&args.get(0))),
         B::NumBytes => owned(string::num_bytes(&args.get(0))),
@@ -96,5 +108,112 @@ pub(super) fn call<'a>(f: Builtin, nodes: &'a [Node], cx: &Context<'a>) -> Evalu
             &args.get(1),
             args.optional(2),
         )),
+    }
+}
+
+/// Why a call cannot be simulated, found in its literal arguments before any message is read: the completion of
+/// "`name` cannot be simulated: ...", and the argument it is about.
+pub(super) struct Refusal {
+    pub(super) reason: String,
+    pub(super) span: Span,
+}
+
+/// Checks the arguments of a call to `f` that must be known before the rule runs: the scheme of `encode` and
+/// `decode` (`'base64'` runs here; `'proto'` reads a descriptor from S3).
+pub(super) fn check_arguments(f: Builtin, args: &[Expr], call: Span) -> Result<(), Refusal> {
+    match f {
+        Builtin::Encode | Builtin::Decode => check_scheme(f, args, call),
+        _ => Ok(()),
+    }
+}
+
+/// The scheme argument of `encode` and `decode`: the literal `'base64'`, in a call of two arguments.
+fn check_scheme(f: Builtin, args: &[Expr], call: Span) -> Result<(), Refusal> {
+    let Some(scheme) = args.get(1) else {
+        return Ok(());
+    };
+    let refuse = |reason: String| {
+        Err(Refusal {
+            reason,
+            span: scheme.span,
+        })
+    };
+    match &scheme.kind {
+        ExprKind::String(s) if s == encoding::BASE64 && args.len() == 2 => Ok(()),
+        ExprKind::String(s) if s == encoding::BASE64 => Err(Refusal {
+            reason: format!(
+                "the 'base64' scheme takes 2 arguments, found {}; write `decode(value, 'base64')`",
+                args.len()
+            ),
+            span: call,
+        }),
+        ExprKind::String(s) if s == "proto" && f == Builtin::Decode => refuse(
+            "the 'proto' scheme decodes protobuf with a descriptor file read from S3, which a local run \
+             cannot read"
+                .to_owned(),
+        ),
+        ExprKind::String(s) => refuse(format!(
+            "its scheme '{s}' is not one AWS documents; write 'base64'{}",
+            if f == Builtin::Decode { " or 'proto'" } else { "" }
+        )),
+        _ => refuse("its scheme must be a string literal, such as 'base64'".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sql::eval::{EvalError, Program};
+    use crate::sql::parse;
+
+    /// The message of compiling `SELECT <expr> FROM 't'`, and the text of the span it points at.
+    fn refusal(expr: &str) -> (String, String) {
+        let sql = format!("SELECT {expr} FROM 't'");
+        let e = Program::compile(&parse(&sql).unwrap()).unwrap_err();
+        assert!(
+            matches!(e, EvalError::UnsupportedArguments { .. }),
+            "{expr}: {e:?}"
+        );
+        (e.to_string(), e.span().text(&sql).unwrap_or("").to_owned())
+    }
+
+    #[test]
+    fn schemes_other_than_base64_are_refused_before_running() {
+        let cases = [
+            (
+                "decode(p, 'proto', 'bucket', 'f.desc', 'f', 'Msg')",
+                "`decode` cannot be simulated: the 'proto' scheme decodes protobuf with a descriptor file read \
+                 from S3, which a local run cannot read",
+                "'proto'",
+            ),
+            (
+                "encode(p, 'hex')",
+                "`encode` cannot be simulated: its scheme 'hex' is not one AWS documents; write 'base64'",
+                "'hex'",
+            ),
+            (
+                "decode(p, 'hex')",
+                "`decode` cannot be simulated: its scheme 'hex' is not one AWS documents; write 'base64' or \
+                 'proto'",
+                "'hex'",
+            ),
+            (
+                "decode(p, scheme)",
+                "`decode` cannot be simulated: its scheme must be a string literal, such as 'base64'",
+                "scheme",
+            ),
+            (
+                "decode(p, 'base64', 'x')",
+                "`decode` cannot be simulated: the 'base64' scheme takes 2 arguments, found 3; write \
+                 `decode(value, 'base64')`",
+                "decode(p, 'base64', 'x')",
+            ),
+        ];
+        for (expr, message, span) in cases {
+            assert_eq!(
+                refusal(expr),
+                (message.to_owned(), span.to_owned()),
+                "{expr}"
+            );
+        }
     }
 }
