@@ -155,6 +155,9 @@ pub enum Builtin {
     NumBytes,
     Power,
     Rand,
+    RegexpMatches,
+    RegexpReplace,
+    RegexpSubstr,
     Replace,
     Round,
     Rpad,
@@ -330,9 +333,27 @@ pub const FUNCTIONS: &[Function] = &[
     computed("power", arity(2, 2), TWO_NUMBERS, R::Number, B::Power),
     refused("principal", NONE, R::String, NeedsContext),
     computed("rand", arity(0, 0), NONE, R::Unknown, B::Rand), // Number
-    refused("regexp_matches", NONE, R::Bool, NotImplemented),
-    refused("regexp_replace", NONE, R::String, NotImplemented),
-    refused("regexp_substr", NONE, R::String, NotImplemented),
+    computed(
+        "regexp_matches",
+        arity(2, 2),
+        TWO_STRINGS,
+        R::Bool,
+        B::RegexpMatches,
+    ),
+    computed(
+        "regexp_replace",
+        arity(3, 3),
+        &[Str, Str, Str],
+        R::String,
+        B::RegexpReplace,
+    ),
+    computed(
+        "regexp_substr",
+        arity(2, 2),
+        TWO_STRINGS,
+        R::String,
+        B::RegexpSubstr,
+    ),
     computed("remainder", arity(2, 2), TWO_NUMBERS, R::Unknown, B::Mod), // R::Number, as `mod`
     computed(
         "replace",
@@ -416,8 +437,8 @@ mod tests {
                 _ => None,
             })
             .collect();
-        // 63 builtins; `remainder` shares `mod`'s.
-        assert_eq!(named.len(), 63);
+        // 66 builtins; `remainder` shares `mod`'s.
+        assert_eq!(named.len(), 66);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The functions of `iot-sql-functions` that a local run computes, one file per family: [`math`] (numbers and
 //! bits), [`string`] (strings, `concat`), [`hash`] (`md2` to `sha512`), [`encoding`] (`encode`, `decode`),
-//! [`transform`], [`values`] (`get`, defaults and type tests) and [`context`] (what the message's context
+//! [`regexp`] (`regexp_matches`, `regexp_replace`, `regexp_substr`, on Java patterns rewritten by
+//! [`java_regex`]), [`transform`], [`values`] (`get`, defaults and type tests) and [`context`] (what the message's context
 //! gives: topic, client id, clock, UUIDs, `rand`). Which names exist and which of them run here is the
 //! catalog's business ([`crate::sql::functions`]); this module maps each [`Builtin`] to its implementation, and
 //! [`check_arguments`] refuses, before any message is read, the calls whose literal arguments ask for something
@@ -9,7 +10,9 @@
 mod context;
 mod encoding;
 mod hash;
+mod java_regex;
 mod math;
+mod regexp;
 mod string;
 mod transform;
 mod values;
@@ -95,6 +98,9 @@ pub(super) fn call<'a>(f: Builtin, nodes: &'a [Node], cx: &Context<'a>) -> Evalu
         // The scheme is the literal 'base64': `check_arguments` refused every other.
         B::Encode => owned(encoding::encode(&args.get(0))),
         B::Decode => owned(encoding::decode(&args.get(0))),
+        B::RegexpMatches => owned(regexp::matches(&args.get(0), &args.get(1))),
+        B::RegexpSubstr => owned(regexp::substr(&args.get(0), &args.get(1))),
+        B::RegexpReplace => owned(regexp::replace(&args.get(0), &args.get(1), &args.get(2))),
         B::Transform => owned(transform::transform(&args.get(0), args.get(1), args.get(2))),
         B::Trim | B::Ltrim | B::Rtrim => owned(string::trim(f, &args.get(0))),
         B::Length => owned(string::length(&args.get(0))),
@@ -119,10 +125,23 @@ pub(super) struct Refusal {
 }
 
 /// Checks the arguments of a call to `f` that must be known before the rule runs: the scheme of `encode` and
-/// `decode` (`'base64'` runs here; `'proto'` reads a descriptor from S3).
+/// `decode` (`'base64'` runs here; `'proto'` reads a descriptor from S3) and the pattern of the `regexp_`
+/// functions (Java syntax the simulator's engine lacks is refused).
 pub(super) fn check_arguments(f: Builtin, args: &[Expr], call: Span) -> Result<(), Refusal> {
     match f {
         Builtin::Encode | Builtin::Decode => check_scheme(f, args, call),
+        Builtin::RegexpMatches | Builtin::RegexpReplace | Builtin::RegexpSubstr => {
+            match args.get(1) {
+                Some(pattern) => match regexp::check_pattern(pattern) {
+                    Some(reason) => Err(Refusal {
+                        reason,
+                        span: pattern.span,
+                    }),
+                    None => Ok(()),
+                },
+                None => Ok(()),
+            }
+        }
         _ => Ok(()),
     }
 }
@@ -215,5 +234,62 @@ mod tests {
                 "{expr}"
             );
         }
+    }
+
+    #[test]
+    fn regular_expressions_java_has_and_the_simulator_lacks_are_refused() {
+        let lacks = "which the simulator's regular expression engine (the `regex` crate) does not have; \
+                     rewrite the pattern without it";
+        // (call, the pattern as written, the feature named).
+        let cases = [
+            (
+                r"regexp_matches(s, '(a)\\1')",
+                r"'(a)\\1'",
+                r"a backreference (`\1`, `\k<name>`)",
+            ),
+            (
+                "regexp_matches(s, 'a(?=b)')",
+                "'a(?=b)'",
+                "lookahead or lookbehind (`(?=`, `(?!`, `(?<=`, `(?<!`)",
+            ),
+            (
+                "regexp_substr(s, '(?<!x)a')",
+                "'(?<!x)a'",
+                "lookahead or lookbehind (`(?=`, `(?!`, `(?<=`, `(?<!`)",
+            ),
+            (
+                "regexp_replace(s, '(?>a+)b', '')",
+                "'(?>a+)b'",
+                "an atomic group (`(?>`)",
+            ),
+            (
+                "regexp_matches(s, 'a*+')",
+                "'a*+'",
+                "a possessive quantifier (`*+`, `++`, `?+`, `{n}+`)",
+            ),
+            (
+                "regexp_matches(s, '(?m)^a')",
+                "'(?m)^a'",
+                "the flag `m` (Java's line terminators differ)",
+            ),
+            (
+                r"regexp_matches(s, '\\p{Lower}')",
+                r"'\\p{Lower}'",
+                r"a named class other than a Unicode general category (`\p{Lower}`, `\p{Alpha}`, ...)",
+            ),
+        ];
+        for (expr, pattern, feature) in cases {
+            let name = &expr[..expr.find('(').unwrap_or(0)];
+            let expected =
+                format!("`{name}` cannot be simulated: its pattern uses {feature}, {lacks}");
+            assert_eq!(refusal(expr), (expected, pattern.to_owned()), "{expr}");
+        }
+        let (message, span) = refusal("regexp_matches(s, p)");
+        assert_eq!(
+            message,
+            "`regexp_matches` cannot be simulated: its pattern must be a string literal, so that it is \
+             checked against Java's regular expression syntax before the rule runs"
+        );
+        assert_eq!(span, "p");
     }
 }

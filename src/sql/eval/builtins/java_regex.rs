@@ -1,0 +1,506 @@
+//! Java's regular expressions (`java.util.regex.Pattern`, what AWS IoT's `regexp_*` functions run) rewritten
+//! for the `regex` crate, or the reason they cannot be.
+//!
+//! The two syntaxes agree on most of what rules use: literals, `.`, classes, `|`, groups (named ones too),
+//! greedy and lazy quantifiers, `^`, `\b`, `\A`, `\z`, the inline flags `i` and `s`. Where the same text means
+//! something else, it is rewritten so that the match is Java's:
+//! * `\d \w \s` (and `\D \W \S`) are ASCII in Java, Unicode in `regex`: they become explicit ASCII classes;
+//! * `.` excludes every Java line terminator (`\n`, `\r`, U+0085, U+2028, U+2029), not only `\n`;
+//! * `\Q...\E` quotes, `\e` and `\cX` are written as escaped literals.
+//!
+//! What `regex` cannot do, or does differently in a way no rewrite fixes, is [`Untranslatable::Unsupported`]:
+//! backreferences, lookahead and lookbehind, atomic groups, possessive quantifiers, `\G \Z \R \X \h \H \v \V`,
+//! octal escapes, Java's named classes (`\p{Lower}`, `\p{javaLowerCase}`, ...; the Unicode general categories
+//! `\p{L}`, `\p{Lu}`... are the same and pass), POSIX brackets inside classes, class difference, and the flags
+//! `d m u x U` (`m`: Java's line terminators differ; `U` means something else in `regex`). Patterns Java
+//! itself rejects (an unclosed group or class, a quantifier with nothing to repeat, `{2,1}`, a trailing `\`,
+//! an unknown escape letter) are [`Untranslatable::Invalid`]: AWS gives Undefined for those.
+//!
+//! Differences that remain (documented for users in the functions' module): `$` without `m` matches only at
+//! the very end, where Java also matches before a final line terminator; `(?i)` folds non-ASCII letters too
+//! (Java folds ASCII only without `u`); `\b` is Unicode-aware, as in Java before 19.
+
+use std::fmt::Write as _;
+
+/// Why a Java pattern has no `regex` equivalent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Untranslatable {
+    /// Java rejects it too: the function gives Undefined.
+    Invalid,
+    /// Java accepts it, `regex` cannot match it the same way: names the feature.
+    Unsupported(&'static str),
+}
+
+use Untranslatable::{Invalid, Unsupported};
+
+/// The ASCII classes of Java's `\d \w \s`, as class items.
+const DIGIT: &str = "0-9";
+const WORD: &str = "0-9A-Za-z_";
+const SPACE: &str = "\\t\\n\\x0B\\x0C\\r ";
+/// What Java's `.` does not match unless `s` (DOTALL) is on.
+const NOT_LINE_TERMINATOR: &str = "[^\\n\\r\\x{85}\\x{2028}\\x{2029}]";
+
+/// The Unicode general categories, which Java's `\p{..}` and `regex`'s name alike.
+const CATEGORIES: &[&str] = &[
+    "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc",
+    "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C",
+    "Cc", "Cf", "Co", "Cn",
+];
+
+/// Rewrites a Java pattern into `regex` syntax with the same matches.
+pub(super) fn translate(java: &str) -> Result<String, Untranslatable> {
+    Translator {
+        chars: java.chars().collect(),
+        at: 0,
+        out: String::with_capacity(java.len() + 16),
+        dotall: vec![false],
+        can_repeat: false,
+    }
+    .run()
+}
+
+struct Translator {
+    chars: Vec<char>,
+    at: usize,
+    out: String,
+    /// Whether `s` is on, per open group (the last is the innermost).
+    dotall: Vec<bool>,
+    /// Whether the last item can take a quantifier (false at the start, after `(`, `|` and quantifiers).
+    can_repeat: bool,
+}
+
+impl Translator {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.at + ahead).copied()
+    }
+
+    fn run(mut self) -> Result<String, Untranslatable> {
+        while let Some(c) = self.peek(0) {
+            self.at += 1;
+            match c {
+                '\\' => {
+                    self.escape()?;
+                    self.can_repeat = true;
+                }
+                '.' => {
+                    if self.dotall.last().copied().unwrap_or(false) {
+                        self.out.push_str("(?s:.)");
+                    } else {
+                        self.out.push_str(NOT_LINE_TERMINATOR);
+                    }
+                    self.can_repeat = true;
+                }
+                '[' => {
+                    self.class()?;
+                    self.can_repeat = true;
+                }
+                '(' => self.group()?,
+                ')' => {
+                    if self.dotall.len() < 2 {
+                        return Err(Invalid);
+                    }
+                    self.dotall.pop();
+                    self.out.push(')');
+                    self.can_repeat = true;
+                }
+                '*' | '+' | '?' => {
+                    self.out.push(c);
+                    self.quantified()?;
+                }
+                '{' => {
+                    self.counted()?;
+                    self.quantified()?;
+                }
+                '|' => {
+                    self.out.push('|');
+                    self.can_repeat = false;
+                }
+                '^' | '$' => {
+                    self.out.push(c);
+                    // Java repeats an anchor without complaint; so does `regex`.
+                    self.can_repeat = true;
+                }
+                c => {
+                    self.literal(c);
+                    self.can_repeat = true;
+                }
+            }
+        }
+        if self.dotall.len() > 1 {
+            return Err(Invalid);
+        }
+        Ok(self.out)
+    }
+
+    /// After a quantifier: Java's `?` (lazy) passes, `+` (possessive) has no equivalent; nothing may follow
+    /// that repeats the quantifier itself.
+    fn quantified(&mut self) -> Result<(), Untranslatable> {
+        if !self.can_repeat {
+            return Err(Invalid);
+        }
+        match self.peek(0) {
+            Some('?') => {
+                self.at += 1;
+                self.out.push('?');
+            }
+            Some('+') => {
+                return Err(Unsupported(
+                    "a possessive quantifier (`*+`, `++`, `?+`, `{n}+`)",
+                ));
+            }
+            _ => {}
+        }
+        if matches!(self.peek(0), Some('*' | '+' | '?')) {
+            return Err(Invalid);
+        }
+        self.can_repeat = false;
+        Ok(())
+    }
+
+    /// `{n}`, `{n,}`, `{n,m}` after the `{`.
+    fn counted(&mut self) -> Result<(), Untranslatable> {
+        let digits = |t: &mut Translator| {
+            let start = t.at;
+            while t.peek(0).is_some_and(|c| c.is_ascii_digit()) {
+                t.at += 1;
+            }
+            let text: String = t.chars[start..t.at].iter().collect();
+            (!text.is_empty()).then(|| text.parse::<u32>().ok())
+        };
+        let Some(Some(min)) = digits(self) else {
+            return Err(Invalid);
+        };
+        let max = if self.peek(0) == Some(',') {
+            self.at += 1;
+            match digits(self) {
+                None => None,
+                Some(Some(max)) => Some(max),
+                Some(None) => return Err(Invalid),
+            }
+        } else {
+            Some(min)
+        };
+        if self.peek(0) != Some('}') || max.is_some_and(|max| max < min) {
+            return Err(Invalid);
+        }
+        self.at += 1;
+        let _ = match max {
+            Some(max) if max == min => write!(self.out, "{{{min}}}"),
+            Some(max) => write!(self.out, "{{{min},{max}}}"),
+            None => write!(self.out, "{{{min},}}"),
+        };
+        Ok(())
+    }
+
+    /// After a `(`: a group, or one of Java's `(?...)` constructs.
+    fn group(&mut self) -> Result<(), Untranslatable> {
+        let outer = self.dotall.last().copied().unwrap_or(false);
+        self.can_repeat = false;
+        if self.peek(0) != Some('?') {
+            self.dotall.push(outer);
+            self.out.push('(');
+            return Ok(());
+        }
+        self.at += 1;
+        match (self.peek(0), self.peek(1)) {
+            (Some(':'), _) => {
+                self.at += 1;
+                self.dotall.push(outer);
+                self.out.push_str("(?:");
+                Ok(())
+            }
+            (Some('=' | '!'), _) | (Some('<'), Some('=' | '!')) => Err(Unsupported(
+                "lookahead or lookbehind (`(?=`, `(?!`, `(?<=`, `(?<!`)",
+            )),
+            (Some('>'), _) => Err(Unsupported("an atomic group (`(?>`)")),
+            (Some('<'), _) => {
+                self.at += 1;
+                let start = self.at;
+                while self.peek(0).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                    self.at += 1;
+                }
+                let name: String = self.chars[start..self.at].iter().collect();
+                // Java: a letter, then letters and digits.
+                if self.peek(0) != Some('>') || !name.starts_with(|c: char| c.is_ascii_alphabetic())
+                {
+                    return Err(Invalid);
+                }
+                self.at += 1;
+                self.dotall.push(outer);
+                let _ = write!(self.out, "(?<{name}>");
+                Ok(())
+            }
+            _ => self.flags(outer),
+        }
+    }
+
+    /// `(?flags)` or `(?flags:...)` after the `(?`.
+    fn flags(&mut self, outer: bool) -> Result<(), Untranslatable> {
+        let mut dotall = outer;
+        let mut on = true;
+        let mut text = String::new();
+        loop {
+            let Some(c) = self.peek(0) else {
+                return Err(Invalid);
+            };
+            self.at += 1;
+            match c {
+                'i' => text.push('i'),
+                's' => {
+                    dotall = on;
+                    text.push('s');
+                }
+                '-' if on => {
+                    on = false;
+                    text.push('-');
+                }
+                'm' => return Err(Unsupported("the flag `m` (Java's line terminators differ)")),
+                'x' => return Err(Unsupported("the flag `x` (comments mode)")),
+                'd' | 'u' | 'U' => return Err(Unsupported("the flags `d`, `u` and `U`")),
+                ')' => {
+                    if let Some(current) = self.dotall.last_mut() {
+                        *current = dotall;
+                    }
+                    if !text.is_empty() && text != "-" {
+                        let _ = write!(self.out, "(?{text})");
+                    }
+                    return Ok(());
+                }
+                ':' => {
+                    self.dotall.push(dotall);
+                    let _ = write!(self.out, "(?{text}:");
+                    return Ok(());
+                }
+                _ => return Err(Invalid),
+            }
+        }
+    }
+
+    /// A literal character, escaped where `regex` gives it a meaning (`]` and `}` included, which Java reads
+    /// as literals outside a class).
+    fn literal(&mut self, c: char) {
+        let mut buf = [0; 4];
+        self.out.push_str(&regex::escape(c.encode_utf8(&mut buf)));
+    }
+
+    /// After a `\` outside a class.
+    fn escape(&mut self) -> Result<(), Untranslatable> {
+        let Some(c) = self.peek(0) else {
+            return Err(Invalid);
+        };
+        self.at += 1;
+        match c {
+            'd' => self.push_class(DIGIT, false),
+            'D' => self.push_class(DIGIT, true),
+            'w' => self.push_class(WORD, false),
+            'W' => self.push_class(WORD, true),
+            's' => self.push_class(SPACE, false),
+            'S' => self.push_class(SPACE, true),
+            'b' | 'B' | 'A' | 'z' => {
+                self.out.push('\\');
+                self.out.push(c);
+            }
+            'Q' => {
+                let mut quoted = String::new();
+                while let Some(q) = self.peek(0) {
+                    if q == '\\' && self.peek(1) == Some('E') {
+                        self.at += 2;
+                        break;
+                    }
+                    quoted.push(q);
+                    self.at += 1;
+                }
+                self.out.push_str(&regex::escape(&quoted));
+            }
+            'p' | 'P' => {
+                let property = self.property()?;
+                let _ = write!(self.out, "\\{c}{{{property}}}");
+            }
+            other => self.common_escape(other)?,
+        }
+        Ok(())
+    }
+
+    /// Escapes that mean one character, the same inside and outside classes.
+    fn common_escape(&mut self, c: char) -> Result<(), Untranslatable> {
+        match c {
+            't' | 'n' | 'r' | 'f' | 'a' => {
+                self.out.push('\\');
+                self.out.push(c);
+            }
+            'e' => self.out.push_str("\\x1B"),
+            'x' => {
+                let code = if self.peek(0) == Some('{') {
+                    self.at += 1;
+                    let hex = self.take_while(|c| c.is_ascii_hexdigit());
+                    if self.peek(0) != Some('}') {
+                        return Err(Invalid);
+                    }
+                    self.at += 1;
+                    hex
+                } else {
+                    self.take_exactly(2)?
+                };
+                self.push_code(&code)?;
+            }
+            'u' => {
+                let code = self.take_exactly(4)?;
+                self.push_code(&code)?;
+            }
+            'c' => {
+                let Some(x) = self.peek(0) else {
+                    return Err(Invalid);
+                };
+                self.at += 1;
+                let _ = write!(self.out, "\\x{{{:X}}}", u32::from(x) ^ 64);
+            }
+            '0' => return Err(Unsupported("an octal escape (`\\0n`)")),
+            '1'..='9' | 'k' => return Err(Unsupported("a backreference (`\\1`, `\\k<name>`)")),
+            'G' | 'Z' | 'R' | 'X' | 'N' | 'h' | 'H' | 'v' | 'V' | 'E' => {
+                return Err(Unsupported(
+                    "one of Java's escapes `\\G \\Z \\R \\X \\N \\h \\H \\v \\V \\E`",
+                ));
+            }
+            c if c.is_ascii_alphanumeric() => return Err(Invalid),
+            c => {
+                // Java lets `\` quote any other character.
+                let mut buf = [0; 4];
+                self.out.push_str(&regex::escape(c.encode_utf8(&mut buf)));
+            }
+        }
+        Ok(())
+    }
+
+    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
+        let start = self.at;
+        while self.peek(0).is_some_and(&keep) {
+            self.at += 1;
+        }
+        self.chars[start..self.at].iter().collect()
+    }
+
+    fn take_exactly(&mut self, n: usize) -> Result<String, Untranslatable> {
+        let end = self.at + n;
+        let hex: String = self
+            .chars
+            .get(self.at..end)
+            .ok_or(Invalid)?
+            .iter()
+            .collect();
+        if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Invalid);
+        }
+        self.at = end;
+        Ok(hex)
+    }
+
+    /// A character by its hexadecimal code point.
+    fn push_code(&mut self, hex: &str) -> Result<(), Untranslatable> {
+        let code = u32::from_str_radix(hex, 16).map_err(|_| Invalid)?;
+        if code > 0x10_FFFF {
+            return Err(Invalid);
+        }
+        let _ = write!(self.out, "\\x{{{code:X}}}");
+        Ok(())
+    }
+
+    /// The name after `\p` or `\P`: `L` or `{Lu}`, general categories only (also spelled `IsLu`).
+    fn property(&mut self) -> Result<String, Untranslatable> {
+        let name = if self.peek(0) == Some('{') {
+            self.at += 1;
+            let name = self.take_while(|c| c != '}');
+            if self.peek(0) != Some('}') {
+                return Err(Invalid);
+            }
+            self.at += 1;
+            name
+        } else {
+            let Some(c) = self.peek(0) else {
+                return Err(Invalid);
+            };
+            self.at += 1;
+            c.to_string()
+        };
+        let category = name.strip_prefix("Is").unwrap_or(&name);
+        if CATEGORIES.contains(&category) {
+            Ok(category.to_owned())
+        } else {
+            Err(Unsupported(
+                "a named class other than a Unicode general category (`\\p{Lower}`, `\\p{Alpha}`, ...)",
+            ))
+        }
+    }
+
+    /// An ASCII class, outside brackets.
+    fn push_class(&mut self, items: &str, negated: bool) {
+        let _ = write!(self.out, "[{}{items}]", if negated { "^" } else { "" });
+    }
+
+    /// A bracketed class, after its `[`; nested classes and `&&` pass as `regex` reads them alike.
+    fn class(&mut self) -> Result<(), Untranslatable> {
+        self.out.push('[');
+        if self.peek(0) == Some('^') {
+            self.at += 1;
+            self.out.push('^');
+        }
+        // A `]` first is a literal, in both.
+        if self.peek(0) == Some(']') {
+            self.at += 1;
+            self.out.push_str("\\]");
+        }
+        loop {
+            let Some(c) = self.peek(0) else {
+                return Err(Invalid);
+            };
+            self.at += 1;
+            match c {
+                ']' => {
+                    self.out.push(']');
+                    return Ok(());
+                }
+                '[' => {
+                    if self.peek(0) == Some(':') {
+                        return Err(Unsupported("a POSIX bracket (`[:alpha:]`) inside a class"));
+                    }
+                    self.class()?;
+                }
+                '&' if self.peek(0) == Some('&') => {
+                    self.at += 1;
+                    self.out.push_str("&&");
+                }
+                '-' | '~' if self.peek(0) == Some(c) => {
+                    return Err(Unsupported("`--` or `~~` inside a class"));
+                }
+                '\\' => self.class_escape()?,
+                c => self.out.push(c),
+            }
+        }
+    }
+
+    /// After a `\` inside a class.
+    fn class_escape(&mut self) -> Result<(), Untranslatable> {
+        let Some(c) = self.peek(0) else {
+            return Err(Invalid);
+        };
+        self.at += 1;
+        match c {
+            'd' => self.out.push_str(DIGIT),
+            'w' => self.out.push_str(WORD),
+            's' => self.out.push_str(SPACE),
+            'D' => self.push_class(DIGIT, true),
+            'W' => self.push_class(WORD, true),
+            'S' => self.push_class(SPACE, true),
+            'p' | 'P' => {
+                let property = self.property()?;
+                let _ = write!(self.out, "\\{c}{{{property}}}");
+            }
+            'Q' | 'b' | 'B' | 'A' | 'z' => {
+                return Err(Unsupported(
+                    "`\\Q`, `\\b`, `\\B`, `\\A` or `\\z` inside a class",
+                ));
+            }
+            other => self.common_escape(other)?,
+        }
+        Ok(())
+    }
+}
