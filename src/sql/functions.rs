@@ -98,8 +98,6 @@ pub enum NotLocal {
     /// It reads what a recorded event does not carry: the account, the principal, the source IP, the trace id,
     /// MQTT 5 properties.
     NeedsContext,
-    /// AWS computes it; the simulator does not yet.
-    NotImplemented,
 }
 
 impl NotLocal {
@@ -108,7 +106,6 @@ impl NotLocal {
         match self {
             NotLocal::CallsAws => "calls an AWS service",
             NotLocal::NeedsContext => "reads MQTT or account details the simulator does not have",
-            NotLocal::NotImplemented => "is not implemented by the simulator",
         }
     }
 }
@@ -153,6 +150,7 @@ pub enum Builtin {
     Nanvl,
     NewUuid,
     NumBytes,
+    ParseTime,
     Power,
     Rand,
     RegexpMatches,
@@ -176,6 +174,7 @@ pub enum Builtin {
     Substring,
     Tan,
     Tanh,
+    TimeToEpoch,
     Timestamp,
     Topic,
     Transform,
@@ -238,7 +237,7 @@ const fn not_aws(name: &'static str, returns: Returns) -> Function {
 }
 
 use Builtin as B;
-use NotLocal::{CallsAws, NeedsContext, NotImplemented};
+use NotLocal::{CallsAws, NeedsContext};
 use Param::{Any, Collection, Int, Number as Num, String as Str};
 use Returns as R;
 
@@ -329,7 +328,13 @@ pub const FUNCTIONS: &[Function] = &[
     computed("nanvl", arity(2, 2), TWO_ANY, R::Unknown, B::Nanvl), // SameAsArguments
     computed("newuuid", arity(0, 0), NONE, R::String, B::NewUuid),
     computed("numbytes", arity(1, 1), ONE_STRING, R::Unknown, B::NumBytes), // Number
-    refused("parse_time", NONE, R::String, NotImplemented),
+    computed(
+        "parse_time",
+        arity(2, 3),
+        &[Str, Int, Str],
+        R::String,
+        B::ParseTime,
+    ),
     computed("power", arity(2, 2), TWO_NUMBERS, R::Number, B::Power),
     refused("principal", NONE, R::String, NeedsContext),
     computed("rand", arity(0, 0), NONE, R::Unknown, B::Rand), // Number
@@ -392,7 +397,13 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     computed("tan", arity(1, 1), ONE_NUMBER, R::Unknown, B::Tan), // Number
     computed("tanh", arity(1, 1), ONE_NUMBER, R::Unknown, B::Tanh), // Number
-    refused("time_to_epoch", NONE, R::Number, NotImplemented),
+    computed(
+        "time_to_epoch",
+        arity(2, 2),
+        TWO_STRINGS,
+        R::Number,
+        B::TimeToEpoch,
+    ),
     computed("timestamp", arity(0, 0), NONE, R::Number, B::Timestamp),
     computed("topic", arity(0, 1), &[Int], R::String, B::Topic),
     refused("traceid", NONE, R::String, NeedsContext),
@@ -437,8 +448,8 @@ mod tests {
                 _ => None,
             })
             .collect();
-        // 66 builtins; `remainder` shares `mod`'s.
-        assert_eq!(named.len(), 66);
+        // 68 builtins; `remainder` shares `mod`'s.
+        assert_eq!(named.len(), 68);
     }
 
     #[test]

@@ -39,12 +39,16 @@
 //!   documented value for messages not sent over MQTT).
 //!
 //! Which functions exist, and which of them a local run computes, is the
-//! catalog in [`crate::sql::functions`]. Functions AWS documents but that need
-//! AWS services, secrets, regexes or hashes (`aws_lambda`, `get_dynamodb`,
-//! `sha256`, `regexp_matches`, ...) are reported as
-//! [`EvalError::Unsupported`]; names AWS does not document are
-//! [`EvalError::UnknownFunction`]. Both are found when compiling, before any
-//! message is looked at, so an error never depends on the data.
+//! catalog in [`crate::sql::functions`]. Functions AWS documents but that call
+//! AWS services or read what a recorded event lacks (`aws_lambda`,
+//! `get_dynamodb`, `get_secret`, `principal`, ...) are reported as
+//! [`EvalError::Unsupported`]; calls of computed functions whose literal
+//! arguments ask for what a local run cannot do (`decode(*, 'proto', ...)`, a
+//! regular expression with a backreference, a date pattern letter the
+//! simulator does not format) as [`EvalError::UnsupportedArguments`]; names
+//! AWS does not document are [`EvalError::UnknownFunction`]. All are found
+//! when compiling, before any message is looked at, so an error never depends
+//! on the data.
 //!
 //! Layout: `value` (the values), `compile` (statements to node trees, reading
 //! the function catalog), `run` (walking the tree over one message),

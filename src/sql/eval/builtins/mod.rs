@@ -1,7 +1,8 @@
 //! The functions of `iot-sql-functions` that a local run computes, one file per family: [`math`] (numbers and
 //! bits), [`string`] (strings, `concat`), [`hash`] (`md2` to `sha512`), [`encoding`] (`encode`, `decode`),
 //! [`regexp`] (`regexp_matches`, `regexp_replace`, `regexp_substr`, on Java patterns rewritten by
-//! [`java_regex`]), [`transform`], [`values`] (`get`, defaults and type tests) and [`context`] (what the message's context
+//! [`java_regex`]), [`time_format`] (`parse_time`) and [`time_parse`] (`time_to_epoch`) on the patterns of
+//! [`time_pattern`], [`transform`], [`values`] (`get`, defaults and type tests) and [`context`] (what the message's context
 //! gives: topic, client id, clock, UUIDs, `rand`). Which names exist and which of them run here is the
 //! catalog's business ([`crate::sql::functions`]); this module maps each [`Builtin`] to its implementation, and
 //! [`check_arguments`] refuses, before any message is read, the calls whose literal arguments ask for something
@@ -14,6 +15,9 @@ mod java_regex;
 mod math;
 mod regexp;
 mod string;
+mod time_format;
+mod time_parse;
+mod time_pattern;
 mod transform;
 mod values;
 
@@ -101,6 +105,12 @@ pub(super) fn call<'a>(f: Builtin, nodes: &'a [Node], cx: &Context<'a>) -> Evalu
         B::RegexpMatches => owned(regexp::matches(&args.get(0), &args.get(1))),
         B::RegexpSubstr => owned(regexp::substr(&args.get(0), &args.get(1))),
         B::RegexpReplace => owned(regexp::replace(&args.get(0), &args.get(1), &args.get(2))),
+        B::ParseTime => owned(time_format::parse_time(
+            &args.get(0),
+            &args.get(1),
+            args.optional(2),
+        )),
+        B::TimeToEpoch => owned(time_parse::time_to_epoch(&args.get(0), &args.get(1))),
         B::Transform => owned(transform::transform(&args.get(0), args.get(1), args.get(2))),
         B::Trim | B::Ltrim | B::Rtrim => owned(string::trim(f, &args.get(0))),
         B::Length => owned(string::length(&args.get(0))),
@@ -126,9 +136,12 @@ pub(super) struct Refusal {
 
 /// Checks the arguments of a call to `f` that must be known before the rule runs: the scheme of `encode` and
 /// `decode` (`'base64'` runs here; `'proto'` reads a descriptor from S3) and the pattern of the `regexp_`
-/// functions (Java syntax the simulator's engine lacks is refused).
+/// functions (Java syntax the simulator's engine lacks is refused), and the date patterns of `parse_time` and
+/// `time_to_epoch` (letters the simulator does not format or read are refused).
 pub(super) fn check_arguments(f: Builtin, args: &[Expr], call: Span) -> Result<(), Refusal> {
     match f {
+        Builtin::ParseTime => check_date_pattern(args.first(), time_format::check),
+        Builtin::TimeToEpoch => check_date_pattern(args.get(1), time_parse::check),
         Builtin::Encode | Builtin::Decode => check_scheme(f, args, call),
         Builtin::RegexpMatches | Builtin::RegexpReplace | Builtin::RegexpSubstr => {
             match args.get(1) {
@@ -144,6 +157,29 @@ pub(super) fn check_arguments(f: Builtin, args: &[Expr], call: Span) -> Result<(
         }
         _ => Ok(()),
     }
+}
+
+/// A date pattern argument: a string literal that `check` accepts.
+fn check_date_pattern(
+    pattern: Option<&Expr>,
+    check: fn(&str) -> Option<String>,
+) -> Result<(), Refusal> {
+    let Some(pattern) = pattern else {
+        return Ok(());
+    };
+    let reason = match &pattern.kind {
+        ExprKind::String(text) => check(text),
+        _ => Some(
+            "its pattern must be a string literal, so that its letters are checked before the rule runs"
+                .to_owned(),
+        ),
+    };
+    reason.map_or(Ok(()), |reason| {
+        Err(Refusal {
+            reason,
+            span: pattern.span,
+        })
+    })
 }
 
 /// The scheme argument of `encode` and `decode`: the literal `'base64'`, in a call of two arguments.
@@ -291,5 +327,42 @@ mod tests {
              checked against Java's regular expression syntax before the rule runs"
         );
         assert_eq!(span, "p");
+    }
+
+    #[test]
+    fn date_patterns_the_simulator_cannot_handle_are_refused() {
+        let cases = [
+            (
+                "parse_time('yyyy-MM-ddTHH', timestamp())",
+                "`parse_time` cannot be simulated: its pattern uses the letter `T`, which the simulator does not \
+                 format (it formats G C Y x w e E y D M d a K h H k m s S z Z; quote literal text: 'T')",
+                "'yyyy-MM-ddTHH'",
+            ),
+            (
+                "parse_time(p, timestamp())",
+                "`parse_time` cannot be simulated: its pattern must be a string literal, so that its letters are \
+                 checked before the rule runs",
+                "p",
+            ),
+            (
+                "time_to_epoch(t, 'yyyy-MM')",
+                "`time_to_epoch` cannot be simulated: its pattern has no full date (a year, a month and a day, or \
+                 a year and a day of the year), and AWS does not document what it assumes for the missing fields",
+                "'yyyy-MM'",
+            ),
+            (
+                "time_to_epoch(t, 'yyyy-MM-dd QQ')",
+                "`time_to_epoch` cannot be simulated: its pattern uses `QQ`, which the simulator does not read \
+                 (it reads G u y M L d D E a H k K h m s S, VV, z, Z, X and x; quote literal text: 'T')",
+                "'yyyy-MM-dd QQ'",
+            ),
+        ];
+        for (expr, message, span) in cases {
+            assert_eq!(
+                refusal(expr),
+                (message.to_owned(), span.to_owned()),
+                "{expr}"
+            );
+        }
     }
 }

@@ -1,0 +1,309 @@
+//! `parse_time(pattern, timestamp[, timezone])` (page `iot-sql-functions`): milliseconds since the epoch
+//! written out with a Joda-Time `DateTimeFormat` pattern in a time zone (default `UTC`), in English as AWS's
+//! examples print it (`1970.01.01 AD at 21:46:40 CST`).
+//!
+//! Pattern letters formatted here, with Joda's meaning: `G` era (AD), `C` century of era, `Y` year of era,
+//! `x` week-based year, `w` week of week-based year, `e` day of week (1 = Monday), `E` day name (`EEEE`
+//! Monday, `E` Mon), `y` year, `D` day of year, `M` month (`MMMM` January, `MMM` Jan, `MM` 01), `d` day of
+//! month, `a` AM/PM, `K` hour 0-11, `h` hour 1-12, `H` hour 0-23, `k` hour 1-24, `m` minute, `s` second, `S`
+//! fraction of second (as many digits as letters), `z` zone abbreviation, `Z` offset (`-0600`; `ZZ`
+//! `-06:00`; `ZZZ` the zone's name). Numbers are zero-padded to the number of letters; `yy`, `YY` and `xx`
+//! print two digits. Any other letter, and `zzzz` (Java's long zone names, which the simulator does not
+//! have), is refused before the rule runs.
+//!
+//! Time zones are the tz database's names (`chrono-tz`: the tz database compiled into the binary, the
+//! standard companion of `chrono`, so results do not depend on the machine's zone files) and fixed offsets
+//! such as `+08:00`. `z` prints the tz database's abbreviation (CST, PST, UTC); where the database has only a
+//! numeric one (`-03` for America/Sao_Paulo) Joda would print Java's own name for the zone (BRT), which the
+//! simulator does not have: it prints the offset (`-03:00`) as Joda does for zones Java cannot name. An
+//! unknown zone, a timestamp that is not a number or a pattern Joda rejects give Undefined (inferred).
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Offset, Timelike};
+use chrono_tz::OffsetName;
+
+use super::time_pattern::{DAYS, MONTHS, Token, Zone, tokenize, zone};
+use crate::sql::eval::convert::{to_int, to_str};
+use crate::sql::eval::evaluated::Evaluated;
+use crate::sql::eval::value::Value;
+
+/// The pattern letters [`parse_time`] formats.
+pub(super) const LETTERS: &str = "G C Y x w e E y D M d a K h H k m s S z Z";
+
+/// Why a `parse_time` pattern cannot be formatted here; `None` when it can.
+pub(super) fn check(pattern: &str) -> Option<String> {
+    let tokens = match tokenize(pattern) {
+        Ok(tokens) => tokens,
+        Err(what) => return Some(format!("its pattern has {what}")),
+    };
+    tokens.iter().find_map(|t| match *t {
+        Token::Field { letter: 'z', count } if count >= 4 => Some(
+            "its pattern asks for a long zone name (`zzzz`), which comes from Java's locale data; use `z` \
+             (abbreviation) or `ZZZ` (zone name)"
+                .to_owned(),
+        ),
+        Token::Field { letter, .. } if !LETTERS.contains(letter) || letter == ' ' => Some(format!(
+            "its pattern uses the letter `{letter}`, which the simulator does not format (it formats \
+             {LETTERS}; quote literal text: 'T')"
+        )),
+        _ => None,
+    })
+}
+
+/// One instant as a pattern sees it: the local date and time, the offset and the zone's names.
+struct Local {
+    time: NaiveDateTime,
+    offset: i32,
+    abbreviation: Option<String>,
+    zone_name: String,
+}
+
+fn local(ms: i64, zone: Zone) -> Option<Local> {
+    let utc = DateTime::from_timestamp_millis(ms)?;
+    Some(match zone {
+        Zone::Named(tz) => {
+            let t = utc.with_timezone(&tz);
+            let abbreviation = t
+                .offset()
+                .abbreviation()
+                .filter(|a| !a.starts_with(['+', '-']))
+                .map(str::to_owned);
+            Local {
+                time: t.naive_local(),
+                offset: t.offset().fix().local_minus_utc(),
+                abbreviation,
+                zone_name: tz.name().to_owned(),
+            }
+        }
+        Zone::Fixed(offset) => Local {
+            time: utc.with_timezone(&offset).naive_local(),
+            offset: offset.local_minus_utc(),
+            abbreviation: None,
+            zone_name: offset_text(offset.local_minus_utc(), true),
+        },
+    })
+}
+
+/// `parse_time(pattern, timestamp[, timezone])`.
+pub(super) fn parse_time(
+    pattern: &Evaluated<'_>,
+    timestamp: &Evaluated<'_>,
+    timezone: Option<Evaluated<'_>>,
+) -> Value {
+    let zone = match &timezone {
+        None => Some(Zone::Named(chrono_tz::Tz::UTC)),
+        Some(z) => to_str(z).and_then(|id| zone(&id)),
+    };
+    let (Some(pattern), Some(ms), Some(zone)) = (to_str(pattern), to_int(timestamp.kind()), zone)
+    else {
+        return Value::Undefined;
+    };
+    match (tokenize(&pattern), local(ms, zone)) {
+        (Ok(tokens), Some(local)) => {
+            format(&tokens, &local).map_or(Value::Undefined, Value::String)
+        }
+        _ => Value::Undefined,
+    }
+}
+
+fn format(tokens: &[Token], t: &Local) -> Option<String> {
+    let mut out = String::new();
+    let date = t.time.date();
+    let year = date.year();
+    let year_of_era = if year > 0 { year } else { 1 - year };
+    for token in tokens {
+        let (letter, count) = match token {
+            Token::Literal(text) => {
+                out.push_str(text);
+                continue;
+            }
+            Token::Field { letter, count } => (*letter, *count),
+        };
+        let hour = t.time.hour();
+        match letter {
+            'G' => out.push_str(if year > 0 { "AD" } else { "BC" }),
+            'C' => number(&mut out, i64::from(year_of_era / 100), count),
+            'Y' => year_field(&mut out, year_of_era, count),
+            'y' => year_field(&mut out, year, count),
+            'x' => year_field(&mut out, date.iso_week().year(), count),
+            'w' => number(&mut out, i64::from(date.iso_week().week()), count),
+            'e' => number(
+                &mut out,
+                i64::from(date.weekday().number_from_monday()),
+                count,
+            ),
+            'E' => text(
+                &mut out,
+                DAYS[date.weekday().num_days_from_monday() as usize],
+                count,
+            ),
+            'D' => number(&mut out, i64::from(date.ordinal()), count),
+            'M' if count >= 3 => text(&mut out, MONTHS[date.month0() as usize], count),
+            'M' => number(&mut out, i64::from(date.month()), count),
+            'd' => number(&mut out, i64::from(date.day()), count),
+            'a' => out.push_str(if hour < 12 { "AM" } else { "PM" }),
+            'K' => number(&mut out, i64::from(hour % 12), count),
+            'h' => number(&mut out, i64::from((hour + 11) % 12 + 1), count),
+            'H' => number(&mut out, i64::from(hour), count),
+            'k' => number(
+                &mut out,
+                i64::from(if hour == 0 { 24 } else { hour }),
+                count,
+            ),
+            'm' => number(&mut out, i64::from(t.time.minute()), count),
+            's' => number(&mut out, i64::from(t.time.second()), count),
+            'S' => fraction(&mut out, t.time.nanosecond() / 1_000_000, count),
+            'z' => match &t.abbreviation {
+                Some(a) => out.push_str(a),
+                None => out.push_str(&offset_text(t.offset, true)),
+            },
+            'Z' if count >= 3 => out.push_str(&t.zone_name),
+            'Z' => out.push_str(&offset_text(t.offset, count == 2)),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A number zero-padded to `width` digits (the sign before the padding).
+fn number(out: &mut String, n: i64, width: usize) {
+    let sign = if n < 0 { "-" } else { "" };
+    let _ = write!(out, "{sign}{:0width$}", n.unsigned_abs());
+}
+
+/// `yy`: the last two digits; otherwise the year, zero-padded.
+fn year_field(out: &mut String, year: i32, count: usize) {
+    if count == 2 {
+        let _ = write!(out, "{:02}", year.rem_euclid(100));
+    } else {
+        number(out, i64::from(year), count);
+    }
+}
+
+/// Four letters or more: the whole name; fewer: its first three letters (English short names are those).
+fn text(out: &mut String, name: &str, count: usize) {
+    out.push_str(if count >= 4 { name } else { &name[..3] });
+}
+
+/// `count` digits of the fraction of the second, from its milliseconds.
+fn fraction(out: &mut String, millis: u32, count: usize) {
+    let digits = format!("{millis:03}");
+    if count <= 3 {
+        out.push_str(&digits[..count]);
+    } else {
+        out.push_str(&digits);
+        out.push_str(&"0".repeat(count - 3));
+    }
+}
+
+/// `+0800` or, with `colon`, `+08:00`.
+fn offset_text(seconds: i32, colon: bool) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    let (h, m) = (minutes / 60, minutes % 60);
+    if colon {
+        format!("{sign}{h:02}:{m:02}")
+    } else {
+        format!("{sign}{h:02}{m:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::eval::test_support::*;
+    use crate::sql::eval::{Input, evaluate_expr};
+    use crate::sql::parse_expr;
+    use serde_json::json;
+
+    /// 2017-06-09T17:19:46.123Z: the page's "current time" example, to the second.
+    const JUNE_2017: i64 = 1_497_028_786_123;
+
+    fn at(expr: &str, now_ms: i64) -> Value {
+        let p = json!({});
+        let input = Input {
+            now_ms,
+            ..Input::new("A/B", &p)
+        };
+        evaluate_expr(&parse_expr(expr).unwrap(), &input).unwrap()
+    }
+
+    #[test]
+    fn parse_time_examples() {
+        let cases: &[(&str, &str)] = &[
+            // The page's three examples.
+            (
+                r#"parse_time("yyyy.MM.dd G 'at' HH:mm:ss z", 100000000, "America/Belize" )"#,
+                "1970.01.01 AD at 21:46:40 CST",
+            ),
+            (
+                r#"parse_time("yyyy.MM.dd G 'at' HH:mm:ss z", timestamp() )"#,
+                "2017.06.09 AD at 17:19:46 UTC",
+            ),
+            ("parse_time('yyyy', timestamp(), 'UTC')", "2017"),
+            // Every letter, in UTC and in a zone with daylight saving time.
+            (
+                "parse_time('EEEE d MMMM yyyy, h:mm a, SSS', timestamp(), 'America/Los_Angeles')",
+                "Friday 9 June 2017, 10:19 AM, 123",
+            ),
+            (
+                "parse_time('EEE, dd MMM yy HH:mm:ss Z', timestamp(), 'Europe/Paris')",
+                "Fri, 09 Jun 17 19:19:46 +0200",
+            ),
+            (
+                r#"parse_time("yyyy-MM-dd'T'HH:mm:ss.SSSZZ", timestamp(), '+05:30')"#,
+                "2017-06-09T22:49:46.123+05:30",
+            ),
+            (
+                "parse_time('ZZZ z', timestamp(), 'America/Belize')",
+                "America/Belize CST",
+            ),
+            (
+                "parse_time('ZZZ z', timestamp(), '-03:00')",
+                "-03:00 -03:00",
+            ),
+            // America/Sao_Paulo has only a numeric abbreviation in the tz database.
+            (
+                "parse_time('z', timestamp(), 'America/Sao_Paulo')",
+                "-03:00",
+            ),
+            (
+                "parse_time('D e w x C Y G', timestamp())",
+                "160 5 23 2017 20 2017 AD",
+            ),
+            ("parse_time('K k H h', timestamp(), 'UTC')", "5 17 17 5"),
+            ("parse_time('S SS SSSS', timestamp())", "1 12 1230"),
+            ("parse_time('yyyyy M d', timestamp())", "02017 6 9"),
+            ("parse_time('k h a', 0)", "24 12 AM"),
+        ];
+        for (expr, expected) in cases {
+            assert_eq!(at(expr, JUNE_2017), s(expected), "{expr}");
+        }
+    }
+
+    #[test]
+    fn parse_time_of_wrong_arguments_is_undefined() {
+        for expr in [
+            "parse_time('yyyy', 'soon')",
+            "parse_time('yyyy', missing)",
+            "parse_time('yyyy', null)",
+            "parse_time('yyyy', 0, 'Mars/Olympus')",
+            "parse_time('yyyy', 0, null)",
+            "parse_time('yyyy', 9223372036854775807)",
+        ] {
+            assert_eq!(at(expr, JUNE_2017), U, "{expr}");
+        }
+        // Numeric strings convert, as for every function taking a number.
+        assert_eq!(at("parse_time('yyyy', '0')", 0), s("1970"));
+    }
+
+    #[test]
+    fn parse_time_checks_its_pattern() {
+        assert_eq!(check("yyyy.MM.dd G 'at' HH:mm:ss z"), None);
+        let q = check("yyyy-MM-ddTHH").unwrap_or_default();
+        assert!(q.contains("the letter `T`"), "{q}");
+        assert!(check("zzzz").unwrap_or_default().contains("`zzzz`"));
+        assert!(check("'open").unwrap_or_default().contains("not closed"));
+    }
+}
