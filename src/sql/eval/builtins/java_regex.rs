@@ -16,9 +16,11 @@
 //! itself rejects (an unclosed group or class, a quantifier with nothing to repeat, `{2,1}`, a trailing `\`,
 //! an unknown escape letter) are [`Untranslatable::Invalid`]: AWS gives Undefined for those.
 //!
-//! Differences that remain (documented for users in the functions' module): `$` without `m` matches only at
-//! the very end, where Java also matches before a final line terminator; `(?i)` folds non-ASCII letters too
-//! (Java folds ASCII only without `u`); `\b` is Unicode-aware, as in Java before 19.
+//! Java's `$` (without `m`) matches at the end and before a line terminator that ends the string; `regex`'s
+//! only at the end. So a pattern with `$` has a second rewrite for strings whose one line terminator ends them
+//! ([`Translated::before_final_terminator`]). Differences that remain (documented for users in the
+//! functions' module): `$` on a string with line terminators inside it and at its end; `(?i)` folds non-ASCII
+//! letters too (Java folds ASCII only without `u`); `\b` is Unicode-aware, as in Java before 19.
 
 use std::fmt::Write as _;
 
@@ -47,11 +49,36 @@ const CATEGORIES: &[&str] = &[
     "Cc", "Cf", "Co", "Cn",
 ];
 
+/// A Java pattern in `regex` syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Translated {
+    /// Java's matches on a string without line terminators, or whose only one is not final.
+    pub(super) pattern: String,
+    /// For a pattern with `$`: Java's matches on a string whose only line terminator (`\n`, `\r` or `\r\n`)
+    /// ends it, where Java's `$` also matches before that terminator (`$` is `regex`'s CRLF-aware `(?mR:$)`).
+    pub(super) before_final_terminator: Option<String>,
+}
+
 /// Rewrites a Java pattern into `regex` syntax with the same matches.
-pub(super) fn translate(java: &str) -> Result<String, Untranslatable> {
+pub(super) fn translate(java: &str) -> Result<Translated, Untranslatable> {
+    let pattern = translate_with(java, "$")?;
+    let before_final_terminator = if pattern.dollars {
+        Some(translate_with(java, "(?mR:$)")?.out)
+    } else {
+        None
+    };
+    Ok(Translated {
+        pattern: pattern.out,
+        before_final_terminator,
+    })
+}
+
+fn translate_with(java: &str, dollar: &'static str) -> Result<Translator, Untranslatable> {
     Translator {
         chars: java.chars().collect(),
         at: 0,
+        dollar,
+        dollars: false,
         out: String::with_capacity(java.len() + 16),
         dotall: vec![false],
         can_repeat: false,
@@ -62,6 +89,10 @@ pub(super) fn translate(java: &str) -> Result<String, Untranslatable> {
 struct Translator {
     chars: Vec<char>,
     at: usize,
+    /// What Java's `$` becomes.
+    dollar: &'static str,
+    /// Whether the pattern has a `$` outside classes.
+    dollars: bool,
     out: String,
     /// Whether `s` is on, per open group (the last is the innermost).
     dotall: Vec<bool>,
@@ -74,7 +105,7 @@ impl Translator {
         self.chars.get(self.at + ahead).copied()
     }
 
-    fn run(mut self) -> Result<String, Untranslatable> {
+    fn run(mut self) -> Result<Translator, Untranslatable> {
         while let Some(c) = self.peek(0) {
             self.at += 1;
             match c {
@@ -115,8 +146,13 @@ impl Translator {
                     self.out.push('|');
                     self.can_repeat = false;
                 }
-                '^' | '$' => {
+                '^' => {
                     self.out.push(c);
+                    self.can_repeat = true;
+                }
+                '$' => {
+                    self.out.push_str(self.dollar);
+                    self.dollars = true;
                     // Java repeats an anchor without complaint; so does `regex`.
                     self.can_repeat = true;
                 }
@@ -129,7 +165,7 @@ impl Translator {
         if self.dotall.len() > 1 {
             return Err(Invalid);
         }
-        Ok(self.out)
+        Ok(self)
     }
 
     /// After a quantifier: Java's `?` (lazy) passes, `+` (possessive) has no equivalent; nothing may follow

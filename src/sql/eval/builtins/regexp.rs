@@ -17,8 +17,10 @@
 //! * `regexp_substr` is the first match (`find()` then `group()`); no match gives Undefined (inferred: the page
 //!   is silent).
 //!
-//! Known differences with Java, on data the checks cannot see: without `(?m)`, `$` matches only at the very
-//! end of the string, where Java also matches before one final line terminator; `(?i)` also folds non-ASCII
+//! Java's `$` also matches before a line terminator that ends the string (`regexp_replace('abc\n', 'c$',
+//! 'X')` is "abX\n"), and so does the evaluator's when that terminator (`\n`, `\r`, `\r\n`) is the string's
+//! only one. Known differences with Java, on data the checks cannot see: `$` on a string that has line
+//! terminators inside it as well as at its end, or ends in U+0085, U+2028 or U+2029; `(?i)` also folds non-ASCII
 //! letters (Java folds ASCII only without its `u` flag); `\b` treats non-ASCII letters as word characters, as
 //! Java did before version 19; indices count Unicode characters, Java's UTF-16 units.
 
@@ -38,10 +40,36 @@ const SIZE_LIMIT: usize = 1 << 20;
 /// How many compiled patterns a thread keeps; rules use a handful.
 const CACHE_SIZE: usize = 64;
 
+/// A Java pattern compiled: its rewrite, and the one for strings ending in their only line terminator.
+#[derive(Clone)]
+struct Compiled {
+    pattern: Regex,
+    before_final_terminator: Option<Regex>,
+}
+
+impl Compiled {
+    /// The rewrite whose matches are Java's on `s`.
+    fn for_string(&self, s: &str) -> &Regex {
+        let is_terminator = |c: char| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+        match &self.before_final_terminator {
+            Some(re) if s.contains(is_terminator) => {
+                let body = s
+                    .strip_suffix("\r\n")
+                    .or_else(|| s.strip_suffix(['\n', '\r']));
+                match body {
+                    Some(body) if !body.contains(is_terminator) => re,
+                    _ => &self.pattern,
+                }
+            }
+            _ => &self.pattern,
+        }
+    }
+}
+
 thread_local! {
     /// Compiled patterns by their Java text (`None`: Java rejects the pattern), so that a rule run on many
     /// messages compiles each of its patterns once.
-    static COMPILED: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
+    static COMPILED: RefCell<HashMap<String, Option<Compiled>>> = RefCell::new(HashMap::new());
 }
 
 /// Why a pattern literal cannot be run here, completing "`regexp_...` cannot be simulated: ..."; `None` when it
@@ -59,9 +87,12 @@ pub(super) fn check_pattern(pattern: &Expr) -> Option<String> {
         }
     };
     match translate(&text) {
-        Ok(rust) => build(&rust).err().map(|e| {
-            format!("the simulator's regular expression engine cannot compile its pattern: {e}")
-        }),
+        Ok(rust) => std::iter::once(&rust.pattern)
+            .chain(&rust.before_final_terminator)
+            .find_map(|p| build(p).err())
+            .map(|e| {
+                format!("the simulator's regular expression engine cannot compile its pattern: {e}")
+            }),
         Err(Untranslatable::Invalid) => None,
         Err(Untranslatable::Unsupported(feature)) => Some(format!(
             "its pattern uses {feature}, which the simulator's regular expression engine (the `regex` crate) \
@@ -78,12 +109,20 @@ fn build(rust: &str) -> Result<Regex, regex::Error> {
 
 /// The compiled form of a Java pattern; `None` when Java rejects it (or, which the compile-time check rules
 /// out for literals, when `regex` cannot run it).
-fn compiled(pattern: &str) -> Option<Regex> {
+fn compiled(pattern: &str) -> Option<Compiled> {
     COMPILED.with(|cache| {
         if let Some(re) = cache.borrow().get(pattern) {
             return re.clone();
         }
-        let re = translate(pattern).ok().and_then(|rust| build(&rust).ok());
+        let re = translate(pattern).ok().and_then(|rust| {
+            Some(Compiled {
+                pattern: build(&rust.pattern).ok()?,
+                before_final_terminator: match &rust.before_final_terminator {
+                    Some(p) => Some(build(p).ok()?),
+                    None => None,
+                },
+            })
+        });
         let mut cache = cache.borrow_mut();
         if cache.len() >= CACHE_SIZE {
             cache.clear();
@@ -96,7 +135,7 @@ fn compiled(pattern: &str) -> Option<Regex> {
 /// The string and the compiled pattern of a call, or `None` for Undefined.
 fn operands(s: &Evaluated<'_>, pattern: &Evaluated<'_>) -> Option<(String, Regex)> {
     let s = to_str(s)?.into_owned();
-    let re = compiled(&to_str(pattern)?)?;
+    let re = compiled(&to_str(pattern)?)?.for_string(&s).clone();
     Some((s, re))
 }
 
