@@ -365,4 +365,72 @@ mod tests {
             );
         }
     }
+
+    /// A SQL string literal of any text, in the lexer's escapes.
+    fn literal(text: &str) -> String {
+        let mut out = String::from("'");
+        for c in text.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        out
+    }
+
+    /// Evaluates `expr`; a refusal before running is fine, a panic is not.
+    fn runs_or_refuses(expr: &str) {
+        use crate::sql::eval::{Input, evaluate_expr};
+        let payload = serde_json::json!({"s": "thing_1", "t": 1672742949382_i64});
+        let parsed = crate::sql::parse_expr(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        match evaluate_expr(&parsed, &Input::new("a/b", &payload)) {
+            Ok(_) | Err(EvalError::UnsupportedArguments { .. }) => {}
+            Err(e) => panic!("{expr}: {e}"),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn regular_expressions_never_panic(
+            pattern in r"[a-c0-9\\.*+?(){}\[\]^$|&~:<>=!#pPQEkdwsbz,-]{0,12}",
+            input in "[a-c\n\r é€0-9]{0,8}",
+            replacement in r"[a-c$\\{}0-9]{0,6}",
+        ) {
+            let (pattern, input) = (literal(&pattern), literal(&input));
+            runs_or_refuses(&format!("regexp_matches({input}, {pattern})"));
+            runs_or_refuses(&format!("regexp_substr({input}, {pattern})"));
+            runs_or_refuses(&format!("regexp_replace({input}, {pattern}, {})", literal(&replacement)));
+        }
+
+        #[test]
+        fn dates_never_panic(
+            pattern in "(yyyy|yy|y|uuuu|MMMM|MMM|MM|M|dd|d|DDD|HH|H|hh|kk|KK|a|mm|ss|S{1,9}|VV|z|Z{1,5}|X{1,3}|x|EEEE|EEE|G|w|e|C|Y|'T'|''|[ :./+-])*",
+            text in "[0-9A-Za-z :./+_-]{0,24}",
+            // Anywhere, anywhere chrono holds, and at the ends of its range, where zones overflow it.
+            ms in proptest::prop_oneof![
+                proptest::num::i64::ANY,
+                -8_334_601_228_800_000_i64..8_210_266_876_800_000,
+                8_210_266_700_000_000_i64..8_210_266_876_800_000,
+                -8_334_601_228_800_000_i64..-8_334_601_000_000_000,
+            ],
+            zone in "(UTC|America/Belize|Europe/Paris|[+-][0-9]{2}:[0-9]{2}|[A-Za-z/]{0,8})",
+        ) {
+            let (pattern, text, zone) = (literal(&pattern), literal(&text), literal(&zone));
+            runs_or_refuses(&format!("parse_time({pattern}, {ms}, {zone})"));
+            runs_or_refuses(&format!("time_to_epoch({text}, {pattern})"));
+        }
+
+        #[test]
+        fn encodings_never_panic(text in "\\PC{0,24}") {
+            let text = literal(&text);
+            runs_or_refuses(&format!("decode({text}, 'base64')"));
+            runs_or_refuses(&format!("decode(encode({text}, 'base64'), 'base64')"));
+            runs_or_refuses(&format!("md2({text})"));
+        }
+    }
 }

@@ -20,7 +20,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Offset, Timelike};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::OffsetName;
 
 use super::time_pattern::{DAYS, MONTHS, Token, Zone, tokenize, zone};
@@ -60,28 +60,32 @@ struct Local {
 }
 
 fn local(ms: i64, zone: Zone) -> Option<Local> {
-    let utc = DateTime::from_timestamp_millis(ms)?;
-    Some(match zone {
+    let utc = DateTime::from_timestamp_millis(ms)?.naive_utc();
+    let (offset, abbreviation, zone_name) = match zone {
         Zone::Named(tz) => {
-            let t = utc.with_timezone(&tz);
-            let abbreviation = t
-                .offset()
+            let offset = tz.offset_from_utc_datetime(&utc);
+            let abbreviation = offset
                 .abbreviation()
                 .filter(|a| !a.starts_with(['+', '-']))
                 .map(str::to_owned);
-            Local {
-                time: t.naive_local(),
-                offset: t.offset().fix().local_minus_utc(),
+            (
+                offset.fix().local_minus_utc(),
                 abbreviation,
-                zone_name: tz.name().to_owned(),
-            }
+                tz.name().to_owned(),
+            )
         }
-        Zone::Fixed(offset) => Local {
-            time: utc.with_timezone(&offset).naive_local(),
-            offset: offset.local_minus_utc(),
-            abbreviation: None,
-            zone_name: offset_text(offset.local_minus_utc(), true),
-        },
+        Zone::Fixed(offset) => {
+            let seconds = offset.local_minus_utc();
+            (seconds, None, offset_text(seconds, true))
+        }
+    };
+    // Checked: near the end of chrono's range, the local time may not exist.
+    let time = utc.checked_add_signed(Duration::seconds(i64::from(offset)))?;
+    Some(Local {
+        time,
+        offset,
+        abbreviation,
+        zone_name,
     })
 }
 
@@ -291,9 +295,14 @@ mod tests {
             "parse_time('yyyy', 0, 'Mars/Olympus')",
             "parse_time('yyyy', 0, null)",
             "parse_time('yyyy', 9223372036854775807)",
+            "parse_time('yyyy', -9223372036854775807)",
         ] {
             assert_eq!(at(expr, JUNE_2017), U, "{expr}");
         }
+        // The last millisecond chrono holds: in UTC, and in the zone furthest east, past its range.
+        let last = "parse_time('yyyy-MM-dd HH:mm', 8210266876799999";
+        assert_eq!(at(&format!("{last})"), 0), s("262142-12-31 23:59"));
+        assert_eq!(at(&format!("{last}, 'Pacific/Kiritimati')"), 0), U);
         // Numeric strings convert, as for every function taking a number.
         assert_eq!(at("parse_time('yyyy', '0')", 0), s("1970"));
     }

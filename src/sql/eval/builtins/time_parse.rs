@@ -282,7 +282,7 @@ fn number_field(f: &mut Fields, letter: char, count: usize, n: i64, width: usize
         'k' | 'K' | 'h' => return None,
         'm' => f.minute = Some(n),
         's' => f.second = Some(n),
-        _ => f.nanos = n * 10_i64.pow(9 - width as u32),
+        _ => f.nanos = n * 10_i64.checked_pow(9_u32.checked_sub(u32::try_from(width).ok()?)?)?,
     }
     Some(())
 }
@@ -431,12 +431,12 @@ impl Fields {
                     .max(b.offset().fix().local_minus_utc()),
                 // In a gap, the offset before it: the time moves forward by the gap's length.
                 chrono::LocalResult::None => tz
-                    .offset_from_utc_datetime(&(local - Duration::days(1)))
+                    .offset_from_utc_datetime(&local.checked_sub_signed(Duration::days(1))?)
                     .fix()
                     .local_minus_utc(),
             },
         };
-        let utc = local - Duration::seconds(i64::from(offset));
+        let utc = local.checked_sub_signed(Duration::seconds(i64::from(offset)))?;
         Some(utc.and_utc().timestamp_millis())
     }
 }
@@ -522,6 +522,15 @@ mod tests {
             ),
             // The smart resolver: February 30th is the 28th.
             ("time_to_epoch('2015-02-30', 'yyyy-MM-dd')", 1425081600000),
+            // The last day chrono holds.
+            (
+                "time_to_epoch('262142-12-31 23:59 Z', 'yyyyyy-MM-dd HH:mm XXX')",
+                8210266876740000,
+            ),
+            (
+                "time_to_epoch('262142-12-31 23:59 Europe/Paris', 'yyyyyy-MM-dd HH:mm VV')",
+                8210266873140000,
+            ),
         ];
         for (expr, ms) in cases {
             assert_eq!(val(expr), Value::Int(*ms), "{expr}");
@@ -539,6 +548,8 @@ mod tests {
             "time_to_epoch('Thu, 09 Jun 17', 'EEE, dd MMM yy')",
             "time_to_epoch('2015-01-01 Mars/Olympus', 'yyyy-MM-dd VV')",
             "time_to_epoch('2015-01-01 01:00 PM', 'yyyy-MM-dd HH:mm a')",
+            // A zone that moves the last day chrono holds past its range.
+            "time_to_epoch('262142-12-31 23:59 -14:00', 'yyyyyy-MM-dd HH:mm XXX')",
             "time_to_epoch(missing, 'yyyy-MM-dd')",
             "time_to_epoch(null, 'yyyy-MM-dd')",
         ] {
