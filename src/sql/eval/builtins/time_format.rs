@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::OffsetName;
 
-use super::time_pattern::{DAYS, MONTHS, Token, Zone, tokenize, zone};
+use super::time_pattern::{DAYS, Dialect, MONTHS, Token, Zone, tokenize, zone};
 use crate::sql::eval::convert::{to_int, to_str};
 use crate::sql::eval::evaluated::Evaluated;
 use crate::sql::eval::value::Value;
@@ -33,7 +33,7 @@ pub(super) const LETTERS: &str = "G C Y x w e E y D M d a K h H k m s S z Z";
 
 /// Why a `parse_time` pattern cannot be formatted here; `None` when it can.
 pub(super) fn check(pattern: &str) -> Option<String> {
-    let tokens = match tokenize(pattern) {
+    let tokens = match tokenize(pattern, Dialect::Joda) {
         Ok(tokens) => tokens,
         Err(what) => return Some(format!("its pattern has {what}")),
     };
@@ -103,7 +103,7 @@ pub(super) fn parse_time(
     else {
         return Value::Undefined;
     };
-    match (tokenize(&pattern), local(ms, zone)) {
+    match (tokenize(&pattern, Dialect::Joda), local(ms, zone)) {
         (Ok(tokens), Some(local)) => {
             format(&tokens, &local).map_or(Value::Undefined, Value::String)
         }

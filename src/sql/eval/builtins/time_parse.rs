@@ -19,7 +19,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 
-use super::time_pattern::{DAYS, MONTHS, Token, Zone, offset, tokenize, zone};
+use super::time_pattern::{DAYS, Dialect, MONTHS, Token, Zone, offset, tokenize, zone};
 use crate::sql::eval::convert::to_str;
 use crate::sql::eval::evaluated::Evaluated;
 use crate::sql::eval::value::Value;
@@ -56,7 +56,7 @@ fn max_count(letter: char) -> Option<usize> {
 
 /// Why a `time_to_epoch` pattern cannot be read here; `None` when it can.
 pub(super) fn check(pattern: &str) -> Option<String> {
-    let tokens = match tokenize(pattern) {
+    let tokens = match tokenize(pattern, Dialect::JavaTime) {
         Ok(tokens) => tokens,
         Err(what) => return Some(format!("its pattern has {what}")),
     };
@@ -103,7 +103,7 @@ pub(super) fn time_to_epoch(timestamp: &Evaluated<'_>, pattern: &Evaluated<'_>) 
     let (Some(text), Some(pattern)) = (to_str(timestamp), to_str(pattern)) else {
         return Value::Undefined;
     };
-    let Ok(tokens) = tokenize(&pattern) else {
+    let Ok(tokens) = tokenize(&pattern, Dialect::JavaTime) else {
         return Value::Undefined;
     };
     parse(&text, &tokens)

@@ -1,8 +1,8 @@
 //! Date-time patterns as `parse_time` (Joda-Time's `DateTimeFormat`) and `time_to_epoch` (Java's
 //! `DateTimeFormatter`) read them: runs of one letter are fields (`yyyy`, `MM`), text between single quotes is
-//! literal (`''` is a quote, inside or outside), and every other character stands for itself. The two
-//! libraries share this syntax; they differ in what some letters mean, which the formatter and the parser
-//! decide. Also the time zones both take: the tz database's names (through `chrono-tz`), `UTC`, and fixed
+//! literal (`''` is a quote, inside or outside), and every other character stands for itself, except that
+//! Java reserves `[ ] { } #` ([`Dialect`]). What each letter means is the formatter's and the parser's
+//! business. Also the time zones both take: the tz database's names (through `chrono-tz`), `UTC`, and fixed
 //! offsets.
 
 use chrono::FixedOffset;
@@ -19,9 +19,19 @@ pub(super) enum Token {
     Literal(String),
 }
 
+/// Which library reads a pattern: they agree on its syntax but for a few characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialect {
+    /// Joda-Time's `DateTimeFormat` (`parse_time`): every character but letters and quotes is literal.
+    Joda,
+    /// Java's `DateTimeFormatter` (`time_to_epoch`): `[ ] { } #` are reserved (optional sections and future
+    /// use), and refused here.
+    JavaTime,
+}
+
 /// The tokens of `pattern`; `Err` names what cannot be read (an unclosed quote, a character Java's
 /// `DateTimeFormatter` reserves).
-pub(super) fn tokenize(pattern: &str) -> Result<Vec<Token>, String> {
+pub(super) fn tokenize(pattern: &str, dialect: Dialect) -> Result<Vec<Token>, String> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut tokens = Vec::new();
     let mut at = 0;
@@ -63,7 +73,7 @@ pub(super) fn tokenize(pattern: &str) -> Result<Vec<Token>, String> {
                 letter: c,
                 count: at - start,
             });
-        } else if matches!(c, '[' | ']' | '{' | '}' | '#') {
+        } else if dialect == Dialect::JavaTime && matches!(c, '[' | ']' | '{' | '}' | '#') {
             return Err(format!(
                 "the character `{c}`, which Java reserves in patterns (quote it: '{c}')"
             ));
@@ -154,7 +164,7 @@ mod tests {
         use Token::{Field, Literal};
         let f = |letter, count| Field { letter, count };
         assert_eq!(
-            tokenize("yyyy.MM.dd G 'at' HH:mm:ss z"),
+            tokenize("yyyy.MM.dd G 'at' HH:mm:ss z", Dialect::Joda),
             Ok(vec![
                 f('y', 4),
                 Literal(".".into()),
@@ -174,11 +184,15 @@ mod tests {
             ])
         );
         assert_eq!(
-            tokenize("h 'o''clock' ''"),
+            tokenize("h 'o''clock' ''", Dialect::JavaTime),
             Ok(vec![f('h', 1), Literal(" o'clock '".into())])
         );
-        assert!(tokenize("yyyy 'x").is_err());
-        assert!(tokenize("yyyy[MM]").is_err());
+        assert!(tokenize("yyyy 'x", Dialect::Joda).is_err());
+        assert!(tokenize("yyyy[MM]", Dialect::JavaTime).is_err());
+        assert_eq!(
+            tokenize("[yyyy]", Dialect::Joda),
+            Ok(vec![Literal("[".into()), f('y', 4), Literal("]".into())])
+        );
     }
 
     #[test]
