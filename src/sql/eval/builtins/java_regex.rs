@@ -6,12 +6,15 @@
 //! something else, it is rewritten so that the match is Java's:
 //! * `\d \w \s` (and `\D \W \S`) are ASCII in Java, Unicode in `regex`: they become explicit ASCII classes;
 //! * `.` excludes every Java line terminator (`\n`, `\r`, U+0085, U+2028, U+2029), not only `\n`;
-//! * `\Q...\E` quotes, `\e` and `\cX` are written as escaped literals.
+//! * `\Q...\E` quotes, `\e` and `\cX` are written as escaped literals;
+//! * `i` folds ASCII letters only (Java without `u`), where `regex`'s `(?i)` folds all of Unicode (the Kelvin
+//!   sign into `k`): the rewrite spells both cases out (`k` is `[kK]`, `[a-c]` is `[a-cA-C]`) and passes no
+//!   flag on; `s` too is applied by the rewrite, to `.`.
 //!
 //! What `regex` cannot do, or does differently in a way no rewrite fixes, is [`Untranslatable::Unsupported`]:
 //! backreferences, lookahead and lookbehind, atomic groups, possessive quantifiers, `\G \Z \R \X \h \H \v \V`,
-//! octal escapes, Java's named classes (`\p{Lower}`, `\p{javaLowerCase}`, ...; the Unicode general categories
-//! `\p{L}`, `\p{Lu}`... are the same and pass), POSIX brackets inside classes, class difference, and the flags
+//! octal escapes, UTF-16 surrogate escapes, Java's named classes (`\p{Lower}`, `\p{javaLowerCase}`, ...; the Unicode general categories
+//! `\p{L}`, `\p{Lu}`... are the same and pass, but not under `i`), POSIX brackets inside classes, class difference, and the flags
 //! `d m u x U` (`m`: Java's line terminators differ; `U` means something else in `regex`). Patterns Java
 //! itself rejects (an unclosed group or class, a quantifier with nothing to repeat, `{2,1}`, a trailing `\`,
 //! an unknown escape letter) are [`Untranslatable::Invalid`]: AWS gives Undefined for those.
@@ -19,8 +22,8 @@
 //! Java's `$` (without `m`) matches at the end and before a line terminator that ends the string; `regex`'s
 //! only at the end. So a pattern with `$` has a second rewrite for strings whose one line terminator ends them
 //! ([`Translated::before_final_terminator`]). Differences that remain (documented for users in the
-//! functions' module): `$` on a string with line terminators inside it and at its end; `(?i)` folds non-ASCII
-//! letters too (Java folds ASCII only without `u`); `\b` is Unicode-aware, as in Java before 19.
+//! functions' module): `$` on a string with line terminators inside it and at its end; `\b` is Unicode-aware,
+//! as in Java before 19.
 
 use std::fmt::Write as _;
 
@@ -80,10 +83,20 @@ fn translate_with(java: &str, dollar: &'static str) -> Result<Translator, Untran
         dollar,
         dollars: false,
         out: String::with_capacity(java.len() + 16),
-        dotall: vec![false],
+        flags: vec![Flags::default()],
         can_repeat: false,
     }
     .run()
+}
+
+/// Java's inline flags that change what the rewrite emits.
+#[derive(Debug, Clone, Copy, Default)]
+struct Flags {
+    /// `s`: `.` matches line terminators too.
+    dotall: bool,
+    /// `i`: ASCII letters match either case (Java's CASE_INSENSITIVE without UNICODE_CASE), written out as
+    /// classes (`[kK]`) because `regex`'s `(?i)` also folds other letters (the Kelvin sign into `k`).
+    icase: bool,
 }
 
 struct Translator {
@@ -94,8 +107,8 @@ struct Translator {
     /// Whether the pattern has a `$` outside classes.
     dollars: bool,
     out: String,
-    /// Whether `s` is on, per open group (the last is the innermost).
-    dotall: Vec<bool>,
+    /// The flags in force, per open group (the last is the innermost).
+    flags: Vec<Flags>,
     /// Whether the last item can take a quantifier (false at the start, after `(`, `|` and quantifiers).
     can_repeat: bool,
 }
@@ -103,6 +116,10 @@ struct Translator {
 impl Translator {
     fn peek(&self, ahead: usize) -> Option<char> {
         self.chars.get(self.at + ahead).copied()
+    }
+
+    fn current(&self) -> Flags {
+        self.flags.last().copied().unwrap_or_default()
     }
 
     fn run(mut self) -> Result<Translator, Untranslatable> {
@@ -114,7 +131,7 @@ impl Translator {
                     self.can_repeat = true;
                 }
                 '.' => {
-                    if self.dotall.last().copied().unwrap_or(false) {
+                    if self.current().dotall {
                         self.out.push_str("(?s:.)");
                     } else {
                         self.out.push_str(NOT_LINE_TERMINATOR);
@@ -127,10 +144,10 @@ impl Translator {
                 }
                 '(' => self.group()?,
                 ')' => {
-                    if self.dotall.len() < 2 {
+                    if self.flags.len() < 2 {
                         return Err(Invalid);
                     }
-                    self.dotall.pop();
+                    self.flags.pop();
                     self.out.push(')');
                     self.can_repeat = true;
                 }
@@ -162,7 +179,7 @@ impl Translator {
                 }
             }
         }
-        if self.dotall.len() > 1 {
+        if self.flags.len() > 1 {
             return Err(Invalid);
         }
         Ok(self)
@@ -230,10 +247,10 @@ impl Translator {
 
     /// After a `(`: a group, or one of Java's `(?...)` constructs.
     fn group(&mut self) -> Result<(), Untranslatable> {
-        let outer = self.dotall.last().copied().unwrap_or(false);
+        let outer = self.current();
         self.can_repeat = false;
         if self.peek(0) != Some('?') {
-            self.dotall.push(outer);
+            self.flags.push(outer);
             self.out.push('(');
             return Ok(());
         }
@@ -241,7 +258,7 @@ impl Translator {
         match (self.peek(0), self.peek(1)) {
             (Some(':'), _) => {
                 self.at += 1;
-                self.dotall.push(outer);
+                self.flags.push(outer);
                 self.out.push_str("(?:");
                 Ok(())
             }
@@ -262,7 +279,7 @@ impl Translator {
                     return Err(Invalid);
                 }
                 self.at += 1;
-                self.dotall.push(outer);
+                self.flags.push(outer);
                 let _ = write!(self.out, "(?<{name}>");
                 Ok(())
             }
@@ -270,41 +287,32 @@ impl Translator {
         }
     }
 
-    /// `(?flags)` or `(?flags:...)` after the `(?`.
-    fn flags(&mut self, outer: bool) -> Result<(), Untranslatable> {
-        let mut dotall = outer;
+    /// `(?flags)` or `(?flags:...)` after the `(?`. The flags are applied by the rewrite itself, so none
+    /// reaches `regex`.
+    fn flags(&mut self, outer: Flags) -> Result<(), Untranslatable> {
+        let mut flags = outer;
         let mut on = true;
-        let mut text = String::new();
         loop {
             let Some(c) = self.peek(0) else {
                 return Err(Invalid);
             };
             self.at += 1;
             match c {
-                'i' => text.push('i'),
-                's' => {
-                    dotall = on;
-                    text.push('s');
-                }
-                '-' if on => {
-                    on = false;
-                    text.push('-');
-                }
+                'i' => flags.icase = on,
+                's' => flags.dotall = on,
+                '-' if on => on = false,
                 'm' => return Err(Unsupported("the flag `m` (Java's line terminators differ)")),
                 'x' => return Err(Unsupported("the flag `x` (comments mode)")),
                 'd' | 'u' | 'U' => return Err(Unsupported("the flags `d`, `u` and `U`")),
                 ')' => {
-                    if let Some(current) = self.dotall.last_mut() {
-                        *current = dotall;
-                    }
-                    if !text.is_empty() && text != "-" {
-                        let _ = write!(self.out, "(?{text})");
+                    if let Some(current) = self.flags.last_mut() {
+                        *current = flags;
                     }
                     return Ok(());
                 }
                 ':' => {
-                    self.dotall.push(dotall);
-                    let _ = write!(self.out, "(?{text}:");
+                    self.flags.push(flags);
+                    self.out.push_str("(?:");
                     return Ok(());
                 }
                 _ => return Err(Invalid),
@@ -313,10 +321,18 @@ impl Translator {
     }
 
     /// A literal character, escaped where `regex` gives it a meaning (`]` and `}` included, which Java reads
-    /// as literals outside a class).
+    /// as literals outside a class); under `i`, an ASCII letter is a class of both cases.
     fn literal(&mut self, c: char) {
-        let mut buf = [0; 4];
-        self.out.push_str(&regex::escape(c.encode_utf8(&mut buf)));
+        if self.current().icase && c.is_ascii_alphabetic() {
+            let _ = write!(
+                self.out,
+                "[{}{}]",
+                c.to_ascii_lowercase(),
+                c.to_ascii_uppercase()
+            );
+        } else {
+            self.out.push_str(&escaped(c));
+        }
     }
 
     /// After a `\` outside a class.
@@ -346,25 +362,31 @@ impl Translator {
                     quoted.push(q);
                     self.at += 1;
                 }
-                self.out.push_str(&regex::escape(&quoted));
+                for q in quoted.chars() {
+                    self.literal(q);
+                }
             }
             'p' | 'P' => {
                 let property = self.property()?;
                 let _ = write!(self.out, "\\{c}{{{property}}}");
             }
-            other => self.common_escape(other)?,
+            other => {
+                let c = self.escaped_char(other)?;
+                self.literal(c);
+            }
         }
         Ok(())
     }
 
-    /// Escapes that mean one character, the same inside and outside classes.
-    fn common_escape(&mut self, c: char) -> Result<(), Untranslatable> {
-        match c {
-            't' | 'n' | 'r' | 'f' | 'a' => {
-                self.out.push('\\');
-                self.out.push(c);
-            }
-            'e' => self.out.push_str("\\x1B"),
+    /// The character an escape that means one character stands for, the same inside and outside classes.
+    fn escaped_char(&mut self, c: char) -> Result<char, Untranslatable> {
+        Ok(match c {
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            'f' => '\x0C',
+            'a' => '\x07',
+            'e' => '\x1B',
             'x' => {
                 let code = if self.peek(0) == Some('{') {
                     self.at += 1;
@@ -377,18 +399,15 @@ impl Translator {
                 } else {
                     self.take_exactly(2)?
                 };
-                self.push_code(&code)?;
+                code_point(&code)?
             }
-            'u' => {
-                let code = self.take_exactly(4)?;
-                self.push_code(&code)?;
-            }
+            'u' => code_point(&self.take_exactly(4)?)?,
             'c' => {
                 let Some(x) = self.peek(0) else {
                     return Err(Invalid);
                 };
                 self.at += 1;
-                let _ = write!(self.out, "\\x{{{:X}}}", u32::from(x) ^ 64);
+                char::from_u32(u32::from(x) ^ 64).ok_or(Invalid)?
             }
             '0' => return Err(Unsupported("an octal escape (`\\0n`)")),
             '1'..='9' | 'k' => return Err(Unsupported("a backreference (`\\1`, `\\k<name>`)")),
@@ -398,13 +417,9 @@ impl Translator {
                 ));
             }
             c if c.is_ascii_alphanumeric() => return Err(Invalid),
-            c => {
-                // Java lets `\` quote any other character.
-                let mut buf = [0; 4];
-                self.out.push_str(&regex::escape(c.encode_utf8(&mut buf)));
-            }
-        }
-        Ok(())
+            // Java lets `\` quote any other character.
+            c => c,
+        })
     }
 
     fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
@@ -430,18 +445,11 @@ impl Translator {
         Ok(hex)
     }
 
-    /// A character by its hexadecimal code point.
-    fn push_code(&mut self, hex: &str) -> Result<(), Untranslatable> {
-        let code = u32::from_str_radix(hex, 16).map_err(|_| Invalid)?;
-        if code > 0x10_FFFF {
-            return Err(Invalid);
-        }
-        let _ = write!(self.out, "\\x{{{code:X}}}");
-        Ok(())
-    }
-
     /// The name after `\p` or `\P`: `L` or `{Lu}`, general categories only (also spelled `IsLu`).
     fn property(&mut self) -> Result<String, Untranslatable> {
+        if self.current().icase {
+            return Err(Unsupported("a named class (`\\p{..}`) under the flag `i`"));
+        }
         let name = if self.peek(0) == Some('{') {
             self.at += 1;
             let name = self.take_while(|c| c != '}');
@@ -482,7 +490,7 @@ impl Translator {
         // A `]` first is a literal, in both.
         if self.peek(0) == Some(']') {
             self.at += 1;
-            self.out.push_str("\\]");
+            self.class_item(']')?;
         }
         loop {
             let Some(c) = self.peek(0) else {
@@ -507,14 +515,62 @@ impl Translator {
                 '-' | '~' if self.peek(0) == Some(c) => {
                     return Err(Unsupported("`--` or `~~` inside a class"));
                 }
-                '\\' => self.class_escape()?,
-                c => self.out.push(c),
+                '\\' => {
+                    if let Some(c) = self.class_escape()? {
+                        self.class_item(c)?;
+                    }
+                }
+                c => self.class_item(c)?,
             }
         }
     }
 
-    /// After a `\` inside a class.
-    fn class_escape(&mut self) -> Result<(), Untranslatable> {
+    /// One character of a class, or the start of a range `lo-hi`; under `i`, with the other case of its ASCII
+    /// letters.
+    fn class_item(&mut self, lo: char) -> Result<(), Untranslatable> {
+        let hi = match (self.peek(0), self.peek(1)) {
+            (Some('-'), Some(end)) if end != ']' => {
+                self.at += 2;
+                match end {
+                    '\\' => self.class_escape()?.ok_or(Invalid)?,
+                    '[' => return Err(Unsupported("a range that ends in a class (`[a-[b]]`)")),
+                    c => c,
+                }
+            }
+            _ => lo,
+        };
+        if hi < lo {
+            return Err(Invalid);
+        }
+        self.push_range(lo, hi);
+        if self.current().icase {
+            for (from, to) in [('a', 'z'), ('A', 'Z')] {
+                let (start, end) = (lo.max(from), hi.min(to));
+                if start <= end {
+                    let swap = |c: char| {
+                        if c.is_ascii_lowercase() {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    };
+                    self.push_range(swap(start), swap(end));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn push_range(&mut self, lo: char, hi: char) {
+        self.out.push_str(&escaped(lo));
+        if hi != lo {
+            self.out.push('-');
+            self.out.push_str(&escaped(hi));
+        }
+    }
+
+    /// After a `\` inside a class: the character it stands for, or `None` when it wrote a class (`\d`, `\p{L}`).
+    fn class_escape(&mut self) -> Result<Option<char>, Untranslatable> {
         let Some(c) = self.peek(0) else {
             return Err(Invalid);
         };
@@ -535,8 +591,24 @@ impl Translator {
                     "`\\Q`, `\\b`, `\\B`, `\\A` or `\\z` inside a class",
                 ));
             }
-            other => self.common_escape(other)?,
+            other => return self.escaped_char(other).map(Some),
         }
-        Ok(())
+        Ok(None)
     }
+}
+
+/// `c` as `regex` reads it literally, inside or outside a class.
+fn escaped(c: char) -> String {
+    let mut buf = [0; 4];
+    regex::escape(c.encode_utf8(&mut buf))
+}
+
+/// A character by its hexadecimal code point.
+fn code_point(hex: &str) -> Result<char, Untranslatable> {
+    let code = u32::from_str_radix(hex, 16).map_err(|_| Invalid)?;
+    if (0xD800..=0xDFFF).contains(&code) {
+        // Java pairs two of these into one character; a Rust string has no such halves.
+        return Err(Unsupported("a UTF-16 surrogate escape (`\\uD83D`)"));
+    }
+    char::from_u32(code).ok_or(Invalid)
 }

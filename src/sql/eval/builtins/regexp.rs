@@ -20,9 +20,9 @@
 //! Java's `$` also matches before a line terminator that ends the string (`regexp_replace('abc\n', 'c$',
 //! 'X')` is "abX\n"), and so does the evaluator's when that terminator (`\n`, `\r`, `\r\n`) is the string's
 //! only one. Known differences with Java, on data the checks cannot see: `$` on a string that has line
-//! terminators inside it as well as at its end, or ends in U+0085, U+2028 or U+2029; `(?i)` also folds non-ASCII
-//! letters (Java folds ASCII only without its `u` flag); `\b` treats non-ASCII letters as word characters, as
-//! Java did before version 19; indices count Unicode characters, Java's UTF-16 units.
+//! terminators inside it as well as at its end, or ends in U+0085, U+2028 or U+2029; `\b` treats non-ASCII
+//! letters as word characters, as Java did before version 19 (Java 19 made it ASCII, like `\w`); an empty match
+//! moves the search on by one Unicode character, Java by one UTF-16 unit.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
