@@ -14,7 +14,8 @@
 //! zones), `Z` (`+0100`; `ZZZZZ` `+01:00` or `Z`), `X` and `x` (`+01`, `+0100`, `+01:00`; `X` also reads `Z`).
 //! Any other letter, a pattern without a year, a month and a day (or a day of the year), or `h`/`K` without
 //! `a`, is refused before the rule runs: what AWS assumes then is not documented. A string the pattern does
-//! not read gives Undefined (inferred: Java throws). Java's other zone names (its locale data) are not known
+//! not read gives Undefined (inferred: Java throws). 56 cases are checked against java.time itself
+//! (`scripts/java-time-check`, `time_java_cases.tsv`). Java's other zone names (its locale data) are not known
 //! here: a string naming one gives Undefined, where AWS would read it.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
@@ -572,5 +573,29 @@ mod tests {
             let message = check(pattern).unwrap_or_default();
             assert!(message.contains(says), "{pattern}: {message}");
         }
+    }
+
+    /// java.time's answers, recorded by `scripts/java-time-check` (JDK 17), for the cases of
+    /// `time_java_cases.tsv`: the evaluator gives each the same answer (`<undefined>` is Java throwing).
+    #[test]
+    fn java_time_cases() {
+        let literal = |text: &str| format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"));
+        let mut checked = 0;
+        for line in include_str!("time_java_cases.tsv").lines() {
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            let [input, pattern, java] = line.split('\t').collect::<Vec<_>>()[..] else {
+                panic!("three fields: {line}");
+            };
+            let expr = format!("time_to_epoch({}, {})", literal(input), literal(pattern));
+            let expected = match java {
+                "<undefined>" => U,
+                ms => Value::Int(ms.parse().unwrap_or_else(|e| panic!("{line}: {e}"))),
+            };
+            assert_eq!(val(&expr), expected, "{line}");
+            checked += 1;
+        }
+        assert!(checked >= 50, "{checked} cases");
     }
 }
