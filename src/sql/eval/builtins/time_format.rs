@@ -16,7 +16,9 @@
 //! such as `+08:00`. `z` prints the tz database's abbreviation (CST, PST, UTC); where the database has only a
 //! numeric one (`-03` for America/Sao_Paulo) Joda would print Java's own name for the zone (BRT), which the
 //! simulator does not have: it prints the offset (`-03:00`) as Joda does for zones Java cannot name. An
-//! unknown zone, a timestamp that is not a number or a pattern Joda rejects give Undefined (inferred).
+//! unknown zone, a timestamp that is not a number or a pattern Joda rejects give Undefined (inferred). `ZZZ`
+//! prints the name as given (`GMT`) where Joda prints the zone's canonical one (`Etc/GMT`). 36 cases are
+//! checked against Joda-Time itself (`scripts/java-time-check`, `time_joda_cases.tsv`).
 
 use std::fmt::Write as _;
 
@@ -314,5 +316,55 @@ mod tests {
         assert!(q.contains("the letter `T`"), "{q}");
         assert!(check("zzzz").unwrap_or_default().contains("`zzzz`"));
         assert!(check("'open").unwrap_or_default().contains("not closed"));
+    }
+
+    /// Joda-Time's answers, recorded by `scripts/java-time-check` (Joda-Time 2.10.14, US English), for the
+    /// cases of `time_joda_cases.tsv`: the evaluator gives the same answer, or refuses the pattern before the
+    /// rule runs, except where Java names a zone that the tz database gives only an offset for, and where Joda
+    /// writes a zone's canonical name for an alias (`ZZZ` of GMT is Etc/GMT).
+    #[test]
+    fn joda_cases() {
+        use crate::sql::eval::EvalError;
+        let literal = |text: &str| format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"));
+        let (mut agreed, mut refused, mut differ) = (0, Vec::new(), Vec::new());
+        for line in include_str!("time_joda_cases.tsv").lines() {
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            let [pattern, ms, zone, joda] = line.split('\t').collect::<Vec<_>>()[..] else {
+                panic!("four fields: {line}");
+            };
+            let zone = if zone.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", literal(zone))
+            };
+            let expr = format!("parse_time({}, {ms}{zone})", literal(pattern));
+            let p = json!({});
+            let got = match evaluate_expr(&parse_expr(&expr).unwrap(), &Input::new("t", &p)) {
+                Ok(v) => v,
+                Err(EvalError::UnsupportedArguments { .. }) => {
+                    refused.push(pattern);
+                    continue;
+                }
+                Err(e) => panic!("{expr}: {e}"),
+            };
+            let expected = if joda == "<undefined>" { U } else { s(joda) };
+            if got == expected {
+                agreed += 1;
+            } else {
+                differ.push((line, got));
+            }
+        }
+        assert_eq!(refused, ["zzzz", "yyyy-MM-ddTHH"]);
+        assert_eq!(
+            differ,
+            [
+                ("z\t1497028786123\tAmerica/Sao_Paulo\tBRT", s("-03:00")),
+                ("z\t1497028786123\tAsia/Dubai\tGST", s("+04:00")),
+                ("z ZZZ\t1497028786123\tGMT\tGMT Etc/GMT", s("GMT GMT")),
+            ]
+        );
+        assert!(agreed >= 30, "{agreed} cases");
     }
 }
