@@ -2,9 +2,9 @@
 // evaluator's regexp_matches / regexp_replace / regexp_substr are tested against (see scripts/java-regex-check).
 //
 // Input and output: tab-separated lines `function  input  pattern  replacement  result`, fields escaped with
-// \t \n \r \\ and backslash-u with four hex digits; lines starting with # are kept as they are. The result column is rewritten: `true` or
-// `false` for matches, the string for replace and substr, `<undefined>` where Java throws (an invalid pattern
-// or replacement), `<no match>` for substr without a match.
+// \t \n \r \\ and backslash-u with four hex digits; lines starting with # are kept as they are. The result
+// column is rewritten: `true` or `false` for matches, the string for replace and substr, `<undefined>` where
+// Java throws (an invalid pattern or replacement), `<no match>` for substr without a match.
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -13,9 +13,10 @@
 //!
 //! What `regex` cannot do, or does differently in a way no rewrite fixes, is [`Untranslatable::Unsupported`]:
 //! backreferences, lookahead and lookbehind, atomic groups, possessive quantifiers, `\G \Z \R \X \h \H \v \V`,
-//! octal escapes, UTF-16 surrogate escapes, Java's named classes (`\p{Lower}`, `\p{javaLowerCase}`, ...; the Unicode general categories
-//! `\p{L}`, `\p{Lu}`... are the same and pass, but not under `i`), POSIX brackets inside classes, class difference, and the flags
-//! `d m u x U` (`m`: Java's line terminators differ; `U` means something else in `regex`). Patterns Java
+//! octal escapes, UTF-16 surrogate escapes, Java's named classes (`\p{Lower}`, `\p{javaLowerCase}`, ...; the
+//! Unicode general categories `\p{L}`, `\p{Lu}`... are the same and pass, but not under `i`), POSIX brackets
+//! inside classes, class difference, and the flags `d m u x U` (`m`: Java's line terminators differ; `U` means
+//! something else in `regex`). Patterns Java
 //! itself rejects (an unclosed group or class, a quantifier with nothing to repeat, `{2,1}`, a trailing `\`,
 //! an unknown escape letter) are [`Untranslatable::Invalid`]: AWS gives Undefined for those.
 //!
