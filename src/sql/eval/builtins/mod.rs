@@ -12,6 +12,7 @@ mod context;
 mod encoding;
 mod hash;
 mod java_regex;
+mod joda_zone_names;
 mod math;
 mod regexp;
 mod string;
