@@ -1,7 +1,8 @@
 // Writes src/sql/eval/builtins/joda_zone_names.rs: the short zone names Joda-Time prints (pattern letter `z`,
-// US English) where they are not the tz database's abbreviations, from 2010 to 2037. Joda takes them from Java's
-// locale data, one name for standard time and one for daylight saving time per zone, whatever the zone's history
-// (America/Sao_Paulo is BRT, where the tz database says -03). Run by `scripts/java-time-check --zone-names`.
+// US English) where they are not the tz database's abbreviations, from 2010 to 2037, and the names it prints
+// for aliases (`ZZZ`: Etc/GMT for GMT). Joda takes the short names from Java's locale data, one for standard
+// time and one for daylight saving time per zone, whatever the zone's history (America/Sao_Paulo is BRT, where
+// the tz database says -03). Run by `scripts/java-time-check --zone-names`.
 import java.util.Locale;
 import java.util.TreeSet;
 import org.joda.time.DateTimeZone;
@@ -9,8 +10,12 @@ import org.joda.time.DateTimeZone;
 public final class JodaZoneNames {
     public static void main(String[] args) {
         StringBuilder rows = new StringBuilder();
+        StringBuilder aliases = new StringBuilder();
         for (String id : new TreeSet<>(DateTimeZone.getAvailableIDs())) {
             DateTimeZone zone = DateTimeZone.forID(id);
+            if (!zone.getID().equals(id)) {
+                aliases.append(String.format("    (\"%s\", \"%s\"),%n", id, zone.getID()));
+            }
             boolean differs = false;
             String standard = "";
             String daylight = "";
@@ -36,6 +41,10 @@ public final class JodaZoneNames {
             + "//! abbreviations (2010 to 2037), as (zone, standard time, daylight saving time); an empty name: the\n"
             + "//! zone has no such time then, or Joda prints an offset.\n\n"
             + "/// Sorted by zone, for a binary search.\n"
-            + "pub(super) const JODA_ZONE_NAMES: &[(&str, &str, &str)] = &[\n" + rows + "];\n");
+            + "#[rustfmt::skip]\n"
+            + "pub(super) const JODA_ZONE_NAMES: &[(&str, &str, &str)] = &[\n" + rows + "];\n\n"
+            + "/// The zone Joda names for each alias (`ZZZ`), sorted by alias.\n"
+            + "#[rustfmt::skip]\n"
+            + "pub(super) const JODA_CANONICAL_IDS: &[(&str, &str)] = &[\n" + aliases + "];\n");
     }
 }
