@@ -93,12 +93,11 @@ pub enum Local {
 /// Why a local run cannot compute a function AWS has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotLocal {
+    /// It reads or calls another AWS service (DynamoDB, Lambda, Secrets Manager, the registry, shadows, ML).
     CallsAws,
+    /// It reads what a recorded event does not carry: the account, the principal, the source IP, the trace id,
+    /// MQTT 5 properties.
     NeedsContext,
-    NeedsCrypto,
-    NeedsRegex,
-    Random,
-    NotImplemented,
 }
 
 impl NotLocal {
@@ -107,10 +106,6 @@ impl NotLocal {
         match self {
             NotLocal::CallsAws => "calls an AWS service",
             NotLocal::NeedsContext => "reads MQTT or account details the simulator does not have",
-            NotLocal::NeedsCrypto => "computes a hash the simulator does not implement",
-            NotLocal::NeedsRegex => "needs a regular expression engine the simulator does not have",
-            NotLocal::Random => "is random",
-            NotLocal::NotImplemented => "is not implemented by the simulator",
         }
     }
 }
@@ -133,6 +128,8 @@ pub enum Builtin {
     Concat,
     Cos,
     Cosh,
+    Decode,
+    Encode,
     EndsWith,
     Exp,
     Floor,
@@ -145,18 +142,29 @@ pub enum Builtin {
     Ln,
     Log,
     Lower,
-    Md5,
     Lpad,
     Ltrim,
+    Md2,
+    Md5,
     Mod,
     Nanvl,
     NewUuid,
     NumBytes,
+    ParseTime,
     Power,
+    Rand,
+    RegexpMatches,
+    RegexpReplace,
+    RegexpSubstr,
     Replace,
     Round,
     Rpad,
     Rtrim,
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
     Sign,
     Sin,
     Sinh,
@@ -166,8 +174,10 @@ pub enum Builtin {
     Substring,
     Tan,
     Tanh,
+    TimeToEpoch,
     Timestamp,
     Topic,
+    Transform,
     Trim,
     Trunc,
     Upper,
@@ -227,7 +237,7 @@ const fn not_aws(name: &'static str, returns: Returns) -> Function {
 }
 
 use Builtin as B;
-use NotLocal::{CallsAws, NeedsContext, NeedsCrypto, NeedsRegex, NotImplemented, Random};
+use NotLocal::{CallsAws, NeedsContext};
 use Param::{Any, Collection, Int, Number as Num, String as Str};
 use Returns as R;
 
@@ -268,8 +278,10 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     computed("cos", arity(1, 1), ONE_NUMBER, R::Unknown, B::Cos), // Number
     computed("cosh", arity(1, 1), ONE_NUMBER, R::Unknown, B::Cosh), // Number
-    refused("decode", NONE, R::Unknown, NotImplemented),
-    refused("encode", NONE, R::String, NotImplemented),
+    // `decode(value, 'base64')`; `decode(*, 'proto', bucket, key, file, message)` reads its descriptor from S3 and
+    // is refused by the evaluator's argument checks (`builtins::check_arguments`). Object or String.
+    computed("decode", arity(2, 6), &[Any, Str], R::Unknown, B::Decode),
+    computed("encode", arity(2, 2), &[Any, Str], R::String, B::Encode),
     computed("endswith", arity(2, 2), TWO_STRINGS, R::Bool, B::EndsWith),
     computed("exp", arity(1, 1), ONE_NUMBER, R::Unknown, B::Exp), // Number
     computed("floor", arity(1, 1), ONE_NUMBER, R::Number, B::Floor),
@@ -304,19 +316,43 @@ pub const FUNCTIONS: &[Function] = &[
     computed("lpad", arity(2, 2), &[Str, Int], R::String, B::Lpad),
     computed("ltrim", arity(1, 1), ONE_STRING, R::String, B::Ltrim),
     refused("machinelearning_predict", NONE, R::Unknown, CallsAws),
-    refused("md2", ONE_STRING, R::Unknown, NeedsCrypto), // String
+    computed("md2", arity(1, 1), ONE_STRING, R::Unknown, B::Md2), // String
     computed("md5", arity(1, 1), ONE_STRING, R::String, B::Md5),
     computed("mod", arity(2, 2), TWO_NUMBERS, R::Number, B::Mod),
     computed("nanvl", arity(2, 2), TWO_ANY, R::Unknown, B::Nanvl), // SameAsArguments
     computed("newuuid", arity(0, 0), NONE, R::String, B::NewUuid),
     computed("numbytes", arity(1, 1), ONE_STRING, R::Unknown, B::NumBytes), // Number
-    refused("parse_time", NONE, R::String, NotImplemented),
+    computed(
+        "parse_time",
+        arity(2, 3),
+        &[Str, Int, Str],
+        R::String,
+        B::ParseTime,
+    ),
     computed("power", arity(2, 2), TWO_NUMBERS, R::Number, B::Power),
     refused("principal", NONE, R::String, NeedsContext),
-    refused("rand", NONE, R::Unknown, Random), // Number
-    refused("regexp_matches", NONE, R::Bool, NeedsRegex),
-    refused("regexp_replace", NONE, R::String, NeedsRegex),
-    refused("regexp_substr", NONE, R::String, NeedsRegex),
+    computed("rand", arity(0, 0), NONE, R::Unknown, B::Rand), // Number
+    computed(
+        "regexp_matches",
+        arity(2, 2),
+        TWO_STRINGS,
+        R::Bool,
+        B::RegexpMatches,
+    ),
+    computed(
+        "regexp_replace",
+        arity(3, 3),
+        &[Str, Str, Str],
+        R::String,
+        B::RegexpReplace,
+    ),
+    computed(
+        "regexp_substr",
+        arity(2, 2),
+        TWO_STRINGS,
+        R::String,
+        B::RegexpSubstr,
+    ),
     computed("remainder", arity(2, 2), TWO_NUMBERS, R::Unknown, B::Mod), // R::Number, as `mod`
     computed(
         "replace",
@@ -328,11 +364,11 @@ pub const FUNCTIONS: &[Function] = &[
     computed("round", arity(1, 1), ONE_NUMBER, R::Number, B::Round),
     computed("rpad", arity(2, 2), &[Str, Int], R::String, B::Rpad),
     computed("rtrim", arity(1, 1), ONE_STRING, R::String, B::Rtrim),
-    refused("sha1", ONE_STRING, R::String, NeedsCrypto),
-    refused("sha224", ONE_STRING, R::Unknown, NeedsCrypto), // String
-    refused("sha256", ONE_STRING, R::String, NeedsCrypto),
-    refused("sha384", ONE_STRING, R::Unknown, NeedsCrypto), // String
-    refused("sha512", ONE_STRING, R::String, NeedsCrypto),
+    computed("sha1", arity(1, 1), ONE_STRING, R::String, B::Sha1),
+    computed("sha224", arity(1, 1), ONE_STRING, R::Unknown, B::Sha224), // String
+    computed("sha256", arity(1, 1), ONE_STRING, R::String, B::Sha256),
+    computed("sha384", arity(1, 1), ONE_STRING, R::Unknown, B::Sha384), // String
+    computed("sha512", arity(1, 1), ONE_STRING, R::String, B::Sha512),
     computed("sign", arity(1, 1), ONE_NUMBER, R::Number, B::Sign),
     computed("sin", arity(1, 1), ONE_NUMBER, R::Unknown, B::Sin), // Number
     computed("sinh", arity(1, 1), ONE_NUMBER, R::Unknown, B::Sinh), // Number
@@ -355,11 +391,23 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     computed("tan", arity(1, 1), ONE_NUMBER, R::Unknown, B::Tan), // Number
     computed("tanh", arity(1, 1), ONE_NUMBER, R::Unknown, B::Tanh), // Number
-    refused("time_to_epoch", NONE, R::Number, NotImplemented),
+    computed(
+        "time_to_epoch",
+        arity(2, 2),
+        TWO_STRINGS,
+        R::Number,
+        B::TimeToEpoch,
+    ),
     computed("timestamp", arity(0, 0), NONE, R::Number, B::Timestamp),
     computed("topic", arity(0, 1), &[Int], R::String, B::Topic),
     refused("traceid", NONE, R::String, NeedsContext),
-    refused("transform", NONE, R::Unknown, NotImplemented),
+    computed(
+        "transform",
+        arity(3, 3),
+        &[Str, Any, Any],
+        R::Unknown,
+        B::Transform,
+    ),
     computed("trim", arity(1, 1), ONE_STRING, R::String, B::Trim),
     computed("trunc", arity(2, 2), &[Num, Int], R::Unknown, B::Trunc), // Number
     computed("upper", arity(1, 1), ONE_STRING, R::String, B::Upper),
@@ -394,8 +442,8 @@ mod tests {
                 _ => None,
             })
             .collect();
-        // 53 builtins; `remainder` shares `mod`'s.
-        assert_eq!(named.len(), 53);
+        // 68 builtins; `remainder` shares `mod`'s.
+        assert_eq!(named.len(), 68);
     }
 
     #[test]
@@ -408,5 +456,130 @@ mod tests {
         assert_eq!(arity(1, 4).describe(), "1 to 4");
         assert!(Arity::UNCHECKED.accepts(7));
         assert!(!lookup("abs").unwrap().arity.accepts(0));
+    }
+
+    /// Every function of the reference page (`iot-sql-functions`), in its order; `cast()` is left out, being
+    /// syntax (`CAST(x AS type)`) rather than a call.
+    const REFERENCE: &[&str] = &[
+        "abs",
+        "accountid",
+        "acos",
+        "asin",
+        "atan",
+        "atan2",
+        "aws_lambda",
+        "bitand",
+        "bitor",
+        "bitxor",
+        "bitnot",
+        "ceil",
+        "chr",
+        "clientid",
+        "concat",
+        "cos",
+        "cosh",
+        "decode",
+        "encode",
+        "endswith",
+        "exp",
+        "floor",
+        "get",
+        "get_dynamodb",
+        "get_mqtt_property",
+        "get_or_default",
+        "get_registry_data",
+        "get_secret",
+        "get_thing_shadow",
+        "get_user_properties",
+        "md2",
+        "md5",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "indexof",
+        "isnull",
+        "isundefined",
+        "length",
+        "ln",
+        "log",
+        "lower",
+        "lpad",
+        "ltrim",
+        "machinelearning_predict",
+        "mod",
+        "nanvl",
+        "newuuid",
+        "numbytes",
+        "parse_time",
+        "power",
+        "principal",
+        "rand",
+        "regexp_matches",
+        "regexp_replace",
+        "regexp_substr",
+        "remainder",
+        "replace",
+        "rpad",
+        "round",
+        "rtrim",
+        "sign",
+        "sin",
+        "sinh",
+        "sourceip",
+        "substring",
+        "sql_version",
+        "sqrt",
+        "startswith",
+        "tan",
+        "tanh",
+        "time_to_epoch",
+        "timestamp",
+        "topic",
+        "traceid",
+        "transform",
+        "trim",
+        "trunc",
+        "upper",
+    ];
+
+    #[test]
+    fn every_function_of_the_reference_is_listed_and_computed_unless_it_needs_aws_or_context() {
+        let refused: Vec<&str> = REFERENCE
+            .iter()
+            .copied()
+            .filter(|name| match lookup(name).map(|f| f.local) {
+                Some(Local::Computed(_)) => false,
+                Some(Local::Refused(_)) => true,
+                other => panic!("{name}: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            refused,
+            [
+                "accountid",
+                "aws_lambda",
+                "get_dynamodb",
+                "get_mqtt_property",
+                "get_registry_data",
+                "get_secret",
+                "get_thing_shadow",
+                "get_user_properties",
+                "machinelearning_predict",
+                "principal",
+                "sourceip",
+                "traceid",
+            ]
+        );
+        // And the catalog has nothing AWS does not document but the names it lists as `NotAws`.
+        for f in FUNCTIONS {
+            assert_eq!(
+                REFERENCE.contains(&f.name),
+                f.local != Local::NotAws,
+                "{}",
+                f.name
+            );
+        }
     }
 }

@@ -218,6 +218,13 @@ fn lookup(call: &Call, span: Span) -> Result<Builtin, EvalError> {
                     span,
                 });
             }
+            super::builtins::check_arguments(builtin, &call.args, span).map_err(|refusal| {
+                EvalError::UnsupportedArguments {
+                    name: name.clone(),
+                    reason: refusal.reason,
+                    span: refusal.span,
+                }
+            })?;
             Ok(builtin)
         }
         Some((_, Local::Refused(why))) => Err(EvalError::Unsupported {

@@ -39,12 +39,16 @@
 //!   documented value for messages not sent over MQTT).
 //!
 //! Which functions exist, and which of them a local run computes, is the
-//! catalog in [`crate::sql::functions`]. Functions AWS documents but that need
-//! AWS services, secrets, regexes or hashes (`aws_lambda`, `get_dynamodb`,
-//! `sha256`, `regexp_matches`, ...) are reported as
-//! [`EvalError::Unsupported`]; names AWS does not document are
-//! [`EvalError::UnknownFunction`]. Both are found when compiling, before any
-//! message is looked at, so an error never depends on the data.
+//! catalog in [`crate::sql::functions`]. Functions AWS documents but that call
+//! AWS services or read what a recorded event lacks (`aws_lambda`,
+//! `get_dynamodb`, `get_secret`, `principal`, ...) are reported as
+//! [`EvalError::Unsupported`]; calls of computed functions whose literal
+//! arguments ask for what a local run cannot do (`decode(*, 'proto', ...)`, a
+//! regular expression with a backreference, a date pattern letter the
+//! simulator does not format) as [`EvalError::UnsupportedArguments`]; names
+//! AWS does not document are [`EvalError::UnknownFunction`]. All are found
+//! when compiling, before any message is looked at, so an error never depends
+//! on the data.
 //!
 //! Layout: `value` (the values), `compile` (statements to node trees, reading
 //! the function catalog), `run` (walking the tree over one message),
@@ -129,6 +133,15 @@ pub enum EvalError {
         reason: &'static str,
         span: Span,
     },
+    /// A function a local run computes, called with literal arguments it cannot compute here (a `'proto'`
+    /// scheme, a regular expression feature of Java's the simulator lacks, a date pattern letter it does not
+    /// format); the span is the argument's.
+    #[error("`{name}` cannot be simulated: {reason}")]
+    UnsupportedArguments {
+        name: String,
+        reason: String,
+        span: Span,
+    },
     #[error("`{name}` takes {expected} argument{}, found {found}", if *.expected == "1" { "" } else { "s" })]
     Arity {
         name: String,
@@ -147,6 +160,7 @@ impl EvalError {
         match self {
             EvalError::UnknownFunction { span, .. }
             | EvalError::Unsupported { span, .. }
+            | EvalError::UnsupportedArguments { span, .. }
             | EvalError::Arity { span, .. }
             | EvalError::UnknownType { span, .. }
             | EvalError::TooDeep { span } => *span,
@@ -450,10 +464,17 @@ mod tests {
             err("SELECT abs() FROM 't'").to_string(),
             "`abs` takes 1 argument, found 0"
         );
-        assert!(matches!(
-            err("SELECT md2(a) FROM 't'"),
-            EvalError::Unsupported { .. }
-        ));
+        assert_eq!(
+            err("SELECT get_secret('k', 'SecretString', 'v', 'arn') FROM 't'").to_string(),
+            "`get_secret` cannot be simulated: it calls an AWS service"
+        );
+        let sql = "SELECT decode(*, 'proto', 'b', 'k.desc', 'k', 'M') FROM 't'";
+        let e = err(&sql.replace('*', "p"));
+        assert!(
+            matches!(&e, EvalError::UnsupportedArguments { name, .. } if name == "decode"),
+            "{e:?}"
+        );
+        assert_eq!(e.span().text(&sql.replace('*', "p")), Some("'proto'"));
         assert!(matches!(
             err("SELECT cast(a AS Float) FROM 't'"),
             EvalError::UnknownType { .. }

@@ -1,5 +1,6 @@
 //! What a call reads from the message's context rather than its arguments: `topic()` and `topic(n)`,
-//! `clientid()`, `sql_version()` and the UUIDs of `newuuid()` (`timestamp()` is the input's clock).
+//! `clientid()`, `sql_version()`, the UUIDs of `newuuid()` and the numbers of `rand()` (`timestamp()` is the
+//! input's clock).
 
 use crate::sql::eval::convert::to_int;
 use crate::sql::eval::evaluated::{Evaluated, UNDEFINED};
@@ -37,6 +38,29 @@ pub(super) fn sql_version() -> Evaluated<'static> {
 impl Context<'_> {
     /// A UUID-v4-shaped string hashed from the input and a call counter.
     pub(in crate::sql::eval) fn new_uuid(&self) -> String {
+        let (hi, lo) = self.next_hash();
+        let hi = (hi & !0xf000) | 0x4000;
+        let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            hi >> 32,
+            (hi >> 16) & 0xffff,
+            hi & 0xffff,
+            lo >> 48,
+            lo & 0xffff_ffff_ffff
+        )
+    }
+
+    /// `rand()`: a double in [0, 1), hashed like [`Context::new_uuid`] from the input and the same call counter,
+    /// so a simulation is reproducible; AWS returns a pseudorandom one.
+    pub(in crate::sql::eval) fn rand(&self) -> f64 {
+        let (hi, _) = self.next_hash();
+        // The top 53 bits: every double of that spacing in [0, 1) equally likely, as Java's nextDouble.
+        (hi >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Two 64-bit values hashed from the input and the number of earlier calls, which it counts up.
+    fn next_hash(&self) -> (u64, u64) {
         let n = self.uuids.get();
         self.uuids.set(n.wrapping_add(1));
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -53,16 +77,7 @@ impl Context<'_> {
         feed(&n.to_le_bytes());
         let hi = splitmix64(h);
         let lo = splitmix64(hi ^ 0x9e37_79b9_7f4a_7c15);
-        let hi = (hi & !0xf000) | 0x4000;
-        let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            hi >> 32,
-            (hi >> 16) & 0xffff,
-            hi & 0xffff,
-            lo >> 48,
-            lo & 0xffff_ffff_ffff
-        )
+        (hi, lo)
     }
 }
 
@@ -111,6 +126,32 @@ mod tests {
         assert_eq!(e("clientid()", t, Some("thing_1")), s("thing_1")); // clientid
         assert_eq!(e("clientid()", t, None), s("n/a"));
         assert_eq!(e("sql_version()", t, None), s("2016-03-23"));
+    }
+
+    #[test]
+    fn rand_is_reproducible_in_range_and_differs_per_call() {
+        let p = connected();
+        let topic = "$aws/events/presence/connected/thing_1";
+        let sql = "SELECT rand() AS a, rand() AS b FROM '#'";
+        let first = fired(sql, topic, &p);
+        assert_eq!(first, fired(sql, topic, &p));
+        let (a, b) = (first["a"].as_f64().unwrap(), first["b"].as_f64().unwrap());
+        assert_ne!(a, b);
+        for x in [a, b] {
+            assert!((0.0..1.0).contains(&x), "{x}");
+        }
+        // Over many messages the values spread over the interval.
+        let mean = (0..1000)
+            .map(|i| {
+                let p = json!({ "i": i });
+                let Value::Decimal(d) = val_on("rand()", &p) else {
+                    panic!("rand() is a Decimal");
+                };
+                d.value()
+            })
+            .sum::<f64>()
+            / 1000.0;
+        assert!((0.45..0.55).contains(&mean), "{mean}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! String functions: `concat` (the hot one: composite keys), `chr`, `lower`/`upper`, `md5`, the trims,
+//! String functions: `concat` (the hot one: composite keys), `chr`, `lower`/`upper`, the trims,
 //! `length`/`numbytes`, `lpad`/`rpad`, `startswith`/`endswith`, `indexof`, `replace` and `substring`. Lengths and
 //! indices count Unicode scalar values; arguments convert to strings (`length(false)` is 5).
 
@@ -59,17 +59,6 @@ pub(super) fn lower(x: &Evaluated<'_>) -> Value {
 
 pub(super) fn upper(x: &Evaluated<'_>) -> Value {
     map_string(x, str::to_uppercase)
-}
-
-/// The hex digest, in lowercase, of the argument's UTF-8 bytes (standard string conversions apply).
-pub(super) fn md5(x: &Evaluated<'_>) -> Value {
-    map_string(x, |s| {
-        use md5::Digest as _;
-        md5::Md5::digest(s.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    })
 }
 
 /// `trim`, `ltrim` and `rtrim`, as Java's String.trim: leading and trailing characters <= U+0020.
@@ -170,24 +159,6 @@ mod tests {
     use crate::sql::eval::test_support::*;
     use crate::sql::eval::value::Value;
     use serde_json::json;
-
-    #[test]
-    fn md5_function() {
-        // The SQL reference's example, and the digest of the empty string.
-        assert_eq!(
-            js("md5('hello')"),
-            Some(json!("5d41402abc4b2a76b9719d911017c592"))
-        );
-        assert_eq!(
-            js("md5('')"),
-            Some(json!("d41d8cd98f00b204e9800998ecf8427e"))
-        );
-        assert_eq!(
-            js("md5(1)"),
-            Some(json!("c4ca4238a0b923820dcc509a6f75849b"))
-        );
-        assert_eq!(val("md5(missing)"), U);
-    }
 
     #[test]
     fn concat_function() {
