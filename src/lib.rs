@@ -43,6 +43,18 @@ pub struct Source<'a> {
     pub text: &'a str,
 }
 
+/// The text of a config file's bytes: UTF-8 (a byte order mark is kept, and accepted), or an error that names
+/// the encoding it is in instead, or the first byte that cannot be in a config, at its line and column.
+pub fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> {
+    config::decode(bytes).map_err(|p| {
+        Error::Config(vec![Diagnostic {
+            line: p.line,
+            column: p.column,
+            ..Diagnostic::new(Severity::Error, name, p.path, p.message)
+        }])
+    })
+}
+
 /// The result of a successful synthesis.
 #[derive(Debug, Clone)]
 pub struct Synthesis {

@@ -181,7 +181,7 @@ fn a_non_utf8_config_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(
-        err.contains("is not UTF-8 text (line 2, column 13)"),
+        err.contains("is not UTF-8 text; save the config as UTF-8 (line 2, column 13)"),
         "{err}"
     );
 }

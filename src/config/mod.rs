@@ -17,9 +17,11 @@ use crate::events::EventKind;
 mod libyaml;
 mod locate;
 mod status;
+mod text;
 
 pub use locate::{Positions, locate};
 pub use status::StatusConfig;
+pub use text::decode;
 
 /// A presence-stack config: the pipelines of one CloudFormation stack.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -425,6 +427,7 @@ pub fn parse(text: &str) -> Result<Config, ParseProblem> {
             MAX_CONFIG_BYTES
         )));
     }
+    text::check_text(text)?;
     if text.trim().is_empty() || is_only_comments(text) {
         return Err(root_problem(
             "the file is empty; the smallest config is `pipelines: [{name: presence}]`".to_owned(),
