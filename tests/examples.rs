@@ -55,7 +55,15 @@ fn invalid_configs_explain_themselves() {
                 .and_then(|text| synthesize(Source { name: &name, text }, Format::Json))
                 .unwrap_err();
             let errors = match err {
-                Error::Config(diagnostics) => lines(&diagnostics),
+                Error::Config(diagnostics) => {
+                    // Every message says what to write in the config's words, never in Rust's or serde's.
+                    for d in &diagnostics {
+                        let said = format!("{}: {}", d.path, d.message);
+                        let word = presence_stack::config::rust_phrasing(&said);
+                        assert_eq!(word, None, "{name}: {said}");
+                    }
+                    lines(&diagnostics)
+                }
                 other => panic!("{name}: not a config error: {other}"),
             };
             insta::assert_snapshot!("error", with_input(&bytes, &errors));
