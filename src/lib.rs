@@ -93,8 +93,9 @@ pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
     // Read the file's positions once, and only when a finding needs one.
     let mut positions = None;
     for d in &mut findings {
-        // SQL findings carry their column in the SQL; the others get their place in the file.
-        if d.sql_column.is_none()
+        // Findings get their place in the file, except those in the rule SQL, which carry their column in it
+        // (a computed key's expression is short and written on its key's line: it gets both).
+        if (d.sql_column.is_none() || d.path.ends_with(".expression"))
             && d.line.is_none()
             && !d.path.is_empty()
             && let Some((line, column)) = positions

@@ -170,7 +170,7 @@ fn tab_indent(text: &str, line: usize) -> Option<ParseProblem> {
 }
 
 /// A merge key (`<<: *defaults`), which serde_yaml does not apply: it would be read as a field named `<<`.
-/// Refused with what to write instead, at the first one in the file.
+/// Refused with what to write instead, at the first one in the file, by the path of the `<<` key itself.
 pub(super) fn merge_key(text: &str) -> Option<ParseProblem> {
     if !text.contains("<<") {
         return None;
@@ -182,12 +182,8 @@ pub(super) fn merge_key(text: &str) -> Option<ParseProblem> {
         .nth(line - 1)
         .and_then(|l| l.get(..byte_column - 1))
         .map_or(byte_column, |before| before.chars().count() + 1);
-    let mapping = path
-        .strip_suffix("<<")
-        .unwrap_or(&path)
-        .trim_end_matches('.');
     Some(ParseProblem {
-        path: mapping.to_owned(),
+        path,
         message: "merge keys (`<<`) are not supported; write the keys out in this mapping (an alias of a whole \
                   value is supported: `&shared` on a mapping, then `rule: *shared`)"
             .to_owned(),
@@ -282,7 +278,7 @@ mod tests {
     fn merge_keys_are_refused_where_they_are_written() {
         let text = "pipelines:\n  - &first {name: a}\n  - <<: *first\n    name: b\n";
         let e = parse(text).unwrap_err();
-        assert_eq!(e.path, "pipelines[1]");
+        assert_eq!(e.path, "pipelines[1].<<");
         assert!(
             e.message.starts_with("merge keys (`<<`) are not supported"),
             "{e:?}"
@@ -291,7 +287,7 @@ mod tests {
         let e = parse("stack:\n  tags: {é: x, <<: {a: b}}\npipelines: [{name: p}]\n").unwrap_err();
         assert_eq!(
             (e.path.as_str(), e.line, e.column),
-            ("stack.tags", Some(2), Some(16))
+            ("stack.tags.<<", Some(2), Some(16))
         );
         // A quoted `<<` is a key like any other; a `<<` inside text is text; aliases of whole values are read.
         let e = parse("pipelines:\n  - name: p\n    \"<<\": x\n").unwrap_err();

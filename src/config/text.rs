@@ -179,6 +179,12 @@ mod tests {
     }
 
     #[test]
+    fn a_utf8_byte_order_mark_is_accepted_by_the_parser_too() {
+        let text = decode("\u{feff}pipelines: [{name: p}]\n".as_bytes()).unwrap();
+        assert_eq!(super::super::parse(text).unwrap().pipelines[0].name, "p");
+    }
+
+    #[test]
     fn bytes_that_are_not_utf8_are_placed() {
         let e = decode(b"a: b\nc: d\xe9f\n").unwrap_err();
         assert!(e.message.contains("not UTF-8"), "{e:?}");
