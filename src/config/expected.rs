@@ -32,7 +32,7 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         "stack.tags.*",
-        "text of up to 256 letters, digits, spaces and `_ . : / = + - @` (quote a value that looks like a number or `true`)",
+        "text of up to 256 letters, digits, spaces and `_ . : / = + - @`",
     ),
     ("stack.outputs", BOOLEAN),
     (
