@@ -21,7 +21,11 @@ pub(super) fn from_yaml_error(e: &serde_yaml::Error, text: &str) -> ParseProblem
         }
         None => (None, None),
     };
-    if let Some(problem) = line.and_then(|line| tab_indent(text, line)) {
+    // libyaml's words for a tab where it wanted indentation; a tab on a line with another error is left alone.
+    let about_a_tab = ["tab character", "cannot start any token"]
+        .iter()
+        .any(|words| full.contains(words));
+    if about_a_tab && let Some(problem) = line.and_then(|line| tab_indent(text, line)) {
         return problem;
     }
     let (path, message) = split_path(&full);
@@ -194,11 +198,11 @@ pub(super) fn merge_key(text: &str) -> Option<ParseProblem> {
 
 /// Words of Rust's and serde's vocabulary that a message about a config must not use: type names, serde's
 /// phrases, and the names of the types the config is read into. Whole words, case-sensitive (`u8` is not in
-/// `UTF-8`, `map` is not in `mapping`).
+/// `UTF-8`, `map` is not in `mapping`). Not `sequence`: it is YAML's word too, and its syntax errors use it.
 const RUST_WORDS: &[&str] = &[
     "struct", "enum", "variant", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
-    "i64", "i128", "isize", "f32", "f64", "bool", "boolean", "integer", "map", "sequence", "unit",
-    "Option", "Some", "None", "String", "Vec", "BTreeMap", "newtype", "tuple", "seq",
+    "i64", "i128", "isize", "f32", "f64", "bool", "boolean", "integer", "map", "unit", "Option",
+    "Some", "None", "String", "Vec", "BTreeMap", "newtype", "tuple", "seq",
 ];
 
 /// Phrases of serde's messages, and the suffix every config type's name ends in. Not `expected a` alone: the
@@ -221,6 +225,7 @@ const SERDE_PHRASES: &[&str] = &[
 /// The first word or phrase of Rust's or serde's vocabulary in a message, if any: the tests hold every message
 /// about a config to saying what to write in the config's own words.
 pub fn rust_phrasing(message: &str) -> Option<&'static str> {
+    let message = &outside_quotes(message);
     if let Some(phrase) = SERDE_PHRASES.iter().find(|p| message.contains(**p)) {
         return Some(phrase);
     }
@@ -228,6 +233,39 @@ pub fn rust_phrasing(message: &str) -> Option<&'static str> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .collect();
     RUST_WORDS.iter().copied().find(|w| words.contains(w))
+}
+
+/// A message without what it quotes (`` `...` `` and `"..."`, where it echoes what the file holds): a field
+/// named `map` is the user's word, not serde's.
+fn outside_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => {
+                for c in chars.by_ref() {
+                    if c == '`' {
+                        break;
+                    }
+                }
+                out.push_str(" `` ");
+            }
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                out.push_str(" \"\" ");
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -249,7 +287,17 @@ mod tests {
             rust_phrasing("save the config as UTF-8; write a mapping"),
             None
         );
-        assert_eq!(rust_phrasing("`None` of them"), Some("None"));
+        assert_eq!(rust_phrasing("None of them"), Some("None"));
+        // What a message quotes is the file's text, not the message's words.
+        assert_eq!(rust_phrasing("unknown field `pipeline!!map - name`"), None);
+        assert_eq!(
+            rust_phrasing(r#"is the text "a \" struct"; write text"#),
+            None
+        );
+        assert_eq!(
+            rust_phrasing(r#"is the text "a"; expected struct"#),
+            Some("struct")
+        );
     }
 
     #[test]
@@ -270,8 +318,12 @@ mod tests {
             );
             assert_eq!((e.line, e.column), (Some(line), Some(column)), "{text:?}");
         }
-        // A tab after a key's colon separates, it does not indent.
+        // A tab after a key's colon separates, it does not indent; in brackets, it may indent.
         assert!(parse("pipelines:\n  - name:\tp\n").is_ok());
+        assert!(parse("pipelines: [\n\t{name: p}]\n").is_ok());
+        // Another error on a line that a tab indents (in brackets, where tabs may indent) is that error.
+        let e = parse("pipelines: [\n\t{name: p}}]\n").unwrap_err();
+        assert!(!e.message.contains("tab"), "{e:?}");
     }
 
     #[test]

@@ -145,6 +145,32 @@ mod tests {
             .collect()
     }
 
+    /// A config with text that is not ASCII, so that columns count characters, not bytes.
+    const CONFIG: &str = "stack:\n  description: \"über é\"\n  tags: {owner: team-ß}\npipelines:\n  - name: presence\n    rule: {description: \"née\"}\n";
+
+    proptest::proptest! {
+        /// A character YAML refuses, anywhere in a config, is reported at its own line and column, whether or
+        /// not the file starts with a byte order mark.
+        #[test]
+        fn a_refused_character_is_placed_wherever_it_is(
+            line in 0usize..6,
+            at in 0usize..40,
+            c in proptest::sample::select(vec!['\0', '\u{1}', '\u{1b}', '\u{7f}', '\u{80}', '\u{9f}', '\u{fffe}']),
+            bom in proptest::bool::ANY,
+        ) {
+            // A NUL as the file's first byte is the mark of big-endian UTF-16 (tested below).
+            proptest::prop_assume!(!(c == '\0' && line == 0 && at == 0 && !bom));
+            let mut lines: Vec<String> = CONFIG.lines().map(str::to_owned).collect();
+            let chars: Vec<char> = lines[line].chars().collect();
+            let at = at.min(chars.len());
+            lines[line] = chars[..at].iter().chain([c].iter()).chain(chars[at..].iter()).collect();
+            let text = format!("{}{}\n", if bom { "\u{feff}" } else { "" }, lines.join("\n"));
+            let e = decode(text.as_bytes()).unwrap_err();
+            proptest::prop_assert_eq!((e.line, e.column), (Some(line + 1), Some(at + 1)), "{:?}", text);
+            proptest::prop_assert!(e.message.contains("remove it"), "{}", e.message);
+        }
+    }
+
     #[test]
     fn utf16_and_utf32_are_named_with_or_without_a_byte_order_mark() {
         let text = "pipelines: [{name: p}]\n";
@@ -166,6 +192,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_nul_then_ascii_is_read_as_utf16() {
+        let e = decode(b"\0pipelines: []\n").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("the file is UTF-16 (big-endian) text"),
+            "{e:?}"
+        );
     }
 
     #[test]
