@@ -147,6 +147,12 @@ fn what_was_written(found: &str) -> String {
         _ => {}
     }
     if let Some(text) = found.strip_prefix("string ") {
+        // A long text is the user's own, and its start is enough to recognise it.
+        const SHOWN: usize = 40;
+        if text.chars().count() > SHOWN + 2 {
+            let start: String = text.chars().take(SHOWN).collect();
+            return format!("is the text {start}…\"");
+        }
         return format!("is the text {text}");
     }
     for kind in ["boolean ", "integer ", "floating point ", "char "] {
@@ -324,6 +330,22 @@ mod tests {
         // Another error on a line that a tab indents (in brackets, where tabs may indent) is that error.
         let e = parse("pipelines: [\n\t{name: p}}]\n").unwrap_err();
         assert!(!e.message.contains("tab"), "{e:?}");
+    }
+
+    #[test]
+    fn a_long_text_is_shown_by_its_start() {
+        let text = format!(
+            "pipelines:\n  - name: p\n    table:\n      sort_key: {}\n",
+            "k".repeat(500)
+        );
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.message.starts_with(&format!(
+                "is the text \"{}…\"; write a mapping",
+                "k".repeat(39)
+            )),
+            "{e:?}"
+        );
     }
 
     #[test]
