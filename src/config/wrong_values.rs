@@ -134,6 +134,14 @@ fn every_field_says_what_to_write_with_the_schemas_bounds() {
                 field.path
             );
         }
+        if let Some(max) = field.schema.get("maxLength").and_then(Value::as_u64) {
+            let most = thousands(max);
+            assert!(
+                text.contains(&most),
+                "{}: `{text}` lacks its length {most}",
+                field.path
+            );
+        }
         if let Some(values) = field.schema.get("enum").and_then(Value::as_array) {
             for v in values.iter().filter_map(Value::as_str) {
                 if !NOT_ADVISED.contains(&v) {
