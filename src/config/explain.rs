@@ -29,12 +29,68 @@ pub(super) fn from_yaml_error(e: &serde_yaml::Error, text: &str) -> ParseProblem
         return problem;
     }
     let (path, message) = split_path(&full);
+    let message = match (line, column) {
+        (Some(line), Some(column)) if path.is_empty() => syntax(message, text, line, column),
+        _ => explain(path, message),
+    };
     ParseProblem {
         path: path.to_owned(),
-        message: explain(path, message),
+        message,
         line,
         column,
     }
+}
+
+/// A YAML syntax error as libyaml words it (`did not find expected key at line 3 column 5, while parsing a
+/// block mapping at line 1 column 1`), without the position the message ends with anyway, and with where the
+/// enclosing node starts said the way this tool says positions. An alias to no anchor names the alias.
+fn syntax(message: &str, text: &str, line: usize, column: usize) -> String {
+    if message == "unknown anchor" {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let alias: String = body
+            .split('\n')
+            .nth(line - 1)
+            .map(|l| l.chars().skip(column - 1).collect::<String>())
+            .filter(|rest| rest.starts_with('*'))
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}'))
+                    .collect()
+            })
+            .unwrap_or_else(|| "this alias".to_owned());
+        return format!(
+            "`{alias}` names no anchor written before it; write the anchor first (`&name` on a value), then the alias (`*name`)"
+        );
+    }
+    if !SERDE_MESSAGES.iter().any(|m| message.starts_with(m)) {
+        let here = format!(" at line {line} column {column}");
+        if let Some((problem, context)) = message.split_once(", while ") {
+            let problem = problem.strip_suffix(&here).unwrap_or(problem);
+            let context = match context.rsplit_once(" at line ") {
+                Some((what, at)) => match at.split_once(" column ") {
+                    Some((l, c)) => format!("{what} that starts at line {l}, column {c}"),
+                    None => context.to_owned(),
+                },
+                None => context.to_owned(),
+            };
+            // The two errors a line indented by one space too few or too many gives.
+            let hint = if [
+                "did not find expected '-' indicator",
+                "did not find expected key",
+            ]
+            .contains(&problem)
+            {
+                "; indent this line as far as the other keys (or `-` items) of the mapping (or list) it belongs to"
+            } else {
+                ""
+            };
+            return format!("{problem}, while {context}{hint}");
+        }
+        if let Some(problem) = message.strip_suffix(&here) {
+            return problem.to_owned();
+        }
+    }
+    explain("", message)
 }
 
 /// The messages serde's data formats write, by how they start: what follows a path.
@@ -330,6 +386,24 @@ mod tests {
         // Another error on a line that a tab indents (in brackets, where tabs may indent) is that error.
         let e = parse("pipelines: [\n\t{name: p}}]\n").unwrap_err();
         assert!(!e.message.contains("tab"), "{e:?}");
+    }
+
+    #[test]
+    fn syntax_errors_say_where_the_enclosing_node_starts_once() {
+        let e = parse("pipelines:\n  - name: a\n   rule: x\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "did not find expected '-' indicator, while parsing a block collection that starts at line 2, column 3; \
+             indent this line as far as the other keys (or `-` items) of the mapping (or list) it belongs to"
+        );
+        assert_eq!((e.line, e.column), (Some(3), Some(4)));
+        let e = parse("pipelines: [{name: a, rule: *shared}]\n").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("`*shared` names no anchor written before it"),
+            "{e:?}"
+        );
+        assert_eq!((e.line, e.column), (Some(1), Some(29)));
     }
 
     #[test]
