@@ -43,6 +43,18 @@ pub struct Source<'a> {
     pub text: &'a str,
 }
 
+/// The text of a config file's bytes: UTF-8 (a byte order mark is kept, and accepted), or an error that names
+/// the encoding it is in instead, or the first byte that cannot be in a config, at its line and column.
+pub fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> {
+    config::decode(bytes).map_err(|p| {
+        Error::Config(vec![Diagnostic {
+            line: p.line,
+            column: p.column,
+            ..Diagnostic::new(Severity::Error, name, p.path, p.message)
+        }])
+    })
+}
+
 /// The result of a successful synthesis.
 #[derive(Debug, Clone)]
 pub struct Synthesis {
@@ -81,8 +93,9 @@ pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
     // Read the file's positions once, and only when a finding needs one.
     let mut positions = None;
     for d in &mut findings {
-        // SQL findings carry their column in the SQL; the others get their place in the file.
-        if d.sql_column.is_none()
+        // Findings get their place in the file, except those in the rule SQL, which carry their column in it
+        // (a computed key's expression is short and written on its key's line: it gets both).
+        if (d.sql_column.is_none() || d.path.ends_with(".expression"))
             && d.line.is_none()
             && !d.path.is_empty()
             && let Some((line, column)) = positions

@@ -181,9 +181,44 @@ fn a_non_utf8_config_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
     assert!(
-        err.contains("is not UTF-8 text (line 2, column 13)"),
+        err.contains("is not UTF-8 text; save the config as UTF-8 (line 2, column 13)"),
         "{err}"
     );
+}
+
+/// Every invalid config, read by the binary from its file (bytes, so the encodings are the binary's to find):
+/// exit code 1, and exactly the errors of its snapshot, each as `presence-stack: error: <file>: ...`.
+#[test]
+fn the_binary_prints_the_snapshotted_errors_of_every_invalid_config() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in fs::read_dir(root.join("tests/invalid")).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !file.ends_with(".yaml") {
+            continue;
+        }
+        let name = format!("tests/invalid/{file}");
+        let out = run(&["check", &name]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr_of(&out));
+        let printed: Vec<String> = stderr_of(&out)
+            .lines()
+            .filter(|l| l.starts_with("presence-stack: error: "))
+            .map(str::to_owned)
+            .collect();
+        let snapshot =
+            fs::read_to_string(root.join(format!("snapshots/error@{file}.snap"))).unwrap();
+        let expected: Vec<String> = snapshot
+            .split_once("\nerrors:\n")
+            .map_or("", |(_, errors)| errors)
+            .lines()
+            .filter_map(|l| l.strip_prefix("error: "))
+            .map(|l| format!("presence-stack: error: {l}"))
+            .collect();
+        assert!(!expected.is_empty(), "{name}: its snapshot lists no error");
+        assert_eq!(printed, expected, "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 50, "{checked} invalid configs");
 }
 
 #[test]

@@ -47,23 +47,66 @@ fn examples_synthesize_to_json_and_yaml() {
 fn invalid_configs_explain_themselves() {
     settings().bind(|| {
         insta::glob!("invalid", "*.yaml", |path| {
-            let text = fs::read_to_string(path).unwrap();
+            // Bytes, not text: some of these files are not UTF-8 on purpose.
+            let bytes = fs::read(path).unwrap();
             let name = repo_relative(path);
-            let err = synthesize(
-                Source {
-                    name: &name,
-                    text: &text,
-                },
-                Format::Json,
-            )
-            .unwrap_err();
-            let text = match err {
-                Error::Config(diagnostics) => lines(&diagnostics),
+            let err = presence_stack::decode(&name, &bytes)
+                .and_then(|text| synthesize(Source { name: &name, text }, Format::Json))
+                .unwrap_err();
+            let errors = match err {
+                Error::Config(diagnostics) => {
+                    // Every message says what to write in the config's words, never in Rust's or serde's.
+                    for d in &diagnostics {
+                        let said = format!("{}: {}", d.path, d.message);
+                        let word = presence_stack::config::rust_phrasing(&said);
+                        assert_eq!(word, None, "{name}: {said}");
+                    }
+                    lines(&diagnostics)
+                }
                 other => panic!("{name}: not a config error: {other}"),
             };
-            insta::assert_snapshot!("error", text);
+            insta::assert_snapshot!("error", with_input(&bytes, &errors));
         });
     });
+}
+
+/// An error snapshot shows the input it came from, numbered as the messages count lines, above the errors, so
+/// that a reviewer can check each message against what it describes.
+fn with_input(bytes: &[u8], errors: &str) -> String {
+    let input = visible(bytes);
+    let mut out = String::from("input:\n");
+    for (i, line) in input.split('\n').enumerate() {
+        out.push_str(&format!("{:>4} | {line}\n", i + 1));
+    }
+    out.push_str("errors:\n");
+    out.push_str(errors);
+    out
+}
+
+/// The input with every character a reader could not see made visible: control characters as their control
+/// pictures (tab `␉`, NUL `␀`, carriage return `␍`), a byte order mark as `<U+FEFF>`, and bytes that are not
+/// UTF-8 as `<xFF>`. A final line break ends the text rather than starting an empty line.
+fn visible(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push('\n'),
+                '\u{0}'..='\u{1f}' => {
+                    out.push(char::from_u32(0x2400 + u32::from(c)).unwrap_or('?'))
+                }
+                '\u{7f}' => out.push('␡'),
+                '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => {
+                    out.push_str(&format!("<U+{:04X}>", u32::from(c)));
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("<x{b:02X}>"));
+        }
+    }
+    out.strip_suffix('\n').map(str::to_owned).unwrap_or(out)
 }
 
 #[test]

@@ -45,14 +45,7 @@ pub(super) fn read_config(path: &Path) -> Result<(String, String), Failure> {
             config::MAX_CONFIG_BYTES
         )]));
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-        format!(
-            "{name}: is not UTF-8 text (line {line}, column {column}); save the config as UTF-8"
-        )
-    })?;
+    let text = presence_stack::decode(&name, &bytes)?.to_owned();
     Ok((name, text))
 }
 

@@ -13,8 +13,8 @@ use std::ptr::NonNull;
 
 use unsafe_libyaml::{
     YAML_ALIAS_EVENT, YAML_DOCUMENT_END_EVENT, YAML_MAPPING_END_EVENT, YAML_MAPPING_START_EVENT,
-    YAML_SCALAR_EVENT, YAML_SEQUENCE_END_EVENT, YAML_SEQUENCE_START_EVENT, YAML_STREAM_END_EVENT,
-    YAML_UTF8_ENCODING, yaml_event_delete, yaml_event_t, yaml_parser_delete,
+    YAML_PLAIN_SCALAR_STYLE, YAML_SCALAR_EVENT, YAML_SEQUENCE_END_EVENT, YAML_SEQUENCE_START_EVENT,
+    YAML_STREAM_END_EVENT, YAML_UTF8_ENCODING, yaml_event_delete, yaml_event_t, yaml_parser_delete,
     yaml_parser_initialize, yaml_parser_parse, yaml_parser_set_encoding,
     yaml_parser_set_input_string, yaml_parser_t,
 };
@@ -24,8 +24,12 @@ use unsafe_libyaml::{
 pub(super) enum Event {
     DocumentEnd,
     StreamEnd,
-    /// A scalar's value as the parser decoded it (quotes and escapes resolved).
-    Scalar(String),
+    /// A scalar's value as the parser decoded it (quotes and escapes resolved), and whether it was written
+    /// plain (no quotes, not a block scalar): only a plain `<<` is a merge key.
+    Scalar {
+        value: String,
+        plain: bool,
+    },
     Alias,
     SequenceStart,
     SequenceEnd,
@@ -106,7 +110,10 @@ impl Iterator for Parser<'_> {
                     } else {
                         std::slice::from_raw_parts(scalar.value, scalar.length as usize)
                     };
-                    Event::Scalar(String::from_utf8_lossy(bytes).into_owned())
+                    Event::Scalar {
+                        value: String::from_utf8_lossy(bytes).into_owned(),
+                        plain: scalar.style == YAML_PLAIN_SCALAR_STYLE,
+                    }
                 }
                 _ => Event::Other,
             };

@@ -17,6 +17,8 @@ use super::{MAX_CONFIG_BYTES, too_deep};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Positions {
     at: HashMap<String, (usize, usize)>,
+    /// The path and position of every merge key (a plain `<<` key), in the order they are written.
+    merge_keys: Vec<(String, (usize, usize))>,
 }
 
 impl Positions {
@@ -47,9 +49,12 @@ impl Positions {
                     stack.pop();
                     continue;
                 }
-                Event::Scalar(_) | Event::Alias | Event::MappingStart | Event::SequenceStart => {
+                Event::Scalar { .. }
+                | Event::Alias
+                | Event::MappingStart
+                | Event::SequenceStart => {
                     let scalar = match &event {
-                        Event::Scalar(s) => Some(s.as_str()),
+                        Event::Scalar { value, .. } => Some(value.as_str()),
                         _ => None,
                     };
                     Self::node_path(&mut stack, scalar)
@@ -59,6 +64,12 @@ impl Positions {
                 && let Some(at) = lines.position(body, offset)
             {
                 positions.at.entry(path.clone()).or_insert(at);
+                // A key (a recorded node with no children path) written as a plain `<<`.
+                if node.children.is_none()
+                    && matches!(&event, Event::Scalar { value, plain: true } if value == "<<")
+                {
+                    positions.merge_keys.push((path.clone(), at));
+                }
             }
             match event {
                 Event::MappingStart => stack.push(Frame::Mapping {
@@ -113,6 +124,11 @@ impl Positions {
                 }
             }
         }
+    }
+
+    /// The first merge key (a plain `<<` key) of the file: its path and where it is.
+    pub(super) fn first_merge_key(&self) -> Option<(String, (usize, usize))> {
+        self.merge_keys.first().cloned()
     }
 
     /// Where a dotted path (`pipelines[0].table.name`, `stack.tags.owner`) is written.

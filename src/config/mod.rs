@@ -13,13 +13,18 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::events::EventKind;
 
 // The only unsafe code of the crate: calls into the YAML parser, each with a SAFETY note.
+mod expected;
+mod explain;
 #[allow(unsafe_code)]
 mod libyaml;
 mod locate;
 mod status;
+mod text;
 
+pub use explain::rust_phrasing;
 pub use locate::{Positions, locate};
 pub use status::StatusConfig;
+pub use text::decode;
 
 /// A presence-stack config: the pipelines of one CloudFormation stack.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -425,6 +430,7 @@ pub fn parse(text: &str) -> Result<Config, ParseProblem> {
             MAX_CONFIG_BYTES
         )));
     }
+    text::check_text(text)?;
     if text.trim().is_empty() || is_only_comments(text) {
         return Err(root_problem(
             "the file is empty; the smallest config is `pipelines: [{name: presence}]`".to_owned(),
@@ -440,7 +446,10 @@ pub fn parse(text: &str) -> Result<Config, ParseProblem> {
             column: Some(column),
         });
     }
-    serde_yaml::from_str(text).map_err(|e| from_yaml_error(&e))
+    if let Some(problem) = explain::merge_key(text) {
+        return Err(problem);
+    }
+    serde_yaml::from_str(text).map_err(|e| explain::from_yaml_error(&e, text))
 }
 
 /// A config nests five or six levels deep. The YAML parser takes quadratic time on deep flow nesting (50,000
@@ -490,66 +499,8 @@ fn is_only_comments(text: &str) -> bool {
     })
 }
 
-/// serde_yaml writes `path: message at line L column C`; split that into its parts so the caller can print
-/// the one format every error of this tool uses.
-fn from_yaml_error(e: &serde_yaml::Error) -> ParseProblem {
-    let mut text = e.to_string();
-    let (line, column) = match e.location() {
-        Some(loc) => {
-            let suffix = format!(" at line {} column {}", loc.line(), loc.column());
-            if let Some(stripped) = text.strip_suffix(&suffix) {
-                text = stripped.to_owned();
-            }
-            (Some(loc.line()), Some(loc.column()))
-        }
-        None => (None, None),
-    };
-    let (path, message) = split_path(&text);
-    let message = explain(message);
-    ParseProblem {
-        path: path.to_owned(),
-        message,
-        line,
-        column,
-    }
-}
-
-fn split_path(text: &str) -> (&str, &str) {
-    // A path is made of identifiers, dots and [n]; a message never starts with one followed by ": ".
-    if let Some((head, rest)) = text.split_once(": ") {
-        let is_path = !head.is_empty()
-            && head
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
-        if is_path {
-            return (head, rest);
-        }
-    }
-    ("", text)
-}
-
-/// Turn serde's wording into what a person editing the file needs.
-fn explain(message: &str) -> String {
-    if message.starts_with("unknown field") {
-        // serde already lists the allowed names: "unknown field `x`, expected one of `a`, `b`".
-        return message
-            .replacen(", expected", "; allowed:", 1)
-            .replace("one of ", "");
-    }
-    if message.starts_with("unknown variant") {
-        return message
-            .replacen(", expected", "; allowed:", 1)
-            .replace("one of ", "");
-    }
-    if let Some(rest) = message.strip_suffix("expected u64") {
-        return format!("{rest}expected a whole number");
-    }
-    if message.contains("more than one document") {
-        return "the file holds several YAML documents (`---`); a config is one document"
-            .to_owned();
-    }
-    message.to_owned()
-}
+#[cfg(test)]
+mod wrong_values;
 
 #[cfg(test)]
 mod tests {

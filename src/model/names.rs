@@ -36,6 +36,46 @@ pub(super) fn is_table_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
+/// The words IoT SQL reserves, which the rule's parser refuses after `AS` (a test checks each against it).
+pub(super) const SQL_RESERVED_WORDS: &str =
+    "SELECT, FROM, WHERE, AS, AND, OR, NOT, IN, TRUE, FALSE, NULL, CASE, WHEN, THEN, ELSE, END";
+
+/// The name of a computed key (one with an `expression`), which the generated rule selects as
+/// `<expression> AS <name>`: an identifier of IoT SQL (letters, digits and `_`, not starting with a digit) that
+/// is not a reserved word. Anything else would make the generated rule fail to parse, and the error would point
+/// into SQL the user never wrote.
+pub(super) fn check_computed_key_name(path: &str, name: &str, problems: &mut Vec<Problem>) {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return; // An empty name is refused for every key, computed or not.
+    };
+    let allowed = "a computed key's name follows `AS` in the generated rule, so it must be letters, digits \
+                   and `_`, not starting with a digit, and not a reserved word of IoT SQL";
+    if !(first.is_ascii_alphabetic() || first == '_')
+        || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        let mut suggestion: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        if first.is_ascii_digit() {
+            suggestion.insert(0, '_');
+        }
+        problems.push(Problem::new(
+            path,
+            format!("`{name}` cannot name a computed key: {allowed}; write e.g. `{suggestion}`"),
+        ));
+    } else if crate::sql::is_reserved_word(name) {
+        problems.push(Problem::new(
+            path,
+            format!(
+                "`{name}` cannot name a computed key: {allowed} ({SQL_RESERVED_WORDS}); write e.g. `{}Key`",
+                name.to_ascii_lowercase()
+            ),
+        ));
+    }
+}
+
 /// IAM is the strictest of the services that get the tags: `^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`.
 pub(super) fn is_tag_text(text: &str) -> bool {
     text.chars().all(|c| {

@@ -212,6 +212,16 @@ fn resolve_keys(
         ));
     }
 
+    if p.sql.is_none() {
+        for (field, key) in [
+            ("partition_key", Some(&t.partition_key)),
+            ("sort_key", t.sort_key.as_ref()),
+        ] {
+            if let Some(key) = key.filter(|k| k.expression.is_some()) {
+                check_computed_key_name(&at(&format!("table.{field}.name")), &key.name, problems);
+            }
+        }
+    }
     if p.sql.is_some() {
         for (field, key) in [
             ("partition_key", Some(&t.partition_key)),
