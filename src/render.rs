@@ -7,7 +7,7 @@ use handlebars::{
     RenderErrorReason,
 };
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -19,11 +19,14 @@ use crate::model::{
     StatusFunction, Tag,
 };
 
+/// The partial of a stateful resource's DeletionPolicy and UpdateReplacePolicy, given the object that has `retain`
+/// (`{{> policies p.table}}`): a path argument hands the partial that value alone, where a hash argument
+/// (`retain=...`) would copy the whole context for every resource.
+const POLICIES: (&str, &str) = ("policies", include_str!("../templates/policies.json.hbs"));
+
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("stack", include_str!("../templates/stack.json.hbs")),
-    // The partial of a stateful resource's DeletionPolicy and UpdateReplacePolicy: `{{> policies retain=...}}`.
-    ("policies", include_str!("../templates/policies.json.hbs")),
     ("table", include_str!("../templates/table.json.hbs")),
     ("role", include_str!("../templates/role.json.hbs")),
     ("rule", include_str!("../templates/rule.json.hbs")),
@@ -219,17 +222,32 @@ struct StackScope<'a> {
     outputs: bool,
 }
 
-/// The registry, built once per process: parsing the templates costs more than rendering a small stack.
-static REGISTRY: LazyLock<Result<Handlebars<'static>, String>> =
-    LazyLock::new(|| registry().map_err(|e| e.to_string()));
+/// One registry per template, each built once per process and only when its template is rendered: the
+/// template compiler's cost grows with every byte of template, and a stack renders only some of them (no
+/// alarm templates without alarms, no status templates without a status table). Each holds its template and
+/// the `policies` partial.
+static REGISTRIES: [OnceLock<Result<Handlebars<'static>, String>>; TEMPLATES.len()] =
+    [const { OnceLock::new() }; TEMPLATES.len()];
 
-fn registry() -> Result<Handlebars<'static>, handlebars::TemplateError> {
+/// The registry that holds the template `name`.
+fn registry_for(name: &str) -> Result<&'static Handlebars<'static>, RenderFailure> {
+    let index = TEMPLATES
+        .iter()
+        .position(|(n, _)| *n == name)
+        .ok_or_else(|| RenderFailure::Templates(format!("no template `{name}`")))?;
+    REGISTRIES[index]
+        .get_or_init(|| registry(&[POLICIES, TEMPLATES[index]]).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| RenderFailure::Templates(e.clone()))
+}
+
+fn registry(templates: &[(&str, &str)]) -> Result<Handlebars<'static>, handlebars::TemplateError> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.set_prevent_indent(true);
     hb.register_helper("json", Box::new(json_helper));
     hb.register_helper("cat", Box::new(cat_helper));
-    for (name, text) in TEMPLATES {
+    for (name, text) in templates {
         // Indentation is for people reading the templates; JSON does not need it, and the template compiler's
         // cost grows with every byte (it tracks a line and column per token).
         let compact: String = text
@@ -287,8 +305,8 @@ fn context(name: &'static str, scope: &impl Serialize) -> Result<Context, Render
     })
 }
 
-fn render(hb: &Handlebars, name: &'static str, ctx: &Context) -> Result<Value, RenderFailure> {
-    let text = hb
+fn render(name: &'static str, ctx: &Context) -> Result<Value, RenderFailure> {
+    let text = registry_for(name)?
         .render_with_context(name, ctx)
         .map_err(|e| RenderFailure::Render {
             name,
@@ -299,9 +317,6 @@ fn render(hb: &Handlebars, name: &'static str, ctx: &Context) -> Result<Value, R
 
 /// Build the whole template as a JSON value, keys in the order the templates write them.
 pub fn template(model: &Model) -> Result<Value, RenderFailure> {
-    let hb = REGISTRY
-        .as_ref()
-        .map_err(|e| RenderFailure::Templates(e.clone()))?;
     let mut resources = Map::new();
     let mut outputs = Map::new();
     if let Some(key) = &model.key {
@@ -326,10 +341,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             tags: &model.tags,
             log_group_arns,
         };
-        resources.insert(
-            key.id.to_owned(),
-            render(hb, "key", &context("key", &scope)?)?,
-        );
+        resources.insert(key.id.to_owned(), render("key", &context("key", &scope)?)?);
     }
     if let Some(alarms) = &model.alarms
         && let AlarmTopic::New {
@@ -345,17 +357,11 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             tags: &model.tags,
         };
         let ctx = context("alarm_topic", &scope)?;
-        resources.insert((*key_id).to_owned(), render(hb, "alarm_key", &ctx)?);
-        resources.insert((*topic_id).to_owned(), render(hb, "alarm_topic", &ctx)?);
-        resources.insert(
-            (*policy_id).to_owned(),
-            render(hb, "alarm_topic_policy", &ctx)?,
-        );
+        resources.insert((*key_id).to_owned(), render("alarm_key", &ctx)?);
+        resources.insert((*topic_id).to_owned(), render("alarm_topic", &ctx)?);
+        resources.insert((*policy_id).to_owned(), render("alarm_topic_policy", &ctx)?);
         if email.is_some() {
-            resources.insert(
-                (*subscription_id).to_owned(),
-                render(hb, "alarm_email", &ctx)?,
-            );
+            resources.insert((*subscription_id).to_owned(), render("alarm_email", &ctx)?);
         }
     }
     for p in &model.pipelines {
@@ -386,34 +392,34 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             status: p.status.as_ref().map(|s| status_scope(p, s, cmk)),
         };
         let ctx = context("table", &scope)?;
-        resources.insert(p.ids.table.clone(), render(hb, "table", &ctx)?);
+        resources.insert(p.ids.table.clone(), render("table", &ctx)?);
         if scope.log {
-            resources.insert(p.ids.error_log.clone(), render(hb, "log_group", &ctx)?);
+            resources.insert(p.ids.error_log.clone(), render("log_group", &ctx)?);
         }
         if scope.queue {
-            resources.insert(p.ids.error_queue.clone(), render(hb, "queue", &ctx)?);
+            resources.insert(p.ids.error_queue.clone(), render("queue", &ctx)?);
         }
-        resources.insert(p.ids.role.clone(), render(hb, "role", &ctx)?);
-        resources.insert(p.ids.rule.clone(), render(hb, "rule", &ctx)?);
+        resources.insert(p.ids.role.clone(), render("role", &ctx)?);
+        resources.insert(p.ids.rule.clone(), render("rule", &ctx)?);
         for (present, name) in [
             (scope.alarm.is_some(), "alarms"),
             (p.table.scaling.is_some(), "scaling"),
             (scope.status.is_some(), "status"),
         ] {
             if present {
-                match render(hb, name, &ctx)? {
+                match render(name, &ctx)? {
                     Value::Object(map) => resources.extend(map),
                     _ => unreachable_object(name)?,
                 }
             }
         }
         if model.outputs {
-            match render(hb, "outputs", &ctx)? {
+            match render("outputs", &ctx)? {
                 Value::Object(map) => outputs.extend(map),
                 _ => unreachable_object("outputs")?,
             }
             if scope.status.is_some() {
-                match render(hb, "status_outputs", &ctx)? {
+                match render("status_outputs", &ctx)? {
                     Value::Object(map) => outputs.extend(map),
                     _ => unreachable_object("status_outputs")?,
                 }
@@ -426,7 +432,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         description: model.description.as_deref(),
         outputs: model.outputs,
     };
-    let mut skeleton = render(hb, "stack", &context("stack", &stack)?)?;
+    let mut skeleton = render("stack", &context("stack", &stack)?)?;
     let slots = [("Resources", resources), ("Outputs", outputs)];
     for (slot, content) in slots {
         if let Some(target) = skeleton.get_mut(slot) {
@@ -506,7 +512,7 @@ mod tests {
     /// a bare `{{value}}` would be HTML-escaped and could break the JSON.
     #[test]
     fn templates_only_output_values_through_json() {
-        for (name, text) in TEMPLATES {
+        for (name, text) in TEMPLATES.into_iter().chain([POLICIES]) {
             for expr in text.split("{{").skip(1) {
                 let expr = expr.split("}}").next().unwrap_or("").trim();
                 let ok = expr.starts_with('#')
@@ -520,5 +526,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Templates are compiled when first rendered: every one of them must compile, whether or not an example
+    /// renders it.
+    #[test]
+    fn every_template_compiles() {
+        for (name, _) in TEMPLATES {
+            assert!(
+                registry_for(name).is_ok(),
+                "{name}: {:?}",
+                registry_for(name).err()
+            );
+        }
+        assert!(registry_for("nonesuch").is_err());
     }
 }
