@@ -1,5 +1,5 @@
 //! Expressions: precedence climbing over the binary operators, prefix and postfix forms, calls, CAST, CASE,
-//! array and object literals.
+//! array and object literals, variables and `*` where an expression stands.
 
 use super::*;
 
@@ -115,6 +115,9 @@ impl Parser<'_> {
                 self.advance();
                 atom(ExprKind::Number(n.clone()))
             }
+            TokenKind::LParen if matches!(&self.peek_at(1).kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("SELECT")) => {
+                self.subquery()
+            }
             TokenKind::LParen => {
                 self.nest()?;
                 let open = self.advance().span;
@@ -127,8 +130,52 @@ impl Parser<'_> {
             }
             TokenKind::LBracket => self.array(),
             TokenKind::LBrace => self.object(),
+            TokenKind::Variable(name) => {
+                if !self.variables.contains(name) {
+                    let expected = match self.variables.is_empty() {
+                        true => "an expression (a variable must be set by a SET clause first)"
+                            .to_owned(),
+                        false => format!(
+                            "an expression or a variable set before: {}",
+                            self.variables
+                                .iter()
+                                .map(|v| format!("@{v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    return Err(self.unexpected(&expected));
+                }
+                self.advance();
+                atom(ExprKind::Variable(Ident::new(name.clone(), tok.span)))
+            }
+            TokenKind::Star => {
+                if self.in_where > 0 {
+                    return Err(self.unexpected(
+                        "an expression (`*`, the whole message, belongs in the SELECT clause)",
+                    ));
+                }
+                if !matches!(self.peek_at(1).kind, TokenKind::Dot | TokenKind::LBracket) {
+                    return Err(self.unexpected(
+                        "an expression (`*` alone is a SELECT item or a function's argument)",
+                    ));
+                }
+                self.advance();
+                atom(ExprKind::Wildcard)
+            }
             _ => Err(self.unexpected("an expression")),
         }
+    }
+
+    /// A function's argument: any expression, or `*` alone, the whole message
+    /// (`encode(*, 'base64')`).
+    fn argument(&mut self) -> Parsed {
+        let alone = matches!(self.peek_at(1).kind, TokenKind::Comma | TokenKind::RParen);
+        if self.at(&TokenKind::Star) && alone && self.in_where == 0 {
+            let span = self.advance().span;
+            return Ok((Expr::new(ExprKind::Wildcard, span), 1));
+        }
+        self.expr(0)
     }
 
     /// `.field` and `[index]` after a primary. Accesses on a field path
@@ -188,6 +235,7 @@ impl Parser<'_> {
         &mut self,
         close: &TokenKind,
         expected: &str,
+        mut item: impl FnMut(&mut Self) -> Parsed,
     ) -> Result<(Vec<Expr>, usize), SqlError> {
         let mut items = Vec::new();
         let mut depth = 0;
@@ -195,7 +243,7 @@ impl Parser<'_> {
             return Ok((items, depth));
         }
         loop {
-            let (item, d) = self.expr(0)?;
+            let (item, d) = item(self)?;
             depth = depth.max(d);
             items.push(item);
             if self.eat(&TokenKind::Comma).is_some() {
@@ -213,7 +261,7 @@ impl Parser<'_> {
         };
         self.nest()?;
         self.advance(); // `(`
-        let (args, depth) = self.list(&TokenKind::RParen, "',' or ')'")?;
+        let (args, depth) = self.list(&TokenKind::RParen, "',' or ')'", Self::argument)?;
         self.unnest();
         let span = Span::new(name_tok.span.start, self.last_end);
         let depth = self.check_depth(depth + 1, span)?;
@@ -292,7 +340,7 @@ impl Parser<'_> {
     pub(super) fn array(&mut self) -> Parsed {
         self.nest()?;
         let start = self.advance().span.start;
-        let (items, depth) = self.list(&TokenKind::RBracket, "',' or ']'")?;
+        let (items, depth) = self.list(&TokenKind::RBracket, "',' or ']'", |p| p.expr(0))?;
         self.unnest();
         let span = Span::new(start, self.last_end);
         let depth = self.check_depth(depth + 1, span)?;
