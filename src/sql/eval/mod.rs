@@ -68,6 +68,8 @@ mod evaluated;
 mod ops;
 mod run;
 #[cfg(test)]
+mod structure_tests;
+#[cfg(test)]
 mod test_support;
 mod value;
 
