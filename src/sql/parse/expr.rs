@@ -191,6 +191,27 @@ impl Parser<'_> {
                         let span = self.advance().span;
                         PathSegment::Field(Ident::new(name, span))
                     }
+                    // `a.0.b`: dot notation does not reach such keys (JSON
+                    // extensions, "the 'dot' notation will not work").
+                    _ if self
+                        .src
+                        .get(self.last_end..)
+                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())) =>
+                    {
+                        let at = self.last_end;
+                        let digits: String = self
+                            .src
+                            .get(at..)
+                            .unwrap_or("")
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect();
+                        return Err(self.error_at(
+                            at,
+                            "a field name (for a key that starts with a digit or holds a hyphen, use get(x, 'key'))",
+                            &format!("'{digits}'"),
+                        ));
+                    }
                     _ => return Err(self.unexpected("a field name")),
                 }
             } else if self.at(&TokenKind::LBracket) {
