@@ -148,12 +148,14 @@ fn insert_at(out: &mut Map<String, Json>, path: &[String], value: Json) {
     }
 }
 
-/// A nested `SELECT`: its SELECT clause over each element of what its FROM gives (an object counts as one
-/// element), kept where its WHERE is true, as an array. Undefined when the FROM gives neither.
+/// A nested `SELECT`: over an array, its SELECT clause on each element kept by its WHERE, as an array; over an
+/// object, its SELECT clause on that object alone, not in an array (the reference's `transform` example 3 passes
+/// `(select a, b from data2)` as an object and `(select value c from data2)` as the array `c`); Undefined over
+/// anything else, or when an object's WHERE is not true.
 fn subquery<'a>(sub: &'a SubProgram, cx: &Context<'a>) -> Evaluated<'a> {
-    let rows = match eval(&sub.from, cx).into_json() {
-        Some(Json::Array(rows)) => rows,
-        Some(object @ Json::Object(_)) => vec![object],
+    let (rows, single) = match eval(&sub.from, cx).into_json() {
+        Some(Json::Array(rows)) => (rows, false),
+        Some(object @ Json::Object(_)) => (vec![object], true),
         _ => return UNDEFINED,
     };
     let mut out = Vec::new();
@@ -174,6 +176,11 @@ fn subquery<'a>(sub: &'a SubProgram, cx: &Context<'a>) -> Evaluated<'a> {
             }
         }
         cx.uuids.set(inner.uuids.get());
+    }
+    if single {
+        return out
+            .pop()
+            .map_or(UNDEFINED, |j| Evaluated::Owned(Value::from_json(&j)));
     }
     Evaluated::Owned(Value::from_json(&Json::Array(out)))
 }

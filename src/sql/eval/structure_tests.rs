@@ -113,14 +113,27 @@ fn nested_selects_over_other_sources() {
         )["x"],
         json!([{"a": 5}])
     );
-    // An object is read as one element; anything else gives Undefined, which drops the item.
+    // Over an object, the one result itself; over anything else Undefined, which drops the item.
     assert_eq!(
         fired(
-            "SELECT (SELECT VALUE a FROM obj) AS x, (SELECT VALUE a FROM s) AS y FROM 't'",
+            "SELECT (SELECT VALUE a FROM obj) AS x, (SELECT VALUE a FROM s) AS y, \
+             (SELECT VALUE a FROM obj WHERE a < 0) AS z FROM 't'",
             "t",
             &payload
         ),
-        json!({"x": [9]})
+        json!({"x": 9})
+    );
+    // The reference's `transform` example 3: the two nested SELECTs over an object give an object and an array.
+    let message = json!({"data1": "example", "data2": {"a": "first attribute", "b": "second attribute",
+        "c": [{"x": {"someInt": 5, "someString": "hello"}, "y": true},
+              {"x": {"someInt": 10, "someString": "world"}, "y": false}]}});
+    assert_eq!(
+        fired(
+            "select (select a, b from data2) as o, (select value c from data2) as arr from 'A/B'",
+            "A/B",
+            &message
+        ),
+        json!({"o": {"a": "first attribute", "b": "second attribute"}, "arr": message["data2"]["c"]})
     );
     // Nested twice, and over a computed array.
     assert_eq!(
