@@ -355,6 +355,23 @@ fn dotted_aliases() {
 }
 
 #[test]
+fn keys_dot_notation_cannot_reach_say_what_to_write() {
+    // JSON extensions: "If a JSON property name includes a hyphen character or numeric characters, the 'dot'
+    // notation will not work. Instead, you must use the get function".
+    let e = err("SELECT * from 'iot/rules' WHERE mydata.item2.0.my-key = 'myValue'");
+    assert_eq!(
+        (e.column, e.expected.as_str(), e.found.as_str()),
+        (
+            46,
+            "a field name (for a key that starts with a digit or holds a hyphen, use get(x, 'key'))",
+            "'0'"
+        )
+    );
+    assert_eq!(err("SELECT a.12b FROM 't'").found, "'12'");
+    ok("SELECT get(get(mydata, 'item2'), '0') FROM 't'");
+}
+
+#[test]
 fn rules_without_from() {
     // AWS IoT Core for LoRaWAN and Amazon Sidewalk destinations run rules that name no topic.
     for sql in [
