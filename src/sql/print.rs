@@ -81,9 +81,12 @@ impl Display for Expr {
         match &self.kind {
             ExprKind::Path(segments) => write_segments(f, segments, true),
             ExprKind::Access { base, segments } => {
-                // A number needs wrapping too: `1.x` would lex as a bad number.
-                let wrap =
-                    base.precedence() < PREC_ATOM || matches!(base.kind, ExprKind::Number(_));
+                // A number before a field needs wrapping too: `1.x` would lex
+                // as a bad number (`1[0]` reads back as it is, and wrapping it
+                // would make the printed text nest deeper than what was read).
+                let field_first = matches!(segments.first(), Some(PathSegment::Field(_)));
+                let wrap = base.precedence() < PREC_ATOM
+                    || (field_first && matches!(base.kind, ExprKind::Number(_)));
                 write_wrapped(f, base, wrap)?;
                 write_segments(f, segments, false)
             }
@@ -381,6 +384,26 @@ mod tests {
             panic!("expected a path");
         };
         assert_eq!(path_to_string(segments), "a.b[0].c");
+    }
+
+    /// The parentheses the printer adds (`a - NOT b` becomes `a - (NOT b)`)
+    /// must not take what it prints past the parser's nesting limit when
+    /// the text it read was within it (found by the `sql` fuzz target).
+    #[test]
+    fn printing_does_not_nest_deeper_than_the_source() {
+        use crate::sql::MAX_NESTING;
+        let n = MAX_NESTING - 1;
+        for src in [
+            format!("SELECT a{} FROM 't'", " - NOT a".repeat(n)),
+            format!("SELECT a{} FROM 't'", " = -NOT a".repeat(n / 2)),
+            format!("SELECT {}0{} FROM 't'", "1[".repeat(n), "]".repeat(n)),
+        ] {
+            let printed = canon(&src);
+            assert_eq!(canon(&printed), printed, "{src}");
+        }
+        let crash = include_str!("../../tests/regressions/sql-1.sql");
+        let printed = canon(crash);
+        assert_eq!(canon(&printed), printed);
     }
 
     proptest! {

@@ -60,10 +60,23 @@ impl Parser<'_> {
             let primary = self.primary()?;
             return self.postfix(primary);
         };
-        self.nest()?;
+        // A `NOT` right inside `(` costs no nesting of its own: the printer
+        // writes `a - NOT b` as `a - (NOT b)`, and what it prints must stay
+        // within the limit that the text it read was within.
+        let charged = !(op == UnaryOp::Not
+            && self.pos > 0
+            && matches!(
+                self.toks.get(self.pos - 1).map(|t| &t.kind),
+                Some(TokenKind::LParen)
+            ));
+        if charged {
+            self.nest()?;
+        }
         let op_span = self.advance().span;
         let (operand, depth) = self.expr(operand_prec)?;
-        self.unnest();
+        if charged {
+            self.unnest();
+        }
         let span = op_span.to(operand.span);
         let depth = self.check_depth(depth + 1, op_span)?;
         let expr = Expr::new(
