@@ -15,8 +15,9 @@ mod topics;
 mod types;
 
 use crate::error::{Diagnostic, Severity};
+use crate::events::{EventKind, Family};
 use crate::model::{Key, Model, Pipeline};
-use crate::sql::{self, Span};
+use crate::sql::{self, Span, Statement};
 
 pub use choices::template_size;
 
@@ -151,6 +152,10 @@ impl<'a> PipelineCheck<'a> {
             }
         };
         self.functions();
+        if stmt.from.is_none() {
+            self.no_from(stmt);
+            return;
+        }
         self.topic_filter(stmt);
         let kinds = narrow::kinds_read(stmt);
         self.topic_levels(stmt);
@@ -158,6 +163,40 @@ impl<'a> PipelineCheck<'a> {
         self.connect_failed(stmt, kinds.as_deref());
         self.keys_produced(stmt, kinds.as_deref());
         self.ttl_produced(stmt, kinds.as_deref());
+    }
+
+    /// A rule without FROM is what LoRaWAN and Sidewalk destinations run; a pipeline's rule subscribes to the
+    /// lifecycle topics, so without a filter it never sees an event.
+    fn no_from(&mut self, stmt: &Statement) {
+        // What the generated rule of these events reads: `#`, since client IDs may hold `/`, and a WHERE that
+        // keeps the chosen kinds when the filter reads more.
+        // A rule of one's own has no `events`: the default kinds then.
+        let defaults = [EventKind::Connected, EventKind::Disconnected];
+        let kinds = match self.p.events.as_slice() {
+            [] => &defaults[..],
+            kinds => kinds,
+        };
+        let family = kinds.first().map_or(Family::Presence, |e| e.family());
+        let clause = match kinds {
+            [kind] => format!("FROM '{}'", kind.topic("#")),
+            kinds => {
+                let kept: Vec<String> = kinds
+                    .iter()
+                    .map(|k| format!("eventType = '{}'", k.as_str()))
+                    .collect();
+                format!(
+                    "FROM '{}/#' WHERE {}",
+                    family.topic_prefix(),
+                    kept.join(" OR ")
+                )
+            }
+        };
+        self.at_span(
+            Severity::Error,
+            stmt.span,
+            "the rule has no FROM clause, so it subscribes to no topic and never sees a lifecycle event (only LoRaWAN and Sidewalk destinations run rules without FROM)".to_owned(),
+            Some(format!("add `{clause}` after the SELECT list")),
+        );
     }
 
     /// Functions AWS IoT does not have, or calls with the wrong number of arguments: AWS refuses such a rule.
@@ -229,6 +268,35 @@ mod tests {
             "pipelines: [{name: p, table: {sort_key: {name: k, type: S, expression: \"concat(timestamp, '#', eventType)\"}}}]",
         ] {
             assert_eq!(findings(config), Vec::<String>::new(), "{config}");
+        }
+    }
+
+    #[test]
+    fn a_rule_without_from_is_one_error_that_says_what_to_write() {
+        let mut got = custom("SELECT *, WirelessDeviceId AS id", TIMESTAMP_KEY);
+        got.retain(|f| f.contains("pipelines[0].sql"));
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(got[0].starts_with("Error: "), "{got:#?}");
+        assert!(got[0].contains("pipelines[0].sql"), "{got:#?}");
+        assert!(got[0].contains("the rule has no FROM clause"), "{got:#?}");
+        assert!(
+            got[0].contains("add `FROM '$aws/events/presence/#' WHERE eventType = 'connected' OR eventType = 'disconnected'` after the SELECT list"),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn the_extensions_of_2016_03_23_raise_no_false_findings() {
+        // SET, nested SELECTs, `*` as an argument and on a path, dotted aliases: none of them is a finding by
+        // itself, and a nested SELECT's fields are its elements', not the event's.
+        for sql in [
+            "SET @c = clientId SELECT *, @c AS device FROM '$aws/events/presence/+/#' WHERE eventType <> 'connect_failed'",
+            "SELECT *, (SELECT VALUE n FROM topics) AS names FROM '$aws/events/subscriptions/+/#'",
+            "SELECT *, encode(*, 'base64') AS raw, *.clientId AS who, clientId AS a.b FROM '$aws/events/presence/+/#' WHERE eventType <> 'connect_failed'",
+        ] {
+            let mut got = custom(sql, TIMESTAMP_KEY);
+            got.retain(|f| f.contains("pipelines[0].sql"));
+            assert_eq!(got, Vec::<String>::new(), "{sql}");
         }
     }
 

@@ -9,17 +9,19 @@ use crate::sql::{self, BinaryOp, Expr, ExprKind, Statement, UnaryOp};
 impl PipelineCheck<'_> {
     /// `+/+` (or any filter) reading connect_failed events without a WHERE that drops them.
     pub(super) fn connect_failed(&mut self, stmt: &Statement, kinds: Option<&[EventKind]>) {
-        let Some(kinds) = kinds else { return };
-        let matched = kinds_matching(&stmt.from.filter);
+        let (Some(kinds), Some(from)) = (kinds, &stmt.from) else {
+            return;
+        };
+        let matched = kinds_matching(&from.filter);
         let presence_pair =
             matched.contains(&EventKind::Connected) && matched.contains(&EventKind::Disconnected);
         if self.p.custom_sql && presence_pair && kinds.contains(&EventKind::ConnectFailed) {
             self.at_span(
                 Severity::Warning,
-                stmt.from.span,
+                from.span,
                 format!(
                     "'{}' also matches {} events, and no WHERE excludes them",
-                    stmt.from.filter,
+                    from.filter,
                     EventKind::ConnectFailed.as_str()
                 ),
                 Some(format!(
@@ -44,7 +46,7 @@ pub(super) fn kinds_matching(filter: &str) -> Vec<EventKind> {
 /// (`eventType = 'x' OR ...`, `topic(4) = 'x'`, `<>` to drop one). `None` when the filter matches no lifecycle
 /// topic: the payload is then unknown and the field checks stand down.
 pub(super) fn kinds_read(stmt: &Statement) -> Option<Vec<EventKind>> {
-    let matched = kinds_matching(&stmt.from.filter);
+    let matched = kinds_matching(stmt.topic_filter()?);
     if matched.is_empty() {
         return None;
     }

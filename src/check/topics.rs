@@ -8,8 +8,9 @@ use crate::sql::{self, ExprKind, Statement, TopicFilterProblem};
 
 impl PipelineCheck<'_> {
     pub(super) fn topic_filter(&mut self, stmt: &Statement) {
-        let span = stmt.from.span;
-        for problem in sql::topic_filter_problems(&stmt.from.filter) {
+        let Some(from) = &stmt.from else { return };
+        let span = from.span;
+        for problem in sql::topic_filter_problems(&from.filter) {
             let severity =
                 if problem.is_warning() || matches!(problem, TopicFilterProblem::TooLong { .. }) {
                     Severity::Warning
@@ -31,12 +32,12 @@ impl PipelineCheck<'_> {
             self.at_span(
                 severity,
                 span,
-                format!("in the FROM filter '{}': {problem}", stmt.from.filter),
+                format!("in the FROM filter '{}': {problem}", from.filter),
                 hint,
             );
         }
         // A `+` as the last level stops at the first `/` of a client ID.
-        let filter = &stmt.from.filter;
+        let filter = &from.filter;
         if filter.starts_with(RESERVED_EVENTS_PREFIX) && filter.ends_with("/+") {
             self.at_span(
                 Severity::Warning,
@@ -49,7 +50,9 @@ impl PipelineCheck<'_> {
 
     /// `topic(n)` past the filter's last level is always Undefined: the attribute it feeds silently vanishes.
     pub(super) fn topic_levels(&mut self, stmt: &Statement) {
-        let filter = &stmt.from.filter;
+        let Some(filter) = stmt.topic_filter() else {
+            return;
+        };
         let levels = sql::topic_filter_levels(filter);
         let open_ended = filter.ends_with('#');
         for (call, span) in stmt.calls() {

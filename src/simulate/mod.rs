@@ -200,7 +200,12 @@ impl<'m> Simulator<'m> {
     pub fn run(&mut self, event: Event, mut emit: impl FnMut(&str, &Outcome)) {
         self.summary.events += 1;
         let matching: Vec<usize> = (0..self.rules.len())
-            .filter(|&i| sql::topic_matches(&self.rules[i].statement.from.filter, &event.topic))
+            .filter(|&i| {
+                self.rules[i]
+                    .statement
+                    .topic_filter()
+                    .is_some_and(|f| sql::topic_matches(f, &event.topic))
+            })
             .collect();
         if matching.is_empty() {
             self.summary.unmatched += 1;

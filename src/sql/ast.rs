@@ -59,6 +59,8 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 }
 
 /// An identifier (field name, alias, function name or type name) as written.
+/// A dotted alias (`AS bar.baz`) is one `Ident` whose name holds the dots:
+/// no other identifier can contain one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
     pub name: String,
@@ -85,13 +87,35 @@ impl Ident {
     }
 }
 
-/// `SELECT ... FROM '...' [WHERE ...]`.
+/// `[SET @v = expr, ...] SELECT ... [FROM '...'] [WHERE ...]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
+    /// The variables of the SET clause, in order; empty without one.
+    pub set: Vec<Assignment>,
     pub select: SelectClause,
-    pub from: TopicFrom,
+    /// `None` for a rule without FROM: AWS IoT Core for LoRaWAN and Amazon Sidewalk destinations run rules that
+    /// receive their messages from the destination, not from a topic.
+    pub from: Option<TopicFrom>,
     pub where_: Option<Expr>,
     pub span: Span,
+}
+
+/// `@name = expr` in the SET clause (SQL version 2016-03-23).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The variable's name without its `@`; its span covers the `@`.
+    pub name: Ident,
+    pub value: Expr,
+}
+
+/// A nested `SELECT ... FROM <expr> [WHERE ...]` in parentheses: it runs over the elements of an array of the
+/// message (nested object queries, SQL version 2016-03-23), and its own field paths start at each element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subquery {
+    pub select: SelectClause,
+    /// What it reads: a path of the message (`e`, `a.b`), a variable, `*`...
+    pub from: Box<Expr>,
+    pub where_: Option<Box<Expr>>,
 }
 
 /// What follows `SELECT`.
@@ -136,14 +160,15 @@ impl SelectItem {
         }
     }
 
-    /// The key this item produces in the output object when it is known
-    /// statically: the alias, or else the last field name of a plain path
-    /// (`SELECT state.reported.temp` yields `temp`). `None` for an
-    /// unaliased `*`, which spreads the whole input, and for computed
-    /// expressions whose key AWS derives itself.
+    /// The key this item produces at the root of the output object when it
+    /// is known statically: the alias, or else the last field name of a
+    /// plain path (`SELECT state.reported.temp` yields `temp`). `None` for
+    /// an unaliased `*`, which spreads the whole input, for a dotted alias
+    /// (`AS a.b` puts an object under `a`; see [`SelectItem::output_path`])
+    /// and for computed expressions whose key AWS derives itself.
     pub fn output_name(&self) -> Option<&str> {
         if let Some(alias) = self.alias() {
-            return Some(&alias.name);
+            return (!alias.name.contains('.')).then_some(alias.name.as_str());
         }
         match self.expr()?.kind {
             ExprKind::Path(ref segments) => match segments.last()? {
@@ -151,6 +176,19 @@ impl SelectItem {
                 PathSegment::Index(_) => None,
             },
             _ => None,
+        }
+    }
+}
+
+impl SelectItem {
+    /// Where the item's value lands in the output object: the alias's
+    /// segments (`AS bar.baz` gives `["bar", "baz"]`: an object under
+    /// `bar` holding `baz`), or else the one key of
+    /// [`SelectItem::output_name`].
+    pub fn output_path(&self) -> Option<Vec<&str>> {
+        match self.alias() {
+            Some(alias) => Some(alias.name.split('.').collect()),
+            None => self.output_name().map(|name| vec![name]),
         }
     }
 }
@@ -214,6 +252,15 @@ pub enum ExprKind {
         branches: Vec<WhenThen>,
         otherwise: Option<Box<Expr>>,
     },
+    /// `@name`, a variable of the SET clause (the name without its `@`).
+    Variable(Ident),
+    /// `*`, the whole message, where an expression stands: a function's
+    /// argument (`encode(*, 'base64')`), the base of a path (`*.messages`)
+    /// or `SELECT VALUE *`. A bare `*` item of a SELECT list is a
+    /// [`SelectItem::Wildcard`] instead.
+    Wildcard,
+    /// `(SELECT ... FROM expr [WHERE ...])`.
+    Subquery(Box<Subquery>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -394,7 +441,17 @@ impl Expr {
                 out.push(base);
                 segs(&mut out, segments);
             }
-            ExprKind::String(_) | ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Null => {}
+            ExprKind::String(_)
+            | ExprKind::Number(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Null
+            | ExprKind::Variable(_)
+            | ExprKind::Wildcard => {}
+            ExprKind::Subquery(sub) => {
+                out.extend(sub.select.exprs());
+                out.push(&sub.from);
+                out.extend(sub.where_.as_deref());
+            }
             ExprKind::Array(items) => out.extend(items),
             ExprKind::Object(entries) => out.extend(entries.iter().map(|e| &e.value)),
             ExprKind::Unary { expr, .. } | ExprKind::Cast { expr, .. } => out.push(expr),
@@ -439,17 +496,25 @@ impl Expr {
         out
     }
 
-    /// Every input field path referenced, outermost first.
+    /// Every input field path referenced, outermost first. The paths inside
+    /// a nested SELECT start at the elements it reads, not at the message,
+    /// so only its FROM counts.
     pub fn field_paths(&self) -> Vec<FieldPath<'_>> {
-        let mut out = Vec::new();
-        self.for_each(&mut |e| {
-            if let ExprKind::Path(segments) = &e.kind {
-                out.push(FieldPath {
+        fn walk<'a>(e: &'a Expr, out: &mut Vec<FieldPath<'a>>) {
+            match &e.kind {
+                ExprKind::Path(segments) => out.push(FieldPath {
                     segments,
                     span: e.span,
-                });
+                }),
+                ExprKind::Subquery(sub) => return walk(&sub.from, out),
+                _ => {}
             }
-        });
+            for child in e.children() {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
         out
     }
 
@@ -477,7 +542,19 @@ impl Expr {
                 base.clear_spans();
                 segs(segments);
             }
-            ExprKind::String(_) | ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Null => {}
+            ExprKind::String(_)
+            | ExprKind::Number(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Null
+            | ExprKind::Wildcard => {}
+            ExprKind::Variable(name) => name.span = Span::default(),
+            ExprKind::Subquery(sub) => {
+                clear_select_spans(&mut sub.select);
+                sub.from.clear_spans();
+                if let Some(w) = &mut sub.where_ {
+                    w.clear_spans();
+                }
+            }
             ExprKind::Array(items) => items.iter_mut().for_each(Expr::clear_spans),
             ExprKind::Object(entries) => {
                 for entry in entries {
@@ -518,16 +595,60 @@ impl Expr {
     }
 }
 
-impl Statement {
-    /// The top-level expressions: select items or the `VALUE` expression,
-    /// then the `WHERE` condition.
+impl SelectClause {
+    /// The select items' expressions, or the `VALUE` expression.
     pub fn exprs(&self) -> Vec<&Expr> {
-        let mut out: Vec<&Expr> = match &self.select {
+        match self {
             SelectClause::Items(items) => items.iter().filter_map(SelectItem::expr).collect(),
             SelectClause::Value(e) => vec![e],
-        };
+        }
+    }
+}
+
+/// Zeroes every span of a select clause in place.
+fn clear_select_spans(select: &mut SelectClause) {
+    fn alias(a: &mut Option<Ident>) {
+        if let Some(a) = a {
+            a.span = Span::default();
+        }
+    }
+    match select {
+        SelectClause::Items(items) => {
+            for item in items {
+                match item {
+                    SelectItem::Wildcard { alias: a, span } => {
+                        *span = Span::default();
+                        alias(a);
+                    }
+                    SelectItem::Expr {
+                        expr,
+                        alias: a,
+                        span,
+                    } => {
+                        *span = Span::default();
+                        alias(a);
+                        expr.clear_spans();
+                    }
+                }
+            }
+        }
+        SelectClause::Value(e) => e.clear_spans(),
+    }
+}
+
+impl Statement {
+    /// The top-level expressions: the SET values, the select items or the
+    /// `VALUE` expression, then the `WHERE` condition.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        let mut out: Vec<&Expr> = self.set.iter().map(|a| &a.value).collect();
+        out.extend(self.select.exprs());
         out.extend(self.where_.as_ref());
         out
+    }
+
+    /// The FROM clause's topic filter; `None` for a rule without FROM.
+    pub fn topic_filter(&self) -> Option<&str> {
+        self.from.as_ref().map(|f| f.filter.as_str())
     }
 
     /// Visits every expression node in the statement, parents first.
@@ -559,35 +680,15 @@ impl Statement {
 
     /// Zeroes every span in place.
     pub fn clear_spans(&mut self) {
-        fn alias(a: &mut Option<Ident>) {
-            if let Some(a) = a {
-                a.span = Span::default();
-            }
-        }
         self.span = Span::default();
-        self.from.span = Span::default();
-        match &mut self.select {
-            SelectClause::Items(items) => {
-                for item in items {
-                    match item {
-                        SelectItem::Wildcard { alias: a, span } => {
-                            *span = Span::default();
-                            alias(a);
-                        }
-                        SelectItem::Expr {
-                            expr,
-                            alias: a,
-                            span,
-                        } => {
-                            *span = Span::default();
-                            alias(a);
-                            expr.clear_spans();
-                        }
-                    }
-                }
-            }
-            SelectClause::Value(e) => e.clear_spans(),
+        for a in &mut self.set {
+            a.name.span = Span::default();
+            a.value.clear_spans();
         }
+        if let Some(from) = &mut self.from {
+            from.span = Span::default();
+        }
+        clear_select_spans(&mut self.select);
         if let Some(w) = &mut self.where_ {
             w.clear_spans();
         }

@@ -97,11 +97,12 @@ pub fn aliased(expr: Expr, alias: &str) -> SelectItem {
 /// `SELECT items FROM 'filter' [WHERE condition]`.
 pub fn select(items: Vec<SelectItem>, filter: &str, condition: Option<Expr>) -> Statement {
     Statement {
+        set: Vec::new(),
         select: SelectClause::Items(items),
-        from: TopicFrom {
+        from: Some(TopicFrom {
             filter: filter.to_owned(),
             span: Span::default(),
-        },
+        }),
         where_: condition,
         span: Span::default(),
     }

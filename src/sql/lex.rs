@@ -24,6 +24,8 @@ pub(crate) enum TokenKind {
     Str(String),
     /// A number literal exactly as written, so printing can reproduce it.
     Number(String),
+    /// `@name`, a variable of the SET clause; the name without its `@`.
+    Variable(String),
     Comma,
     Dot,
     Colon,
@@ -45,7 +47,7 @@ pub(crate) enum TokenKind {
     Le,
     Gt,
     Ge,
-    /// A character that starts no token (`;`, `#`, `@`, non-ASCII letters ...).
+    /// A character that starts no token (`;`, `#`, a lone `@`, non-ASCII letters ...).
     Invalid(char),
     /// A malformed literal; the span points at the offending spot.
     Error {
@@ -62,6 +64,7 @@ impl TokenKind {
             TokenKind::Word(w) => format!("'{}'", truncate(w)),
             TokenKind::Str(s) => format!("string {}", truncate(&super::print::quote(s))),
             TokenKind::Number(n) => format!("'{}'", truncate(n)),
+            TokenKind::Variable(v) => format!("'@{}'", truncate(v)),
             TokenKind::Invalid(c) => describe_char(*c),
             TokenKind::Error { found, .. } => found.clone(),
             TokenKind::Eof => "end of input".to_string(),
@@ -126,6 +129,10 @@ pub(crate) fn is_ident_continue(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// The longest variable name the SET clause allows (AWS IoT SQL reference, "SET clause": "Variable names can be
+/// up to 64 characters long").
+pub(crate) const MAX_VARIABLE_NAME: usize = 64;
+
 /// Splits `src` into tokens. The result always ends with [`TokenKind::Eof`];
 /// an [`TokenKind::Error`] token, if any, is the last one before it because
 /// nothing after a malformed literal can be trusted.
@@ -180,6 +187,19 @@ impl Lexer<'_> {
                         break;
                     }
                 }
+            } else if c == '@'
+                && self
+                    .src
+                    .get(start + 1..)
+                    .is_some_and(|rest| rest.starts_with(is_ident_continue))
+            {
+                match self.variable() {
+                    Ok(kind) => kind,
+                    Err(err) => {
+                        self.out.push(err);
+                        break;
+                    }
+                }
             } else if c == '\'' || c == '"' {
                 match self.string(c) {
                     Ok(kind) => kind,
@@ -206,6 +226,26 @@ impl Lexer<'_> {
             self.bump();
         }
         TokenKind::Word(self.src.get(start..self.pos).unwrap_or("").to_string())
+    }
+
+    /// `@` then letters, digits and underscores (the SET clause's rules for variable names).
+    fn variable(&mut self) -> Result<TokenKind, Token> {
+        let start = self.pos;
+        self.bump(); // `@`
+        while self.peek().is_some_and(is_ident_continue) {
+            self.bump();
+        }
+        let name = self.src.get(start + 1..self.pos).unwrap_or("");
+        if name.len() > MAX_VARIABLE_NAME {
+            return Err(Token {
+                kind: TokenKind::Error {
+                    expected: format!("a variable name of at most {MAX_VARIABLE_NAME} characters"),
+                    found: format!("one of {}", name.len()),
+                },
+                span: Span::new(start, self.pos),
+            });
+        }
+        Ok(TokenKind::Variable(name.to_string()))
     }
 
     fn digits(&mut self) -> usize {
@@ -451,6 +491,31 @@ mod tests {
         assert!(matches!(&toks[0].kind, TokenKind::Error { found, .. } if found == "'q'"));
         // A trailing backslash must not read past the end.
         assert!(matches!(tokenize("'\\")[0].kind, TokenKind::Error { .. }));
+    }
+
+    #[test]
+    fn variables() {
+        assert_eq!(
+            kinds("@a @temp_1 @9 @"),
+            vec![
+                TokenKind::Variable("a".into()),
+                TokenKind::Variable("temp_1".into()),
+                TokenKind::Variable("9".into()),
+                TokenKind::Invalid('@'),
+                TokenKind::Eof
+            ]
+        );
+        let name = "v".repeat(MAX_VARIABLE_NAME);
+        assert_eq!(
+            kinds(&format!("@{name}")),
+            vec![TokenKind::Variable(name), TokenKind::Eof]
+        );
+        let toks = tokenize(&format!("SET @{} = 1", "v".repeat(65)));
+        assert!(
+            matches!(&toks[1].kind, TokenKind::Error { found, .. } if found == "one of 65"),
+            "{toks:?}"
+        );
+        assert_eq!(TokenKind::Variable("x".into()).describe(), "'@x'");
     }
 
     #[test]

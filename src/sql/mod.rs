@@ -7,18 +7,32 @@
 //! tree. Topic filters are kept verbatim by the parser and checked
 //! separately with [`topic_filter_problems`].
 //!
-//! Supported: `SELECT items | VALUE expr FROM 'filter' [WHERE expr]`; `*`,
-//! aliases; field paths with `.field` and `[index]`; string (single or
-//! double quoted), number, boolean, `NULL`, array and object literals;
-//! `OR AND NOT = <> != < <= > >= IN + - * / %` and unary minus; function
-//! calls; `CAST(x AS Type)`; both `CASE` forms. Not supported: nested
-//! `SELECT` subqueries, SQL-style `IN (a, b)` lists, comments, backquoted
-//! identifiers.
+//! The grammar is the AWS IoT SQL reference's for SQL version 2016-03-23
+//! (which 2015-10-08 and `beta` differ from only in what they evaluate):
+//! `[SET @v = expr, ...] SELECT items | VALUE expr [FROM 'filter'] [WHERE
+//! expr]`, FROM being optional because LoRaWAN and Sidewalk destinations run
+//! rules without one; `*`, `* AS name` and aliases, dotted ones included
+//! (`AS a.b` nests the value); field paths with `.field` and `[index]`, on
+//! a field, on a computed value, on a variable (`@v.x`) or on the whole
+//! message (`*.messages`); `*` as a function's argument (`encode(*,
+//! 'base64')`); nested `(SELECT ... FROM path [WHERE ...])` queries; string
+//! (single or double quoted), number, boolean, `NULL`, array and object
+//! literals; `OR AND NOT = <> != < <= > >= IN + - * / %` and unary minus;
+//! function calls; `CAST(x AS Type)`; both `CASE` forms.
+//!
+//! What the reference rules out is refused with the rule in the message: a
+//! second SET, a variable set twice, used before it is set or named past 64
+//! characters, `*` in a WHERE, an unquoted FROM topic. Not part of IoT SQL
+//! (the reference has none of them): comments, quoted or backquoted
+//! identifiers (the reference sends names with a hyphen or a leading digit
+//! through `get(x, 'my-key')`), SQL-style `IN (a, b)` lists.
 
 pub mod ast;
 pub mod build;
 pub mod eval;
 pub mod functions;
+#[cfg(test)]
+pub(crate) mod generate;
 mod lex;
 mod parse;
 mod print;

@@ -1,5 +1,14 @@
 //! MQTT topic filters as used in the `FROM` clause: structural checks
-//! against AWS IoT limits, level counting and wildcard matching.
+//! against MQTT's rules and AWS IoT's limits, level counting and wildcard
+//! matching.
+//!
+//! The rules: `#` is the last level and alone in it, `+` is alone in its
+//! level, levels may be empty (`/company/+` has an empty first level, and
+//! MQTT 3.1.1 section 4.7.1.1 says so: "Topic level separators ... adjacent
+//! Topic level separators indicate a zero length topic level"), and no
+//! filter holds the null character (section 4.7.3). AWS IoT adds its message
+//! broker quotas: at most 256 bytes of UTF-8 and at most 7 slashes, which
+//! its reserved `$aws/` topics are not held to.
 //!
 //! The parser keeps the filter verbatim; these functions are separate so a
 //! checker can report filter problems with its own severity and wording.
@@ -27,11 +36,8 @@ pub enum TopicFilterProblem {
     SingleLevelWildcardNotAlone {
         level: usize,
     },
-    /// A level between slashes, or before the first or after the last one,
-    /// is empty, as in `a//b` or `a/`.
-    EmptyLevel {
-        level: usize,
-    },
+    /// The filter holds U+0000, which MQTT forbids in topic filters.
+    NullCharacter,
     TooLong {
         bytes: usize,
     },
@@ -72,7 +78,9 @@ impl fmt::Display for TopicFilterProblem {
                     "'+' must be alone in its level, but level {level} has other characters"
                 )
             }
-            TopicFilterProblem::EmptyLevel { level } => write!(f, "level {level} is empty"),
+            TopicFilterProblem::NullCharacter => {
+                f.write_str("topic filter holds the null character U+0000, which MQTT forbids")
+            }
             TopicFilterProblem::TooLong { bytes } => write!(
                 f,
                 "topic filter is {bytes} bytes long, over the limit of {MAX_FILTER_BYTES}"
@@ -92,12 +100,12 @@ pub fn topic_filter_problems(filter: &str) -> Vec<TopicFilterProblem> {
         return vec![TopicFilterProblem::Empty];
     }
     let mut problems = Vec::new();
+    if filter.contains('\0') {
+        problems.push(TopicFilterProblem::NullCharacter);
+    }
     let levels: Vec<&str> = filter.split('/').collect();
     for (i, level) in levels.iter().enumerate() {
         let n = i + 1;
-        if level.is_empty() {
-            problems.push(TopicFilterProblem::EmptyLevel { level: n });
-        }
         if level.contains('#') {
             if *level != "#" {
                 problems.push(TopicFilterProblem::MultiLevelWildcardNotAlone { level: n });
@@ -173,6 +181,13 @@ mod tests {
             "a/+/b/#",
             "a",
             "$aws/things/+/shadow/update/#",
+            // Empty levels are levels (the AWS IoT SiteWise guide's filter).
+            "/company/windfarm/+/turbine/+/+",
+            "a//b",
+            "a/",
+            "/",
+            "//#",
+            "+/+/",
         ] {
             assert_eq!(topic_filter_problems(f), vec![], "{f}");
         }
@@ -200,17 +215,21 @@ mod tests {
             topic_filter_problems("a+/b"),
             vec![P::SingleLevelWildcardNotAlone { level: 1 }]
         );
+        assert_eq!(topic_filter_problems("a/\0/#"), vec![P::NullCharacter]);
         assert_eq!(
-            topic_filter_problems("a//b"),
-            vec![P::EmptyLevel { level: 2 }]
+            topic_filter_problems("#/"),
+            vec![P::MultiLevelWildcardNotLast { level: 1 }]
         );
         assert_eq!(
-            topic_filter_problems("a/"),
-            vec![P::EmptyLevel { level: 2 }]
+            topic_filter_problems("a/++"),
+            vec![P::SingleLevelWildcardNotAlone { level: 2 }]
         );
         assert_eq!(
-            topic_filter_problems("/a"),
-            vec![P::EmptyLevel { level: 1 }]
+            topic_filter_problems("a/+#"),
+            vec![
+                P::MultiLevelWildcardNotAlone { level: 2 },
+                P::SingleLevelWildcardNotAlone { level: 2 }
+            ]
         );
         let long = "a".repeat(257);
         assert_eq!(
@@ -240,7 +259,7 @@ mod tests {
             P::MultiLevelWildcardNotLast { level: 1 },
             P::MultiLevelWildcardNotAlone { level: 1 },
             P::SingleLevelWildcardNotAlone { level: 1 },
-            P::EmptyLevel { level: 1 },
+            P::NullCharacter,
             P::TooLong { bytes: 300 },
             P::TooManySlashes { slashes: 9 },
         ];
@@ -303,6 +322,17 @@ mod tests {
         assert!(!topic_matches("a/+", "a/b/c"));
         assert!(topic_matches("+/+", "/b"));
         assert!(topic_matches("+", "a"));
+        // Empty levels match themselves and `+`.
+        assert!(topic_matches(
+            "/company/windfarm/+/turbine/+/+",
+            "/company/windfarm/3/turbine/7/rpm"
+        ));
+        assert!(!topic_matches(
+            "/company/windfarm/+/turbine/+/+",
+            "company/windfarm/3/turbine/7/rpm"
+        ));
+        assert!(topic_matches("a//b", "a//b"));
+        assert!(topic_matches("a/+/b", "a//b"));
     }
 
     #[test]

@@ -99,7 +99,10 @@ fn keeps_presence(p: &Pipeline) -> bool {
         };
         [EventKind::Connected, EventKind::Disconnected]
             .iter()
-            .all(|k| sql::topic_matches(&stmt.from.filter, &k.topic("client")))
+            .all(|k| {
+                stmt.topic_filter()
+                    .is_some_and(|f| sql::topic_matches(f, &k.topic("client")))
+            })
     } else {
         p.events.contains(&EventKind::Connected) && p.events.contains(&EventKind::Disconnected)
     }

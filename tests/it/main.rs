@@ -25,6 +25,8 @@ mod examples;
 mod properties;
 #[path = "../simulate.rs"]
 mod simulate;
+#[path = "../sql_corpus.rs"]
+mod sql_corpus;
 #[path = "../status.rs"]
 mod status;
 #[path = "../status_cli.rs"]

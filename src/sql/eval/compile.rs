@@ -18,7 +18,17 @@ use crate::sql::parse::MAX_TREE_DEPTH;
 /// A statement ready to run on many messages.
 #[derive(Debug, Clone)]
 pub struct Program {
+    /// The SET clause's values, in order: variable `i` is `set[i]`.
+    pub(super) set: Vec<Node>,
     pub(super) select: Select,
+    pub(super) where_: Option<Node>,
+}
+
+/// A nested `SELECT ... FROM from [WHERE ...]`, run once per element of what `from` gives.
+#[derive(Debug, Clone)]
+pub(super) struct SubProgram {
+    pub(super) select: Select,
+    pub(super) from: Node,
     pub(super) where_: Option<Node>,
 }
 
@@ -38,10 +48,11 @@ pub(super) enum Select {
 pub(super) enum Item {
     /// `*`: the payload's keys.
     Merge,
-    /// `* AS key`.
-    Nest(String),
+    /// `* AS key` (`* AS a.b`: the path of nested keys).
+    Nest(Vec<String>),
     Expr {
-        key: String,
+        /// Where the value goes: one key, or the nested keys of a dotted alias.
+        path: Vec<String>,
         node: Node,
     },
 }
@@ -63,6 +74,11 @@ pub(super) enum Node {
         branches: Vec<(Node, Node)>,
         otherwise: Option<Box<Node>>,
     },
+    /// The SET clause's variable of that index.
+    Variable(usize),
+    /// `*`: the message (in a nested SELECT, the element being read).
+    Message,
+    Subquery(Box<SubProgram>),
 }
 
 #[derive(Debug, Clone)]
@@ -83,38 +99,63 @@ impl Program {
     /// Checks and prepares a statement. The `FROM` filter is not used: the
     /// caller decides which topics reach the rule (see `topic_matches`).
     pub fn compile(stmt: &Statement) -> Result<Program, EvalError> {
-        let select = match &stmt.select {
-            SelectClause::Value(e) => Select::Value(compile_checked(e)?),
-            SelectClause::Items(items) => Select::Items(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| compile_item(i, item))
-                    .collect::<Result<_, _>>()?,
-            ),
-        };
-        let where_ = stmt.where_.as_ref().map(compile_checked).transpose()?;
-        Ok(Program { select, where_ })
+        let mut vars: Vec<&str> = Vec::new();
+        let mut set = Vec::new();
+        for a in &stmt.set {
+            // A value sees the variables set before it, not itself.
+            set.push(compile_checked(&a.value, &vars)?);
+            vars.push(&a.name.name);
+        }
+        let select = compile_select(&stmt.select, &vars)?;
+        let where_ = stmt
+            .where_
+            .as_ref()
+            .map(|w| compile_checked(w, &vars))
+            .transpose()?;
+        Ok(Program {
+            set,
+            select,
+            where_,
+        })
     }
 }
 
 impl CompiledExpr {
     pub fn compile(expr: &Expr) -> Result<CompiledExpr, EvalError> {
         Ok(CompiledExpr {
-            node: compile_checked(expr)?,
+            node: compile_checked(expr, &[])?,
         })
     }
 }
 
-fn compile_item(index: usize, item: &SelectItem) -> Result<Item, EvalError> {
+/// The variables in scope, by index.
+type Vars<'v> = [&'v str];
+
+fn compile_select(select: &SelectClause, vars: &Vars<'_>) -> Result<Select, EvalError> {
+    Ok(match select {
+        SelectClause::Value(e) => Select::Value(compile_checked(e, vars)?),
+        SelectClause::Items(items) => Select::Items(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| compile_item(i, item, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+    })
+}
+
+fn compile_item(index: usize, item: &SelectItem, vars: &Vars<'_>) -> Result<Item, EvalError> {
+    let path = |a: &Ident| a.name.split('.').map(str::to_owned).collect();
     Ok(match item {
         SelectItem::Wildcard { alias: None, .. } => Item::Merge,
-        SelectItem::Wildcard { alias: Some(a), .. } => Item::Nest(a.name.clone()),
-        SelectItem::Expr { expr, .. } => Item::Expr {
-            key: item
-                .output_name()
-                .map_or_else(|| format!("_{}", index + 1), str::to_owned),
-            node: compile_checked(expr)?,
+        SelectItem::Wildcard { alias: Some(a), .. } => Item::Nest(path(a)),
+        SelectItem::Expr { expr, alias, .. } => Item::Expr {
+            path: match (alias, item.output_name()) {
+                (Some(a), _) => path(a),
+                (None, Some(name)) => vec![name.to_owned()],
+                (None, None) => vec![format!("_{}", index + 1)],
+            },
+            node: compile_checked(expr, vars)?,
         },
     })
 }
@@ -122,7 +163,7 @@ fn compile_item(index: usize, item: &SelectItem) -> Result<Item, EvalError> {
 /// Rejects trees deeper than the parser produces, so that compiling and
 /// evaluating (both recursive) stay within a small stack even for trees
 /// built by hand; the walk itself uses an explicit stack.
-fn compile_checked(expr: &Expr) -> Result<Node, EvalError> {
+fn compile_checked(expr: &Expr, vars: &Vars<'_>) -> Result<Node, EvalError> {
     let mut stack = vec![(expr, 1usize)];
     while let Some((e, depth)) = stack.pop() {
         if depth > MAX_TREE_DEPTH + 1 {
@@ -130,10 +171,12 @@ fn compile_checked(expr: &Expr) -> Result<Node, EvalError> {
         }
         stack.extend(e.children().into_iter().map(|c| (c, depth + 1)));
     }
-    compile(expr)
+    compile(expr, vars)
 }
 
-fn compile(e: &Expr) -> Result<Node, EvalError> {
+fn compile(e: &Expr, vars: &Vars<'_>) -> Result<Node, EvalError> {
+    let compile = |e: &Expr| compile(e, vars);
+    let compile_segments = |s: &[PathSegment]| compile_segments(s, vars);
     let boxed = |e: &Expr| compile(e).map(Box::new);
     Ok(match &e.kind {
         ExprKind::Path(segments) => Node::Path(compile_segments(segments)?),
@@ -173,16 +216,31 @@ fn compile(e: &Expr) -> Result<Node, EvalError> {
                 .collect::<Result<_, EvalError>>()?,
             otherwise: otherwise.as_deref().map(boxed).transpose()?,
         },
+        ExprKind::Variable(name) => match vars.iter().position(|v| *v == name.name) {
+            Some(i) => Node::Variable(i),
+            None => {
+                return Err(EvalError::UnknownVariable {
+                    name: name.name.clone(),
+                    span: name.span,
+                });
+            }
+        },
+        ExprKind::Wildcard => Node::Message,
+        ExprKind::Subquery(sub) => Node::Subquery(Box::new(SubProgram {
+            select: compile_select(&sub.select, vars)?,
+            from: compile(&sub.from)?,
+            where_: sub.where_.as_deref().map(compile).transpose()?,
+        })),
     })
 }
 
-fn compile_segments(segments: &[PathSegment]) -> Result<Vec<Segment>, EvalError> {
+fn compile_segments(segments: &[PathSegment], vars: &Vars<'_>) -> Result<Vec<Segment>, EvalError> {
     segments
         .iter()
         .map(|s| {
             Ok(match s {
                 PathSegment::Field(ident) => Segment::Field(ident.name.clone()),
-                PathSegment::Index(e) => Segment::Index(compile(e)?),
+                PathSegment::Index(e) => Segment::Index(compile(e, vars)?),
             })
         })
         .collect()

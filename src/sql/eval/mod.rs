@@ -72,6 +72,8 @@ mod evaluated;
 mod ops;
 mod run;
 #[cfg(test)]
+mod structure_tests;
+#[cfg(test)]
 mod test_support;
 mod value;
 
@@ -153,6 +155,8 @@ pub enum EvalError {
     UnknownType { name: String, span: Span },
     #[error("expression nested more than {MAX_TREE_DEPTH} levels deep")]
     TooDeep { span: Span },
+    #[error("variable `@{name}` is not set by the SET clause")]
+    UnknownVariable { name: String, span: Span },
 }
 
 impl EvalError {
@@ -163,7 +167,8 @@ impl EvalError {
             | EvalError::UnsupportedArguments { span, .. }
             | EvalError::Arity { span, .. }
             | EvalError::UnknownType { span, .. }
-            | EvalError::TooDeep { span } => *span,
+            | EvalError::TooDeep { span }
+            | EvalError::UnknownVariable { span, .. } => *span,
         }
     }
 }
@@ -250,7 +255,7 @@ mod tests {
                    WHERE topic(4) = 'connected' or topic(4) = 'disconnected'";
         let stmt = parse(sql).unwrap();
         let topic = "$aws/events/presence/connected/thing_1";
-        assert!(topic_matches(&stmt.from.filter, topic));
+        assert!(stmt.topic_filter().is_some_and(|f| topic_matches(f, topic)));
         let payload = connected();
         let out = fired(sql, topic, &payload);
         assert_eq!(

@@ -1,5 +1,5 @@
 //! Expressions: precedence climbing over the binary operators, prefix and postfix forms, calls, CAST, CASE,
-//! array and object literals.
+//! array and object literals, variables and `*` where an expression stands.
 
 use super::*;
 
@@ -60,10 +60,23 @@ impl Parser<'_> {
             let primary = self.primary()?;
             return self.postfix(primary);
         };
-        self.nest()?;
+        // A `NOT` right inside `(` costs no nesting of its own: the printer
+        // writes `a - NOT b` as `a - (NOT b)`, and what it prints must stay
+        // within the limit that the text it read was within.
+        let charged = !(op == UnaryOp::Not
+            && self.pos > 0
+            && matches!(
+                self.toks.get(self.pos - 1).map(|t| &t.kind),
+                Some(TokenKind::LParen)
+            ));
+        if charged {
+            self.nest()?;
+        }
         let op_span = self.advance().span;
         let (operand, depth) = self.expr(operand_prec)?;
-        self.unnest();
+        if charged {
+            self.unnest();
+        }
         let span = op_span.to(operand.span);
         let depth = self.check_depth(depth + 1, op_span)?;
         let expr = Expr::new(
@@ -115,6 +128,9 @@ impl Parser<'_> {
                 self.advance();
                 atom(ExprKind::Number(n.clone()))
             }
+            TokenKind::LParen if matches!(&self.peek_at(1).kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("SELECT")) => {
+                self.subquery()
+            }
             TokenKind::LParen => {
                 self.nest()?;
                 let open = self.advance().span;
@@ -127,8 +143,52 @@ impl Parser<'_> {
             }
             TokenKind::LBracket => self.array(),
             TokenKind::LBrace => self.object(),
+            TokenKind::Variable(name) => {
+                if !self.variables.contains(name) {
+                    let expected = match self.variables.is_empty() {
+                        true => "an expression (a variable must be set by a SET clause first)"
+                            .to_owned(),
+                        false => format!(
+                            "an expression or a variable set before: {}",
+                            self.variables
+                                .iter()
+                                .map(|v| format!("@{v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    return Err(self.unexpected(&expected));
+                }
+                self.advance();
+                atom(ExprKind::Variable(Ident::new(name.clone(), tok.span)))
+            }
+            TokenKind::Star => {
+                if self.in_where > 0 {
+                    return Err(self.unexpected(
+                        "an expression (`*`, the whole message, belongs in the SELECT clause)",
+                    ));
+                }
+                if !matches!(self.peek_at(1).kind, TokenKind::Dot | TokenKind::LBracket) {
+                    return Err(self.unexpected(
+                        "an expression (`*` alone is a SELECT item or a function's argument)",
+                    ));
+                }
+                self.advance();
+                atom(ExprKind::Wildcard)
+            }
             _ => Err(self.unexpected("an expression")),
         }
+    }
+
+    /// A function's argument: any expression, or `*` alone, the whole message
+    /// (`encode(*, 'base64')`).
+    fn argument(&mut self) -> Parsed {
+        let alone = matches!(self.peek_at(1).kind, TokenKind::Comma | TokenKind::RParen);
+        if self.at(&TokenKind::Star) && alone && self.in_where == 0 {
+            let span = self.advance().span;
+            return Ok((Expr::new(ExprKind::Wildcard, span), 1));
+        }
+        self.expr(0)
     }
 
     /// `.field` and `[index]` after a primary. Accesses on a field path
@@ -143,6 +203,27 @@ impl Parser<'_> {
                         let name = w.clone();
                         let span = self.advance().span;
                         PathSegment::Field(Ident::new(name, span))
+                    }
+                    // `a.0.b`: dot notation does not reach such keys (JSON
+                    // extensions, "the 'dot' notation will not work").
+                    _ if self
+                        .src
+                        .get(self.last_end..)
+                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())) =>
+                    {
+                        let at = self.last_end;
+                        let digits: String = self
+                            .src
+                            .get(at..)
+                            .unwrap_or("")
+                            .chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect();
+                        return Err(self.error_at(
+                            at,
+                            "a field name (for a key that starts with a digit or holds a hyphen, use get(x, 'key'))",
+                            &format!("'{digits}'"),
+                        ));
                     }
                     _ => return Err(self.unexpected("a field name")),
                 }
@@ -188,6 +269,7 @@ impl Parser<'_> {
         &mut self,
         close: &TokenKind,
         expected: &str,
+        mut item: impl FnMut(&mut Self) -> Parsed,
     ) -> Result<(Vec<Expr>, usize), SqlError> {
         let mut items = Vec::new();
         let mut depth = 0;
@@ -195,7 +277,7 @@ impl Parser<'_> {
             return Ok((items, depth));
         }
         loop {
-            let (item, d) = self.expr(0)?;
+            let (item, d) = item(self)?;
             depth = depth.max(d);
             items.push(item);
             if self.eat(&TokenKind::Comma).is_some() {
@@ -213,7 +295,7 @@ impl Parser<'_> {
         };
         self.nest()?;
         self.advance(); // `(`
-        let (args, depth) = self.list(&TokenKind::RParen, "',' or ')'")?;
+        let (args, depth) = self.list(&TokenKind::RParen, "',' or ')'", Self::argument)?;
         self.unnest();
         let span = Span::new(name_tok.span.start, self.last_end);
         let depth = self.check_depth(depth + 1, span)?;
@@ -292,7 +374,7 @@ impl Parser<'_> {
     pub(super) fn array(&mut self) -> Parsed {
         self.nest()?;
         let start = self.advance().span.start;
-        let (items, depth) = self.list(&TokenKind::RBracket, "',' or ']'")?;
+        let (items, depth) = self.list(&TokenKind::RBracket, "',' or ']'", |p| p.expr(0))?;
         self.unnest();
         let span = Span::new(start, self.last_end);
         let depth = self.check_depth(depth + 1, span)?;

@@ -10,12 +10,16 @@
 use std::fmt;
 
 use super::ast::{
-    BinaryOp, Call, Expr, ExprKind, Ident, ObjectEntry, PREC_NEG, PREC_NOT, PathSegment,
-    SelectClause, SelectItem, Span, Statement, TopicFrom, UnaryOp, WhenThen, line_col,
+    Assignment, BinaryOp, Call, Expr, ExprKind, Ident, ObjectEntry, PREC_NEG, PREC_NOT,
+    PathSegment, SelectClause, SelectItem, Span, Statement, Subquery, TopicFrom, UnaryOp, WhenThen,
+    line_col,
 };
 use super::lex::{Token, TokenKind, tokenize};
 
+mod clauses;
 mod expr;
+#[cfg(test)]
+mod extension_tests;
 #[cfg(test)]
 mod tests;
 
@@ -80,6 +84,17 @@ pub fn parse_expr(src: &str) -> Result<Expr, SqlError> {
     Ok(expr)
 }
 
+/// Whether `*` at this point is the whole message used as a value rather than
+/// a multiplication: at the start of `SELECT VALUE *...`, where nothing or a
+/// path follows it.
+fn star_starts_value(after_star: Option<&Token>) -> bool {
+    after_star.is_none_or(|t| match &t.kind {
+        TokenKind::Dot | TokenKind::LBracket | TokenKind::Eof => true,
+        TokenKind::Word(w) => w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("WHERE"),
+        _ => false,
+    })
+}
+
 /// Whether a token can begin the expression of `SELECT VALUE <expr>`.
 ///
 /// `value` is also a plausible field name, so `SELECT value FROM ...`,
@@ -98,6 +113,7 @@ pub(crate) fn starts_value_expr(next: &TokenKind) -> bool {
         }
         TokenKind::Str(_)
         | TokenKind::Number(_)
+        | TokenKind::Variable(_)
         | TokenKind::LParen
         | TokenKind::LBrace
         | TokenKind::Minus => true,
@@ -105,12 +121,15 @@ pub(crate) fn starts_value_expr(next: &TokenKind) -> bool {
     }
 }
 
-/// Whether `tokens` open with `VALUE` used as the keyword.
+/// Whether `tokens` open with `VALUE` used as the keyword. `value * x` stays
+/// a product of a field named `value`; `VALUE *.messages` and `VALUE *`
+/// select from the whole message.
 pub(crate) fn opens_with_value_keyword(tokens: &[Token]) -> bool {
     match tokens {
-        [first, second, ..] => {
+        [first, second, rest @ ..] => {
             matches!(&first.kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("value"))
-                && starts_value_expr(&second.kind)
+                && (starts_value_expr(&second.kind)
+                    || (second.kind == TokenKind::Star && star_starts_value(rest.first())))
         }
         _ => false,
     }
@@ -126,6 +145,11 @@ struct Parser<'a> {
     nesting: usize,
     /// End of the last consumed token, for spans that end there.
     last_end: usize,
+    /// The variables the SET clause has defined so far, without their `@`.
+    variables: Vec<String>,
+    /// How many WHERE clauses enclose the current position: `*` belongs to
+    /// the SELECT clause only.
+    in_where: usize,
 }
 
 static EOF: Token = Token {
@@ -141,6 +165,8 @@ impl<'a> Parser<'a> {
             pos: 0,
             nesting: 0,
             last_end: 0,
+            variables: Vec::new(),
+            in_where: 0,
         }
     }
 
@@ -245,68 +271,20 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn statement(&mut self) -> Result<Statement, SqlError> {
-        let start = self.peek().span.start;
-        self.expect_kw("SELECT")?;
-        let select = if opens_with_value_keyword(self.toks.get(self.pos..).unwrap_or(&[])) {
-            self.advance();
-            SelectClause::Value(self.expr(0)?.0)
-        } else {
-            SelectClause::Items(self.select_items()?)
-        };
-        self.expect_kw("FROM")?;
-        let from = match &self.peek().kind {
-            TokenKind::Str(filter) => {
-                let filter = filter.clone();
-                let span = self.advance().span;
-                TopicFrom { filter, span }
-            }
-            _ => return Err(self.unexpected("a quoted topic filter")),
-        };
-        let where_ = match self.eat_kw("WHERE") {
-            Some(_) => Some(self.expr(0)?.0),
-            None => None,
-        };
-        if !self.at(&TokenKind::Eof) {
-            let expected = if where_.is_some() {
-                "an operator or end of input"
-            } else {
-                "WHERE or end of input"
-            };
-            return Err(self.unexpected(expected));
-        }
-        Ok(Statement {
-            select,
-            from,
-            where_,
-            span: Span::new(start, self.last_end),
-        })
-    }
-
-    fn select_items(&mut self) -> Result<Vec<SelectItem>, SqlError> {
-        let mut items = Vec::new();
-        loop {
-            let item = if let Some(star) = self.eat(&TokenKind::Star) {
-                let alias = self.alias()?;
-                let span = star.to(alias.as_ref().map_or(star, |a| a.span));
-                SelectItem::Wildcard { alias, span }
-            } else {
-                let (expr, _) = self.expr(0)?;
-                let alias = self.alias()?;
-                let span = expr.span.to(alias.as_ref().map_or(expr.span, |a| a.span));
-                SelectItem::Expr { expr, alias, span }
-            };
-            items.push(item);
-            if self.eat(&TokenKind::Comma).is_none() {
-                return Ok(items);
-            }
-        }
-    }
-
     fn alias(&mut self) -> Result<Option<Ident>, SqlError> {
         if self.eat_kw("AS").is_none() {
             return Ok(None);
         }
-        self.ident("a name after AS").map(Some)
+        let mut alias = self.ident("a name after AS")?;
+        // `AS bar.baz` nests the value: `{"bar": {"baz": ...}}`. Keywords are
+        // refused after the dot too, so that `AS b. FROM` reads as a mistake.
+        while self.at(&TokenKind::Dot) {
+            self.advance();
+            let next = self.ident("a name after '.' in the alias")?;
+            alias.name.push('.');
+            alias.name.push_str(&next.name);
+            alias.span = alias.span.to(next.span);
+        }
+        Ok(Some(alias))
     }
 }

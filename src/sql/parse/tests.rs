@@ -54,9 +54,9 @@ fn presence_filter_with_or() {
         "SELECT * FROM '{PRESENCE}' WHERE eventType = 'connected' OR eventType = 'disconnected'"
     );
     let stmt = ok(&sql);
-    assert_eq!(stmt.from.filter, PRESENCE);
+    assert_eq!(stmt.topic_filter(), Some(PRESENCE));
     assert_eq!(
-        stmt.from.span.text(&sql),
+        stmt.from.as_ref().and_then(|f| f.span.text(&sql)),
         Some("'$aws/events/presence/+/+'")
     );
     assert!(matches!(
@@ -154,7 +154,7 @@ fn select_value() {
         panic!("expected SELECT VALUE");
     };
     assert_eq!(e.to_string(), "state.reported");
-    assert_eq!(stmt.from.filter, "x/#");
+    assert_eq!(stmt.topic_filter(), Some("x/#"));
     // `value` stays a field name where the keyword makes no sense.
     for sql in [
         "SELECT value FROM 'x'",
@@ -268,7 +268,10 @@ fn reported_example_fails_at_column_one() {
 #[test]
 fn misspelled_from() {
     let e = err("SELECT clientId FORM '$aws/events/presence/+/+'");
-    assert_eq!(e.to_string(), "expected FROM, found 'FORM' at column 17");
+    assert_eq!(
+        e.to_string(),
+        "expected FROM, WHERE or end of input, found 'FORM' at column 17"
+    );
 }
 
 #[test]
@@ -312,8 +315,7 @@ fn error_positions_and_messages() {
             "an operator or end of input",
             "'b'",
         ),
-        ("SELECT a WHERE b", 10, "FROM", "'WHERE'"),
-        ("SELECT a", 9, "FROM", "end of input"),
+        ("SELECT a b", 10, "FROM, WHERE or end of input", "'b'"),
         ("SELECT * FROM a", 15, "a quoted topic filter", "'a'"),
         ("SELECT * FROM 1", 15, "a quoted topic filter", "'1'"),
         ("SELECT * FROM", 14, "a quoted topic filter", "end of input"),
@@ -364,7 +366,12 @@ fn error_positions_and_messages() {
         ),
         ("SELECT a\nFROM 'a'\nWHERE ;", 7, "an expression", "';'"),
         ("SELECT é FROM 'a'", 8, "an expression", "'é'"),
-        ("SELECT 'é' FORM 'a'", 12, "FROM", "'FORM'"),
+        (
+            "SELECT 'é' FORM 'a'",
+            12,
+            "FROM, WHERE or end of input",
+            "'FORM'",
+        ),
     ];
     for &(sql, column, expected, found) in cases {
         let e = err(sql);
