@@ -14,7 +14,11 @@ pub fn json(status: &Status, at: i64) -> Value {
 
 /// [`json`], written straight to `out` as one line without the newline: the fields are borrowed from the
 /// status, so a fleet of a few hundred thousand clients costs no map and no copy per client.
-pub fn write_json(out: &mut impl std::io::Write, status: &Status, at: i64) -> serde_json::Result<()> {
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    status: &Status,
+    at: i64,
+) -> serde_json::Result<()> {
     serde_json::to_writer(out, &Answer::of(status, at))
 }
 
