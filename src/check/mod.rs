@@ -5,11 +5,15 @@
 //!
 //! One file per concern: `choices` (warnings about what the config chose), `placement` (the keys and the TTL attribute at the root of the result), `topics` (the
 //! FROM filter and `topic(n)`), `narrow` (which event kinds a WHERE lets through), `types` (what an
-//! expression yields, reading the function catalog) and `fields` (fields the payloads never carry).
+//! expression yields, reading the function catalog), `fields` (fields the payloads never carry),
+//! `abstract_value` (what an expression can yield for one event kind, three-valued) and `never_fires` (a WHERE
+//! never true for the events the filter reads, and the parts of one that never match).
 
+mod abstract_value;
 mod choices;
 mod fields;
 mod narrow;
+mod never_fires;
 mod placement;
 mod topics;
 mod types;
@@ -152,9 +156,10 @@ impl<'a> PipelineCheck<'a> {
         };
         self.functions();
         self.topic_filter(stmt);
-        let kinds = narrow::kinds_read(stmt);
+        let kinds = narrow::kinds_read(stmt).map(|ks| never_fires::kinds_let_through(stmt, ks));
         self.topic_levels(stmt);
-        self.fields(stmt, kinds.as_deref());
+        let named = self.never_fires(stmt);
+        self.fields(stmt, kinds.as_deref(), &named);
         self.connect_failed(stmt, kinds.as_deref());
         self.keys_produced(stmt, kinds.as_deref());
         self.ttl_produced(stmt, kinds.as_deref());
@@ -445,6 +450,131 @@ mod tests {
             TIMESTAMP_KEY,
         );
         assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
+    }
+
+    #[test]
+    fn a_where_never_true_is_an_error() {
+        let presence = "FROM '$aws/events/presence/+/+' WHERE";
+        let got = custom(&format!("SELECT * {presence} eventType = 'conected'"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("column 60: `eventType` is never `conected`")
+                && f.contains("the rule never fires")
+                && f.contains("did you mean `connected`?")),
+            "{got:#?}"
+        );
+        // The field check no longer calls `eventType` absent from "any" events.
+        assert!(
+            !got.iter().any(|f| f.contains("not a field of any")),
+            "{got:#?}"
+        );
+        let got = custom(&format!("SELECT * {presence} eventTyp = 'connected'"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("column 48: `eventTyp` is not a field of connected, disconnected or connect_failed events")
+                && f.contains("did you mean `eventType`?")),
+            "{got:#?}"
+        );
+        assert!(
+            !got.iter().any(|f| f.contains("drops out of the item")),
+            "{got:#?}"
+        );
+        let got = custom(
+            &format!("SELECT * {presence} eventType = 'connected' AND eventType = 'disconnected'"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains(
+                    "no connected, disconnected or connect_failed event meets both sides"
+                )),
+            "{got:#?}"
+        );
+        let got = custom(&format!("SELECT * {presence} versionNumber = 'x'"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("`versionNumber` is a number (N) in these events, never `'x'`")),
+            "{got:#?}"
+        );
+        // A kind the filter does not read.
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/connected/#' WHERE eventType = 'disconnected'",
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error") && f.contains("`eventType` is never `disconnected` in the events '$aws/events/presence/connected/#' reads (connected)")
+                && f.contains("disconnected events arrive on '$aws/events/presence/disconnected/#'")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_where_that_can_be_true_stays_quiet() {
+        for clause in [
+            "eventType = 'connected'",
+            "eventType <> 'connect_failed'",
+            "NOT eventType = 'connect_failed'",
+            "eventType IN ['connected', 'disconnected']",
+            "isUndefined(thingName) OR thingName <> 'x'",
+            "versionNumber = '1'",
+            "versionNumber > 0 AND eventType = 'connected'",
+            "coalesce(eventTyp, 'connected') = 'connected'",
+            "lower(eventType) = 'connected'",
+        ] {
+            let got = custom(
+                &format!("SELECT * FROM '$aws/events/presence/+/+' WHERE {clause}"),
+                "{}",
+            );
+            assert!(
+                !got.iter().any(|f| f.contains("never")),
+                "{clause}: {got:#?}"
+            );
+        }
+        // Other topics: nothing is known about the payload.
+        assert_eq!(
+            custom(
+                "SELECT * FROM 'devices/+/status' WHERE eventTyp = 'x'",
+                "{}"
+            ),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_dead_branch_is_a_warning() {
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/+/+' WHERE eventType = 'conected' OR eventType = 'disconnected'",
+            TIMESTAMP_KEY,
+        );
+        let dead: Vec<_> = got.iter().filter(|f| f.contains("never matches")).collect();
+        assert_eq!(dead.len(), 1, "{got:#?}");
+        assert!(
+            dead[0].starts_with("Warning")
+                && dead[0].contains("column 60: `eventType` is never `conected`")
+                && dead[0].contains("did you mean `connected`?"),
+            "{got:#?}"
+        );
+        assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/+/+' WHERE eventType IN ['connected', 'disconected']",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("`eventType` is never `disconected`")
+                && f.contains("did you mean `disconnected`?")),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/+/+' WHERE eventTyp = 'connected' OR eventType = 'disconnected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("`eventTyp` is not a field")
+                && f.contains("did you mean `eventType`?")),
+            "{got:#?}"
+        );
     }
 
     #[test]
