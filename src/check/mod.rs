@@ -7,7 +7,8 @@
 //! FROM filter and `topic(n)`), `narrow` (which event kinds a WHERE lets through), `types` (what an
 //! expression yields, reading the function catalog), `fields` (fields the payloads never carry),
 //! `abstract_value` (what an expression can yield for one event kind, three-valued) and `never_fires` (a WHERE
-//! never true for the events the filter reads, and the parts of one that never match).
+//! never true for the events the filter reads, and the parts of one that never match), `reserved` (a filter
+//! below `$aws/` that no reserved topic matches).
 
 mod abstract_value;
 mod choices;
@@ -15,6 +16,7 @@ mod fields;
 mod narrow;
 mod never_fires;
 mod placement;
+mod reserved;
 mod topics;
 mod types;
 
@@ -156,6 +158,7 @@ impl<'a> PipelineCheck<'a> {
         };
         self.functions();
         self.topic_filter(stmt);
+        self.reserved_topic(stmt);
         let kinds = narrow::kinds_read(stmt).map(|ks| never_fires::kinds_let_through(stmt, ks));
         self.topic_levels(stmt);
         let named = self.never_fires(stmt);
@@ -538,6 +541,54 @@ mod tests {
             ),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn a_reserved_filter_nothing_publishes_on_is_an_error() {
+        for (filter, meant) in [
+            ("$aws/event/presence/#", "$aws/events/presence/#"),
+            ("$aws/events/presense/#", "$aws/events/presence/#"),
+            ("$AWS/events/presence/#", "$aws/events/presence/#"),
+            (
+                "$aws/things/+/shadow/updates",
+                "$aws/things/+/shadow/update",
+            ),
+        ] {
+            let got = custom(&format!("SELECT * FROM '{filter}'"), "{}");
+            assert!(
+                got.iter().any(|f| f.starts_with("Error")
+                    && f.contains(&format!(
+                        "column 15: the FROM filter '{filter}' matches none of the reserved topics"
+                    ))
+                    && f.contains(&format!("did you mean '{meant}'?"))),
+                "{filter}: {got:#?}"
+            );
+        }
+        // Far from every known family: maybe one AWS added since, so a warning.
+        let got = custom("SELECT * FROM '$aws/fleet-hub/devices/#'", "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("none of the reserved topics presence-stack knows")),
+            "{got:#?}"
+        );
+        // Real reserved topics, lifecycle or not, and topics outside `$aws/`.
+        for filter in [
+            "$aws/events/#",
+            "$aws/#",
+            "$aws/events/+/connected/#",
+            "$aws/things/+/shadow/update/accepted",
+            "$aws/things/lamp/shadow/name/main/get",
+            "$aws/events/thing/+/created",
+            "$aws/rules/my_rule",
+            "devices/+/status",
+            "$share/group/topic",
+        ] {
+            let got = custom(&format!("SELECT * FROM '{filter}'"), "{}");
+            assert!(
+                !got.iter().any(|f| f.contains("reserved topics")),
+                "{filter}: {got:#?}"
+            );
+        }
     }
 
     #[test]
