@@ -11,6 +11,9 @@
 //! operand are Undefined, mismatched types are unequal; `< <= > >=` compare numbers (and strings that convert to
 //! numbers) and are Undefined otherwise; `AND`/`OR`/`NOT` take booleans or the strings "true"/"false".
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use crate::events::{EVENT_TYPE_FIELD, EventKind, FieldType, KIND_TOPIC_LEVEL};
 use crate::sql::{BinaryOp, Expr, ExprKind, PathSegment, UnaryOp};
 
@@ -207,16 +210,93 @@ fn looks_numeric(s: &str) -> bool {
 /// What one event kind's payload makes of the expressions of a rule reading it. Names in `opaque` (the SELECT's
 /// aliases) evaluate to anything: the checker does not assume whether a WHERE sees them.
 pub(super) struct Event<'a> {
-    pub(super) kind: EventKind,
-    pub(super) opaque: &'a [String],
+    kind: EventKind,
+    opaque: &'a [String],
+    /// Fields known to equal a literal, inside the right side of an `AND` whose left side says so (and the
+    /// other way round): what lets `clientId = 'a' AND clientId = 'b'` be seen never true.
+    assumed: Vec<(String, Exact)>,
+    /// Evaluation steps left, shared with the events derived by [`Event::assuming`]: a conjunction is
+    /// evaluated twice, so hostile nesting could cost exponential time; past the budget, anything is possible.
+    steps: Rc<Cell<usize>>,
 }
 
-impl Event<'_> {
+/// The most evaluation steps spent on one event: far above any real rule.
+const STEP_BUDGET: usize = 100_000;
+
+impl<'a> Event<'a> {
+    pub(super) fn new(kind: EventKind, opaque: &'a [String]) -> Event<'a> {
+        Event {
+            kind,
+            opaque,
+            assumed: Vec::new(),
+            steps: Rc::new(Cell::new(STEP_BUDGET)),
+        }
+    }
+
+    /// The equality `field = literal` that `condition` states, where the field can only be of the literal's type
+    /// (so no conversion can have made it true).
+    fn equality_stated(&self, condition: &Expr) -> Option<(String, Exact)> {
+        let ExprKind::Binary {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+        } = &condition.kind
+        else {
+            return None;
+        };
+        [(lhs, rhs), (rhs, lhs)]
+            .into_iter()
+            .find_map(|(side, other)| {
+                let ExprKind::Path(segments) = &side.kind else {
+                    return None;
+                };
+                let [PathSegment::Field(f)] = segments.as_slice() else {
+                    return None;
+                };
+                let field = self.field(&f.name);
+                let literal = self.eval(other);
+                match literal.values.as_deref() {
+                    Some([value]) if literal.types == field.types && !literal.undefined => {
+                        Some((f.name.clone(), value.clone()))
+                    }
+                    _ => None,
+                }
+            })
+    }
+
+    /// The outcomes of a conjunction (nested `AND`s flattened): true only if every part can be, each knowing
+    /// the equalities the others state.
+    fn conjunction(&self, expr: &Expr) -> Truth {
+        let mut parts = Vec::new();
+        flatten_and(expr, &mut parts);
+        let plain: Vec<Truth> = parts.iter().map(|p| self.eval(p).truth()).collect();
+        let mut assumed = self.assumed.clone();
+        assumed.extend(parts.iter().filter_map(|p| self.equality_stated(p)));
+        let mut can_be_true = plain.iter().all(|t| t.can_be_true);
+        if can_be_true && assumed.len() > self.assumed.len() {
+            let knowing = Event {
+                kind: self.kind,
+                opaque: self.opaque,
+                assumed,
+                steps: Rc::clone(&self.steps),
+            };
+            can_be_true = parts.iter().all(|p| knowing.eval(p).truth().can_be_true);
+        }
+        Truth {
+            can_be_true,
+            can_be_false: plain.iter().any(|t| t.can_be_false),
+            can_be_undefined: plain.iter().any(|t| t.can_be_undefined),
+        }
+    }
+
     /// The value of a top-level payload field: its type from the catalog, its value for `eventType`, Undefined
     /// when the kind never carries it.
     pub(super) fn field(&self, name: &str) -> Abstract {
         if self.opaque.iter().any(|o| o == name) {
             return Abstract::any();
+        }
+        if let Some((_, value)) = self.assumed.iter().rev().find(|(n, _)| n == name) {
+            return Abstract::exact(value.clone());
         }
         let Some(field) = self.kind.field(name) else {
             return Abstract::undefined();
@@ -240,6 +320,11 @@ impl Event<'_> {
 
     /// What `expr` can yield for this kind.
     pub(super) fn eval(&self, expr: &Expr) -> Abstract {
+        let left = self.steps.get();
+        if left == 0 {
+            return Abstract::any();
+        }
+        self.steps.set(left - 1);
         match &expr.kind {
             ExprKind::String(s) => Abstract::exact(Exact::Str(s.clone())),
             ExprKind::Number(n) => match n.parse::<f64>() {
@@ -266,6 +351,9 @@ impl Event<'_> {
                     can_be_undefined: t.can_be_undefined,
                 })
             }
+            ExprKind::Binary {
+                op: BinaryOp::And, ..
+            } => Abstract::from_truth(self.conjunction(expr)),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::Call(call) => match call.args.as_slice() {
                 [arg] if call.is("isundefined") => {
@@ -391,6 +479,21 @@ impl Event<'_> {
     }
 }
 
+/// The parts of a conjunction, nested `AND`s flattened.
+fn flatten_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &expr.kind {
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => {
+            flatten_and(lhs, out);
+            flatten_and(rhs, out);
+        }
+        _ => out.push(expr),
+    }
+}
+
 /// The outcomes of `l = r`: Undefined with an Undefined side; true only when the values can meet. A string and
 /// a number (or a boolean) could meet if the engine converted one to the other: the `=` table says it does not,
 /// but the check does not rely on that.
@@ -436,7 +539,7 @@ mod tests {
 
     fn truth(kind: EventKind, text: &str) -> Truth {
         let expr = parse_expr(text).unwrap();
-        Event { kind, opaque: &[] }.eval(&expr).truth()
+        Event::new(kind, &[]).eval(&expr).truth()
     }
 
     fn can_be_true(kind: EventKind, text: &str) -> bool {
@@ -532,13 +635,52 @@ mod tests {
     }
 
     #[test]
+    fn conjunctions_see_contradictions() {
+        use EventKind::*;
+        assert!(!can_be_true(Connected, "clientId = 'a' AND clientId = 'b'"));
+        assert!(!can_be_true(
+            Connected,
+            "clientId = 'a' AND NOT clientId = 'a'"
+        ));
+        assert!(!can_be_true(
+            Connected,
+            "versionNumber = 1 AND (versionNumber = 2 OR versionNumber = 3)"
+        ));
+        assert!(can_be_true(
+            Connected,
+            "versionNumber = 1 AND (versionNumber = 2 OR versionNumber = 1)"
+        ));
+        assert!(can_be_true(Connected, "clientId = 'a' AND clientId = 'a'"));
+        assert!(can_be_true(Connected, "clientId = 'a' AND clientId <> 'b'"));
+        // A literal of another type says nothing about the field's value (a conversion could have matched).
+        assert!(can_be_true(Connected, "clientId = 3 AND clientId = '3'"));
+        // Only a conjunction assumes: under OR nothing is known.
+        assert!(can_be_true(
+            Connected,
+            "(clientId = 'a' OR clientId = 'b') AND clientId = 'b'"
+        ));
+    }
+
+    #[test]
+    fn hostile_nesting_stays_cheap() {
+        // 60 levels of alternating AND/OR: without the budget, each level doubles the work.
+        let mut text = "clientId = 'a'".to_owned();
+        for i in 0..60 {
+            let op = if i % 2 == 0 { "AND" } else { "OR" };
+            text = format!("(clientId = 'a' {op} {text})");
+        }
+        let expr = parse_expr(&text).unwrap();
+        let started = std::time::Instant::now();
+        let t = Event::new(EventKind::Connected, &[]).eval(&expr).truth();
+        assert!(t.can_be_true);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
     fn aliases_are_not_assumed() {
         let expr = parse_expr("kind = 'x'").unwrap();
         let opaque = ["kind".to_owned()];
-        let event = Event {
-            kind: EventKind::Connected,
-            opaque: &opaque,
-        };
+        let event = Event::new(EventKind::Connected, &opaque);
         assert!(event.eval(&expr).truth().can_be_true);
     }
 

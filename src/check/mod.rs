@@ -489,7 +489,7 @@ mod tests {
         assert!(
             got.iter().any(|f| f.starts_with("Error")
                 && f.contains(
-                    "no connected, disconnected or connect_failed event meets both sides"
+                    "no connected, disconnected or connect_failed event meets every part"
                 )),
             "{got:#?}"
         );
@@ -497,6 +497,15 @@ mod tests {
         assert!(
             got.iter().any(|f| f.starts_with("Error")
                 && f.contains("`versionNumber` is a number (N) in these events, never `'x'`")),
+            "{got:#?}"
+        );
+        let got = custom(
+            &format!("SELECT * {presence} clientId = 'a' AND clientId = 'b'"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("meets every part of `clientId = 'a' AND clientId = 'b'`")),
             "{got:#?}"
         );
         // A kind the filter does not read.

@@ -30,12 +30,7 @@ impl Reader<'_> {
     /// The outcomes of `expr` over every kind read.
     fn truth(&self, expr: &Expr) -> Truth {
         self.kinds.iter().fold(Truth::default(), |acc, &kind| {
-            acc.or(Event {
-                kind,
-                opaque: self.opaque,
-            }
-            .eval(expr)
-            .truth())
+            acc.or(Event::new(kind, self.opaque).eval(expr).truth())
         })
     }
 
@@ -76,7 +71,7 @@ impl Reader<'_> {
                 } else {
                     vec![Fault {
                         span: expr.span,
-                        reason: format!("no {} event meets both sides of `{expr}`", self.names()),
+                        reason: format!("no {} event meets every part of `{expr}`", self.names()),
                         hint: None,
                     }]
                 }
@@ -114,13 +109,10 @@ impl Reader<'_> {
             return None;
         }
         let path = expr.field_paths().into_iter().find(|p| {
-            self.kinds.iter().all(|&kind| {
-                Event {
-                    kind,
-                    opaque: self.opaque,
-                }
-                .lacks(p.root())
-            }) && !p.root().is_empty()
+            self.kinds
+                .iter()
+                .all(|&kind| Event::new(kind, self.opaque).lacks(p.root()))
+                && !p.root().is_empty()
         })?;
         let root = path.root();
         Some(Fault {
@@ -204,16 +196,10 @@ impl Reader<'_> {
         let [PathSegment::Field(name)] = field.as_slice() else {
             return None;
         };
-        let event = Event {
-            kind: *self.kinds.first()?,
-            opaque: self.opaque,
-        };
+        let event = Event::new(*self.kinds.first()?, self.opaque);
         let literal_value = event.eval(literal);
         let never = self.kinds.iter().all(|&kind| {
-            let e = Event {
-                kind,
-                opaque: self.opaque,
-            };
+            let e = Event::new(kind, self.opaque);
             !equality(&e.field(&name.name), &literal_value).can_be_true
         });
         let ty = self
@@ -310,15 +296,7 @@ pub(super) fn kinds_let_through(stmt: &Statement, kinds: Vec<EventKind>) -> Vec<
     let opaque = select_names(stmt);
     kinds
         .into_iter()
-        .filter(|&kind| {
-            Event {
-                kind,
-                opaque: &opaque,
-            }
-            .eval(where_)
-            .truth()
-            .can_be_true
-        })
+        .filter(|&kind| Event::new(kind, &opaque).eval(where_).truth().can_be_true)
         .collect()
 }
 
@@ -357,10 +335,7 @@ fn dead_branches(reader: &Reader<'_>, expr: &Expr, out: &mut Vec<Fault>) {
             let kinds = &reader.kinds;
             for item in items {
                 let never = kinds.iter().all(|&kind| {
-                    let e = Event {
-                        kind,
-                        opaque: reader.opaque,
-                    };
+                    let e = Event::new(kind, reader.opaque);
                     !equality(&e.eval(lhs), &e.eval(item)).can_be_true
                 });
                 if !never {
