@@ -693,4 +693,114 @@ mod tests {
             assert!(!looks_numeric(s), "{s}");
         }
     }
+
+    /// Soundness against the local evaluator: whenever `simulate`'s evaluator makes a condition true on an event
+    /// shaped like the catalog's, the abstract evaluation for that kind says it can be true.
+    mod against_the_evaluator {
+        use super::*;
+        use crate::sql::{CompiledExpr, Input, SqlValue};
+        use proptest::prelude::*;
+        use serde_json::{Value as Json, json};
+
+        const FIELDS: &[&str] = &[
+            "eventType",
+            "eventTyp",
+            "clientId",
+            "versionNumber",
+            "thingName",
+            "clientInitiatedDisconnect",
+            "timestamp",
+            "topics",
+            "topic(4)",
+            "topic(5)",
+        ];
+        const LITERALS: &[&str] = &[
+            "'connected'",
+            "'disconnected'",
+            "'subscribed'",
+            "'conected'",
+            "'a'",
+            "'b'",
+            "'3'",
+            "'true'",
+            "1",
+            "2",
+            "3",
+            "1.0",
+            "true",
+            "false",
+            "null",
+        ];
+
+        fn atom() -> impl Strategy<Value = String> {
+            let field = prop::sample::select(FIELDS);
+            let literal = prop::sample::select(LITERALS);
+            prop_oneof![
+                (
+                    field.clone(),
+                    prop::sample::select(&["=", "<>", "<", ">="][..]),
+                    literal.clone()
+                )
+                    .prop_map(|(f, op, l)| format!("{f} {op} {l}")),
+                (field.clone(), literal.clone(), literal.clone())
+                    .prop_map(|(f, a, b)| format!("{f} IN [{a}, {b}]")),
+                field.clone().prop_map(|f| format!("isUndefined({f})")),
+                field.clone().prop_map(str::to_owned),
+                (field, literal.clone(), literal.clone(), literal).prop_map(|(f, a, b, c)| {
+                    format!("CASE {f} WHEN {a} THEN {b} ELSE {c} END = {a}")
+                }),
+            ]
+        }
+
+        fn condition() -> impl Strategy<Value = String> {
+            atom().prop_recursive(4, 24, 2, |inner| {
+                prop_oneof![
+                    (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} AND {b})")),
+                    (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} OR {b})")),
+                    inner.prop_map(|a| format!("NOT ({a})")),
+                ]
+            })
+        }
+
+        /// A payload of `kind` with the catalog's fields and types; optional fields present or not.
+        fn payload(kind: EventKind, pick: u8) -> Json {
+            let mut out = serde_json::Map::new();
+            for f in kind.fields() {
+                if !f.always && pick & 1 == 0 {
+                    continue;
+                }
+                let value = match (f.name, f.ty) {
+                    ("eventType", _) => json!(kind.as_str()),
+                    (_, FieldType::String) => {
+                        json!(["a", "b", "3", "true"][usize::from(pick >> 1) % 4])
+                    }
+                    (_, FieldType::Number) => json!(1 + i64::from(pick >> 3) % 3),
+                    (_, FieldType::Bool) => json!(pick & 2 == 0),
+                    (_, FieldType::StringList) => json!(["a/b"]),
+                };
+                out.insert(f.name.to_owned(), value);
+            }
+            Json::Object(out)
+        }
+
+        proptest! {
+            #[test]
+            fn true_for_a_real_event_means_can_be_true(text in condition(), pick in any::<u8>()) {
+                let expr = parse_expr(&text).unwrap();
+                let compiled = CompiledExpr::compile(&expr).unwrap();
+                for kind in EventKind::ALL {
+                    let payload = payload(kind, pick);
+                    let client = payload.get("clientId").and_then(Json::as_str).unwrap_or("a").to_owned();
+                    let topic = kind.topic(&client);
+                    let real = compiled.eval(&Input::new(&topic, &payload));
+                    if matches!(real, SqlValue::Bool(true)) {
+                        prop_assert!(
+                            Event::new(kind, &[]).eval(&expr).truth().can_be_true,
+                            "{text} is true on {payload} ({kind:?}) but judged never true"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
