@@ -192,7 +192,9 @@ pub const RESERVED_EVENTS_PREFIX: &str = "$aws/events/";
 /// From the AWS IoT developer guide, "Reserved topics"
 /// (<https://docs.aws.amazon.com/iot/latest/developerguide/reserved-topics.html>), "Lifecycle events"
 /// (<https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html>, for `connect_failed`) and
-/// "Command execution events" (<https://docs.aws.amazon.com/iot/latest/developerguide/command-events.html>).
+/// "Command execution events" (<https://docs.aws.amazon.com/iot/latest/developerguide/command-events.html>) and
+/// "Resolving device location using AWS IoT Core Device Location MQTT topics"
+/// (<https://docs.aws.amazon.com/iot/latest/developerguide/device-location-reserved-topics.html>).
 /// AWS adds families over time: the check calls a filter far from all of these unknown, not wrong.
 pub const RESERVED_TOPICS: &[&str] = &[
     // Lifecycle events.
@@ -276,11 +278,19 @@ pub const RESERVED_TOPICS: &[&str] = &[
     "$aws/provisioning-templates/+/provision/+",
     "$aws/provisioning-templates/+/provision/+/accepted",
     "$aws/provisioning-templates/+/provision/+/rejected",
+    // Device Location.
+    "$aws/device_location/+/get_position_estimate",
+    "$aws/device_location/+/get_position_estimate/accepted",
+    "$aws/device_location/+/get_position_estimate/rejected",
     // Basic Ingest, IoT SiteWise, commands.
     "$aws/rules/#",
     "$aws/sitewise/asset-models/+/assets/+/properties/+",
     "$aws/commands/#",
 ];
+
+/// Where AWS lists its reserved topics, for a user who meets a family [`RESERVED_TOPICS`] lacks.
+pub const RESERVED_TOPICS_SOURCE: &str =
+    "https://docs.aws.amazon.com/iot/latest/developerguide/reserved-topics.html";
 
 /// The first level of every reserved topic.
 pub const RESERVED_ROOT: &str = "$aws";

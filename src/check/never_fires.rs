@@ -247,11 +247,11 @@ impl PipelineCheck<'_> {
     /// A WHERE never true for the events the filter reads is an error (the rule never fires); an OR arm or an
     /// IN element that never matches, next to parts that can, is a warning. Returns the spans of the fields it
     /// named as never carried, so the field check does not say the same thing less precisely.
-    pub(super) fn never_fires(&mut self, stmt: &Statement) -> Vec<Span> {
+    pub(super) fn never_fires(&mut self, stmt: &Statement, filter: &str) -> Vec<Span> {
         let Some(where_) = &stmt.where_ else {
             return Vec::new();
         };
-        let kinds = kinds_matching(&stmt.from.filter);
+        let kinds = kinds_matching(filter);
         if kinds.is_empty() {
             return Vec::new();
         }
@@ -259,7 +259,7 @@ impl PipelineCheck<'_> {
         let reader = Reader {
             kinds,
             opaque: &opaque,
-            filter: &stmt.from.filter,
+            filter,
         };
         let mut named = Vec::new();
         if !reader.can_be_true(where_) {

@@ -5,16 +5,16 @@
 use super::PipelineCheck;
 use super::fields::edit_distance;
 use crate::error::Severity;
-use crate::events::{RESERVED_ROOT, RESERVED_TOPICS};
-use crate::sql::{self, Statement};
+use crate::events::{RESERVED_ROOT, RESERVED_TOPICS, RESERVED_TOPICS_SOURCE};
+use crate::sql::{self, TopicFrom};
 
 /// The largest distance (in edited characters, see [`distance`]) at which a filter is taken for a misspelling of
 /// a reserved topic rather than for one the catalog does not know.
 const TYPO_DISTANCE: usize = 3;
 
 impl PipelineCheck<'_> {
-    pub(super) fn reserved_topic(&mut self, stmt: &Statement) {
-        let filter = &stmt.from.filter;
+    pub(super) fn reserved_topic(&mut self, from: &TopicFrom) {
+        let filter = &from.filter;
         let levels: Vec<&str> = filter.split('/').collect();
         if !levels[0].eq_ignore_ascii_case(RESERVED_ROOT)
             || sql::topic_filter_problems(filter)
@@ -33,17 +33,17 @@ impl PipelineCheck<'_> {
         match nearest {
             Some((d, suggestion)) if d <= TYPO_DISTANCE => self.at_span(
                 Severity::Error,
-                stmt.from.span,
+                from.span,
                 message,
                 Some(format!("did you mean '{suggestion}'?")),
             ),
             _ => self.at_span(
                 Severity::Warning,
-                stmt.from.span,
+                from.span,
                 format!(
                     "the FROM filter '{filter}' matches none of the reserved topics presence-stack knows (the AWS IoT developer guide's \"Reserved topics\"): unless AWS added it lately, the rule never fires"
                 ),
-                nearest.map(|(_, s)| format!("the nearest known one is '{s}'")),
+                Some(format!("the reserved topics are listed at {RESERVED_TOPICS_SOURCE}")),
             ),
         }
     }
