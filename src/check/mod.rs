@@ -508,6 +508,26 @@ mod tests {
                 && f.contains("meets every part of `clientId = 'a' AND clientId = 'b'`")),
             "{got:#?}"
         );
+        // The kind's topic level names it too, and the message says what was written.
+        let got = custom(
+            &format!("SELECT * {presence} topic(4) IN ['connected', 'conected']"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("column 74: `topic(4)` is never `conected`")),
+            "{got:#?}"
+        );
+        let got = custom(
+            &format!("SELECT * {presence} topic(4) IN ['conected', 'disconected']"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("`topic(4)` is never `conected`")
+                && f.contains("did you mean `connected`?")),
+            "{got:#?}"
+        );
         // A kind the filter does not read.
         let got = custom(
             "SELECT * FROM '$aws/events/presence/connected/#' WHERE eventType = 'disconnected'",

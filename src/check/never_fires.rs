@@ -130,23 +130,30 @@ impl Reader<'_> {
         let ExprKind::Binary { op, lhs, rhs } = &expr.kind else {
             return None;
         };
-        let literal = match op {
-            BinaryOp::Eq => string_literal(rhs)
-                .filter(|_| names_event_type(lhs))
-                .or_else(|| string_literal(lhs).filter(|_| names_event_type(rhs))),
+        let read = |value: &str| self.kinds.iter().any(|k| k.as_str() == value);
+        let (subject, (value, span)) = match op {
+            BinaryOp::Eq if names_event_type(lhs) => (lhs, string_literal(rhs)?),
+            BinaryOp::Eq if names_event_type(rhs) => (rhs, string_literal(lhs)?),
             BinaryOp::In if names_event_type(lhs) => match &rhs.kind {
-                ExprKind::Array(items) => items.iter().find_map(string_literal),
-                _ => None,
+                ExprKind::Array(items) => (
+                    lhs,
+                    items
+                        .iter()
+                        .filter_map(string_literal)
+                        .find(|(v, _)| !read(v))?,
+                ),
+                _ => return None,
             },
-            _ => None,
-        }?;
-        if self.kinds.iter().any(|k| k.as_str() == literal.0) {
+            _ => return None,
+        };
+        if read(value) {
             return None;
         }
-        Some(self.event_type_fault(literal.0, literal.1))
+        Some(self.event_type_fault(subject, value, span))
     }
 
-    fn event_type_fault(&self, value: &str, span: Span) -> Fault {
+    /// `subject` (`eventType` or `topic(4)`) is never `value`: the nearest kind read, or where that kind arrives.
+    fn event_type_fault(&self, subject: &Expr, value: &str, span: Span) -> Fault {
         let nearest = self
             .kinds
             .iter()
@@ -161,7 +168,7 @@ impl Reader<'_> {
             .map(|(_, name)| name);
         let elsewhere = EventKind::from_name(value).filter(|k| !self.kinds.contains(k));
         let reason = format!(
-            "`{EVENT_TYPE_FIELD}` is never `{value}` in the events '{}' reads ({})",
+            "`{subject}` is never `{value}` in the events '{}' reads ({})",
             self.filter,
             self.names()
         );
@@ -343,7 +350,7 @@ fn dead_branches(reader: &Reader<'_>, expr: &Expr, out: &mut Vec<Fault>) {
                 }
                 let fault = match string_literal(item) {
                     Some((value, span)) if names_event_type(lhs) => {
-                        reader.event_type_fault(value, span)
+                        reader.event_type_fault(lhs, value, span)
                     }
                     _ => Fault {
                         span: item.span,
