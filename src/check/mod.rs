@@ -497,7 +497,8 @@ mod tests {
         let got = custom(&format!("SELECT * {presence} versionNumber = 'x'"), "{}");
         assert!(
             got.iter().any(|f| f.starts_with("Error")
-                && f.contains("`versionNumber` is a number (N) in these events, never `'x'`")),
+                && f.contains("`versionNumber` is a number (N) in these events, never `'x'`")
+                && f.contains("compare with a number, e.g. `versionNumber = 1`")),
             "{got:#?}"
         );
         let got = custom(
@@ -527,6 +528,12 @@ mod tests {
             got.iter().any(|f| f.starts_with("Error")
                 && f.contains("`topic(4)` is never `conected`")
                 && f.contains("did you mean `connected`?")),
+            "{got:#?}"
+        );
+        let got = custom(&format!("SELECT * {presence} clientId = null"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("`clientId` is a string (S) in these events, never `NULL`")),
             "{got:#?}"
         );
         // A kind the filter does not read.

@@ -9,7 +9,7 @@ use super::abstract_value::{Event, Truth, equality};
 use super::fields::{edit_distance, suggest};
 use super::narrow::kinds_matching;
 use crate::error::Severity;
-use crate::events::{EVENT_TYPE_FIELD, EventKind};
+use crate::events::{EVENT_TYPE_FIELD, EventKind, FieldType};
 use crate::sql::{BinaryOp, Expr, ExprKind, PathSegment, SelectClause, Span, Statement, UnaryOp};
 
 /// A part of the WHERE that is never true, and why.
@@ -209,15 +209,21 @@ impl Reader<'_> {
             let e = Event::new(kind, self.opaque);
             !equality(&e.field(&name.name), &literal_value).can_be_true
         });
-        let ty = self
-            .kinds
-            .iter()
-            .find_map(|k| k.field(&name.name))
-            .map(|f| super::types::InferredType::of_field(f.ty).describe())?;
+        let field_type = self.kinds.iter().find_map(|k| k.field(&name.name))?.ty;
+        let ty = super::types::InferredType::of_field(field_type).describe();
+        let field = &name.name;
+        let example = match field_type {
+            FieldType::Number => Some(format!("compare with a number, e.g. `{field} = 1`")),
+            FieldType::Bool => Some(format!(
+                "compare with `true` or `false`, e.g. `{field} = true`"
+            )),
+            // Only `null` never meets a string field: a number or boolean might be converted.
+            FieldType::String | FieldType::StringList => None,
+        };
         never.then(|| Fault {
             span: literal.span,
-            reason: format!("`{}` is {ty} in these events, never `{literal}`", name.name),
-            hint: None,
+            reason: format!("`{field}` is {ty} in these events, never `{literal}`"),
+            hint: example,
         })
     }
 }
