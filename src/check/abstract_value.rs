@@ -221,7 +221,7 @@ pub(super) struct Event<'a> {
 }
 
 /// The most evaluation steps spent on one event: far above any real rule.
-const STEP_BUDGET: usize = 100_000;
+const STEP_BUDGET: usize = 20_000;
 
 impl<'a> Event<'a> {
     pub(super) fn new(kind: EventKind, opaque: &'a [String]) -> Event<'a> {
