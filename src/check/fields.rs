@@ -6,16 +6,21 @@ use std::collections::BTreeSet;
 use super::PipelineCheck;
 use crate::error::Severity;
 use crate::events::EventKind;
-use crate::sql::Statement;
+use crate::sql::{Span, Statement};
 
 impl PipelineCheck<'_> {
     /// Fields that the payloads of the kinds this rule reads never carry: most often a typo, silently Undefined.
-    pub(super) fn fields(&mut self, stmt: &Statement, kinds: Option<&[EventKind]>) {
-        let Some(kinds) = kinds else { return };
+    /// Paths at a span in `named` were already reported, more precisely, by the check of a WHERE that never
+    /// fires. A WHERE that lets no kind through reads no payload: that check reports it.
+    pub(super) fn fields(&mut self, stmt: &Statement, kinds: Option<&[EventKind]>, named: &[Span]) {
+        let Some(kinds) = kinds.filter(|k| !k.is_empty()) else {
+            return;
+        };
         let mut seen = BTreeSet::new();
         for path in stmt.field_paths() {
             let root = path.root();
             if root.is_empty()
+                || named.contains(&path.span)
                 || kinds.iter().any(|k| k.field(root).is_some())
                 || !seen.insert(root.to_owned())
             {
@@ -58,7 +63,7 @@ fn kind_names(kinds: &[EventKind]) -> String {
 }
 
 /// The payload field a misspelt name most likely meant.
-fn suggest(name: &str, kinds: &[EventKind]) -> Option<&'static str> {
+pub(super) fn suggest(name: &str, kinds: &[EventKind]) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     let fields = kinds.iter().flat_map(|k| k.fields()).map(|f| f.name);
     let mut best: Option<(usize, &'static str)> = None;

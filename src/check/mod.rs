@@ -5,12 +5,18 @@
 //!
 //! One file per concern: `choices` (warnings about what the config chose), `placement` (the keys and the TTL attribute at the root of the result), `topics` (the
 //! FROM filter and `topic(n)`), `narrow` (which event kinds a WHERE lets through), `types` (what an
-//! expression yields, reading the function catalog) and `fields` (fields the payloads never carry).
+//! expression yields, reading the function catalog), `fields` (fields the payloads never carry),
+//! `abstract_value` (what an expression can yield for one event kind, three-valued) and `never_fires` (a WHERE
+//! never true for the events the filter reads, and the parts of one that never match), `reserved` (a filter
+//! below `$aws/` that no reserved topic matches).
 
+mod abstract_value;
 mod choices;
 mod fields;
 mod narrow;
+mod never_fires;
 mod placement;
+mod reserved;
 mod topics;
 mod types;
 
@@ -157,9 +163,11 @@ impl<'a> PipelineCheck<'a> {
             return;
         }
         self.topic_filter(stmt);
-        let kinds = narrow::kinds_read(stmt);
+        self.reserved_topic(&stmt.from);
+        let kinds = narrow::kinds_read(stmt).map(|ks| never_fires::kinds_let_through(stmt, ks));
         self.topic_levels(stmt);
-        self.fields(stmt, kinds.as_deref());
+        let named = self.never_fires(stmt, &stmt.from.filter);
+        self.fields(stmt, kinds.as_deref(), &named);
         self.connect_failed(stmt, kinds.as_deref());
         self.keys_produced(stmt, kinds.as_deref());
         self.ttl_produced(stmt, kinds.as_deref());
@@ -513,6 +521,221 @@ mod tests {
             TIMESTAMP_KEY,
         );
         assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
+    }
+
+    #[test]
+    fn a_where_never_true_is_an_error() {
+        let presence = "FROM '$aws/events/presence/+/+' WHERE";
+        let got = custom(&format!("SELECT * {presence} eventType = 'conected'"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("column 60: `eventType` is never `conected`")
+                && f.contains("the rule never fires")
+                && f.contains("did you mean `connected`?")),
+            "{got:#?}"
+        );
+        // The field check no longer says `eventType` is only in events this rule does not read.
+        assert!(
+            !got.iter()
+                .any(|f| f.starts_with("Warning") && f.contains("`eventType`")),
+            "{got:#?}"
+        );
+        let got = custom(&format!("SELECT * {presence} eventTyp = 'connected'"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("column 48: `eventTyp` is not a field of connected, disconnected or connect_failed events")
+                && f.contains("did you mean `eventType`?")),
+            "{got:#?}"
+        );
+        assert!(
+            !got.iter().any(|f| f.contains("drops out of the item")),
+            "{got:#?}"
+        );
+        let got = custom(
+            &format!("SELECT * {presence} eventType = 'connected' AND eventType = 'disconnected'"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains(
+                    "no connected, disconnected or connect_failed event meets every part"
+                )),
+            "{got:#?}"
+        );
+        let got = custom(&format!("SELECT * {presence} versionNumber = 'x'"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("`versionNumber` is a number (N) in these events, never `'x'`")
+                && f.contains("compare with a number, e.g. `versionNumber = 1`")),
+            "{got:#?}"
+        );
+        let got = custom(
+            &format!("SELECT * {presence} clientId = 'a' AND clientId = 'b'"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("meets every part of `clientId = 'a' AND clientId = 'b'`")),
+            "{got:#?}"
+        );
+        // The kind's topic level names it too, and the message says what was written.
+        let got = custom(
+            &format!("SELECT * {presence} topic(4) IN ['connected', 'conected']"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("column 74: `topic(4)` is never `conected`")),
+            "{got:#?}"
+        );
+        let got = custom(
+            &format!("SELECT * {presence} topic(4) IN ['conected', 'disconected']"),
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("`topic(4)` is never `conected`")
+                && f.contains("did you mean `connected`?")),
+            "{got:#?}"
+        );
+        let got = custom(&format!("SELECT * {presence} clientId = null"), "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Error")
+                && f.contains("`clientId` is a string (S) in these events, never `NULL`")),
+            "{got:#?}"
+        );
+        // A kind the filter does not read.
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/connected/#' WHERE eventType = 'disconnected'",
+            "{}",
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Error") && f.contains("`eventType` is never `disconnected` in the events '$aws/events/presence/connected/#' reads (connected)")
+                && f.contains("disconnected events arrive on '$aws/events/presence/disconnected/#'")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_where_that_can_be_true_stays_quiet() {
+        for clause in [
+            "eventType = 'connected'",
+            "eventType <> 'connect_failed'",
+            "NOT eventType = 'connect_failed'",
+            "eventType IN ['connected', 'disconnected']",
+            "isUndefined(thingName) OR thingName <> 'x'",
+            "versionNumber = '1'",
+            "versionNumber > 0 AND eventType = 'connected'",
+            "coalesce(eventTyp, 'connected') = 'connected'",
+            "lower(eventType) = 'connected'",
+        ] {
+            let got = custom(
+                &format!("SELECT * FROM '$aws/events/presence/+/+' WHERE {clause}"),
+                "{}",
+            );
+            assert!(
+                !got.iter().any(|f| f.contains("never")),
+                "{clause}: {got:#?}"
+            );
+        }
+        // Other topics: nothing is known about the payload.
+        assert_eq!(
+            custom(
+                "SELECT * FROM 'devices/+/status' WHERE eventTyp = 'x'",
+                "{}"
+            ),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_reserved_filter_nothing_publishes_on_is_an_error() {
+        for (filter, meant) in [
+            ("$aws/event/presence/#", "$aws/events/presence/#"),
+            ("$aws/events/presense/#", "$aws/events/presence/#"),
+            ("$AWS/events/presence/#", "$aws/events/presence/#"),
+            (
+                "$aws/things/+/shadow/updates",
+                "$aws/things/+/shadow/update",
+            ),
+        ] {
+            let got = custom(&format!("SELECT * FROM '{filter}'"), "{}");
+            assert!(
+                got.iter().any(|f| f.starts_with("Error")
+                    && f.contains(&format!(
+                        "column 15: the FROM filter '{filter}' matches none of the reserved topics"
+                    ))
+                    && f.contains(&format!("did you mean '{meant}'?"))),
+                "{filter}: {got:#?}"
+            );
+        }
+        // Far from every known family: maybe one AWS added since, so a warning.
+        let got = custom("SELECT * FROM '$aws/weather/forecast/#'", "{}");
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("none of the reserved topics presence-stack knows")),
+            "{got:#?}"
+        );
+        // Real reserved topics, lifecycle or not, and topics outside `$aws/`.
+        for filter in [
+            "$aws/events/#",
+            "$aws/#",
+            "$aws/events/+/connected/#",
+            "$aws/things/+/shadow/update/accepted",
+            "$aws/things/lamp/shadow/name/main/get",
+            "$aws/events/thing/+/created",
+            "$aws/rules/my_rule",
+            "$aws/device_location/+/get_position_estimate/accepted",
+            "devices/+/status",
+            "$share/group/topic",
+        ] {
+            let got = custom(&format!("SELECT * FROM '{filter}'"), "{}");
+            assert!(
+                !got.iter().any(|f| f.contains("reserved topics")),
+                "{filter}: {got:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_dead_branch_is_a_warning() {
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/+/+' WHERE eventType = 'conected' OR eventType = 'disconnected'",
+            TIMESTAMP_KEY,
+        );
+        let dead: Vec<_> = got.iter().filter(|f| f.contains("never matches")).collect();
+        assert_eq!(dead.len(), 1, "{got:#?}");
+        assert!(
+            dead[0].starts_with("Warning")
+                && dead[0].contains("column 60: `eventType` is never `conected`")
+                && dead[0].contains("did you mean `connected`?"),
+            "{got:#?}"
+        );
+        assert!(got.iter().all(|f| !f.starts_with("Error")), "{got:#?}");
+        assert!(
+            !got.iter().any(|f| f.contains("`eventType` is not a field")),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/+/+' WHERE eventType IN ['connected', 'disconected']",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("`eventType` is never `disconected`")
+                && f.contains("did you mean `disconnected`?")),
+            "{got:#?}"
+        );
+        let got = custom(
+            "SELECT * FROM '$aws/events/presence/+/+' WHERE eventTyp = 'connected' OR eventType = 'disconnected'",
+            TIMESTAMP_KEY,
+        );
+        assert!(
+            got.iter().any(|f| f.starts_with("Warning")
+                && f.contains("`eventTyp` is not a field")
+                && f.contains("did you mean `eventType`?")),
+            "{got:#?}"
+        );
     }
 
     #[test]
