@@ -158,15 +158,15 @@ impl<'a> PipelineCheck<'a> {
             }
         };
         self.functions();
-        if stmt.from.is_none() {
+        let Some(from) = &stmt.from else {
             self.no_from(stmt);
             return;
-        }
+        };
         self.topic_filter(stmt);
-        self.reserved_topic(&stmt.from);
+        self.reserved_topic(from);
         let kinds = narrow::kinds_read(stmt).map(|ks| never_fires::kinds_let_through(stmt, ks));
         self.topic_levels(stmt);
-        let named = self.never_fires(stmt, &stmt.from.filter);
+        let named = self.never_fires(stmt, &from.filter);
         self.fields(stmt, kinds.as_deref(), &named);
         self.connect_failed(stmt, kinds.as_deref());
         self.keys_produced(stmt, kinds.as_deref());
