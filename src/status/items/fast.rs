@@ -11,18 +11,22 @@
 //! problems, their lines and their messages are the reference path's, byte for byte. The fuzz body
 //! (`tests/support/fuzz_items.rs`) checks that both paths hand on the same events and problems.
 //!
-//! A pretty-printed page repeats the same bytes around every value (`{`, a line break, sixteen spaces, `"S": "`,
-//! and so on): the reader learns them from the general code on the first attribute ([`Layout`]) and then takes
-//! each as one masked compare of words, which also counts its line breaks.
+//! The items of a page differ only in their values: the reader learns each shape of item from the general code
+//! ([`Skeleton`]: the item's bytes with its value strings cut out) and reads the next item of that shape by
+//! comparing the runs between the strings and scanning each string. An item whose bytes outside its value strings
+//! equal a skeleton's is the same JSON but for those strings, which are scanned as the general code scans them, so
+//! it reads exactly what the general code would. Within the general code, a pretty-printed page also repeats the
+//! bytes around each value (`{`, a line break, sixteen spaces, `"S": "`): those are learned too ([`Layout`]) and
+//! taken as one masked compare of words.
 //!
 //! Where the time goes (callgrind on 50,000 items of the benchmark's scan, 790 bytes each, the whole `status
-//! --json` run): 7,270 instructions an item, 5,590 of them in this parser, the rest delivering the event, the
-//! resolver and the answers. Measured and given up: SSE2 masks of 64-byte blocks (whitespace, line breaks and
-//! string stops, `std::arch` behind one audited call) made it slower, 10,400 instructions an item against 8,100,
-//! because the cost is per token, not per byte: an item has about 80 tokens, and every jump costs the same
-//! bookkeeping whether it skips 2 bytes or 17. Counting the line breaks over the item's bytes afterwards cost
-//! 3,800 instructions an item (the sum of byte compares does not vectorise into fewer). What would take the
-//! parser further is fewer steps per attribute, not wider ones.
+//! --json` run): 5,180 instructions an item, against 7,270 with the general code alone and 8,900 before either
+//! was learned; delivering the event,
+//! the resolver, the one UTF-8 conversion of the kept strings and the answers are most of it now. Measured and
+//! given up: SSE2 masks of 64-byte blocks (whitespace, line breaks and string stops, `std::arch` behind one
+//! audited call) made the general code slower, 10,400 instructions an item against 8,100, because its cost is
+//! per token, not per byte: every jump costs the same bookkeeping whether it skips 2 bytes or 17. Counting line
+//! breaks over the item's bytes afterwards cost 3,800 instructions an item.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -52,6 +56,37 @@ pub(super) struct Layout {
     close: Pattern,
     /// From after an attribute's value to the opening quote of the next attribute's name.
     next: Pattern,
+    /// Whole items learned from the general code: the items of a page differ only in their values.
+    skeletons: Vec<Skeleton>,
+    /// The skeleton the last item matched, tried first.
+    last: usize,
+    /// The value strings of the item being read, in order, while it may become a skeleton.
+    values: Vec<(u32, u32, Value)>,
+}
+
+/// How many item shapes a page is expected to have (connects, disconnects with each `clientInitiatedDisconnect`,
+/// failed connects, ...); past that, items of other shapes are read by the general code.
+const MAX_SKELETONS: usize = 8;
+
+/// An item as the general code read it, with its value strings cut out: what is left (names, punctuation,
+/// whitespace, values that are not strings) is the same in every item of its shape. An item whose bytes outside
+/// its value strings equal these is the same JSON but for those strings, so it is read by comparing the runs
+/// between them and scanning each string, about a tenth of the work of reading it token by token.
+struct Skeleton {
+    /// The bytes outside the value strings, run after run.
+    fixed: Vec<u8>,
+    /// Where each run ends in `fixed`: one run before each value string, and the last to the item's `}`.
+    ends: Vec<usize>,
+    /// What each value string is.
+    values: Vec<Value>,
+    lines: usize,
+}
+
+/// A value string of a skeleton: a number's digits or a string, and the slots it feeds (a bit each).
+#[derive(Clone, Copy)]
+struct Value {
+    number: bool,
+    slots: u32,
 }
 
 /// A learned run of bytes: nothing until learned; from 8 to [`Pattern::MAX`] bytes. It is compared as words
@@ -141,6 +176,44 @@ pub(super) fn item<'a>(
         non_ascii: false,
     };
     let mut raw: RawSlots = [None; SLOTS];
+    match by_skeleton(&mut p, layout, &mut raw) {
+        Some(()) => {}
+        None => {
+            (p.i, p.lines, p.non_ascii) = (0, 0, false);
+            raw = [None; SLOTS];
+            general(&mut p, table, layout, &mut raw)?;
+        }
+    }
+    finish(bytes, p, &raw, slots)
+}
+
+/// The item read by the skeleton it has, if one was learned.
+#[inline(always)]
+fn by_skeleton(p: &mut Parser<'_>, layout: &mut Layout, raw: &mut RawSlots) -> Option<()> {
+    let count = layout.skeletons.len();
+    for k in 0..count {
+        let index = (layout.last + k) % count;
+        (p.i, p.lines, p.non_ascii) = (0, 0, false);
+        if p.skeleton(&layout.skeletons[index], raw).is_some() {
+            layout.last = index;
+            return Some(());
+        }
+    }
+    None
+}
+
+/// The item read token by token; an item of plain values becomes a skeleton.
+fn general(
+    p: &mut Parser<'_>,
+    table: &Table,
+    layout: &mut Layout,
+    raw: &mut RawSlots,
+) -> Option<()> {
+    let bytes = p.b;
+    let learning = layout.skeletons.len() < MAX_SKELETONS;
+    layout.values.clear();
+    // Whether every value needed came from a plain value at the root, where a skeleton finds it.
+    let mut plain = true;
     // The item's own object, written out rather than through [`Parser::object`]: this loop runs for every
     // attribute of every item.
     p.eat(b'{')?;
@@ -161,14 +234,24 @@ pub(super) fn item<'a>(
                         for &slot in &used.direct {
                             raw[slot] = Some(scalar);
                         }
+                        if learning {
+                            let slots = used.direct.iter().fold(0u32, |m, &s| m | 1 << s);
+                            layout.values.push(value_of(scalar, slots));
+                        }
                     }
-                    None => p.attribute(&used.direct, &used.nested, &mut raw, 2)?,
+                    None => {
+                        plain = false;
+                        p.attribute(&used.direct, &used.nested, raw, 2)?;
+                    }
                 },
-                None => {
-                    if p.plain(layout).is_none() {
-                        p.skip(2)?;
+                None => match p.plain(layout) {
+                    Some(scalar) => {
+                        if learning {
+                            layout.values.push(value_of(scalar, 0));
+                        }
                     }
-                }
+                    None => p.skip(2)?,
+                },
             }
             if p.take(&layout.next) {
                 opened = true;
@@ -193,6 +276,75 @@ pub(super) fn item<'a>(
             }
         }
     }
+    // Only an item of ASCII: a skeleton's runs are compared, not checked again, so they must need no check.
+    if learning && plain && !p.non_ascii && p.i <= MAX_RECORD_BYTES {
+        layout
+            .skeletons
+            .push(Skeleton::of(&bytes[..p.i], &layout.values, p.lines));
+    }
+    Some(())
+}
+
+/// A recorded value string: its place, and what it is.
+fn value_of(scalar: Raw, slots: u32) -> (u32, u32, Value) {
+    match scalar {
+        Raw::S(a, b) => (
+            a,
+            b,
+            Value {
+                number: false,
+                slots,
+            },
+        ),
+        Raw::N(a, b) => (
+            a,
+            b,
+            Value {
+                number: true,
+                slots,
+            },
+        ),
+        // `plain` only gives strings and numbers.
+        Raw::Other(_) => (
+            0,
+            0,
+            Value {
+                number: false,
+                slots: 0,
+            },
+        ),
+    }
+}
+
+impl Skeleton {
+    fn of(item: &[u8], values: &[(u32, u32, Value)], lines: usize) -> Skeleton {
+        let mut fixed = Vec::with_capacity(item.len());
+        let mut ends = Vec::with_capacity(values.len() + 1);
+        let mut at = 0;
+        for &(a, b, _) in values {
+            fixed.extend_from_slice(&item[at..a as usize]);
+            ends.push(fixed.len());
+            at = b as usize;
+        }
+        fixed.extend_from_slice(&item[at..]);
+        ends.push(fixed.len());
+        Skeleton {
+            fixed,
+            ends,
+            values: values.iter().map(|&(_, _, v)| v).collect(),
+            lines,
+        }
+    }
+}
+
+/// The slots of a fully read item, as `&str` borrowed from its bytes, and its length and line breaks.
+#[inline(always)]
+fn finish<'a>(
+    bytes: &'a [u8],
+    p: Parser<'a>,
+    raw: &RawSlots,
+    slots: &mut Slots<'a>,
+) -> Option<Item> {
     if p.i > MAX_RECORD_BYTES {
         return None;
     }
@@ -395,6 +547,41 @@ impl<'a> Parser<'a> {
         } else {
             None
         }
+    }
+
+    /// The item at the cursor read by `skeleton`: each run compared, each value string scanned. The slots
+    /// written are only valid when it answers.
+    #[inline(always)]
+    fn skeleton(&mut self, skeleton: &Skeleton, raw: &mut RawSlots) -> Option<()> {
+        let mut from = 0;
+        for (&end, value) in skeleton.ends.iter().zip(&skeleton.values) {
+            let run = &skeleton.fixed[from..end];
+            if self.b.get(self.i..self.i + run.len())? != run {
+                return None;
+            }
+            self.i += run.len();
+            from = end;
+            let (a, b) = span(self.string_rest()?)?;
+            // `string_rest` took the closing quote, which the next run starts with.
+            self.i -= 1;
+            let scalar = if value.number {
+                Raw::N(a, b)
+            } else {
+                Raw::S(a, b)
+            };
+            let mut slots = value.slots;
+            while slots != 0 {
+                raw[slots.trailing_zeros() as usize] = Some(scalar);
+                slots &= slots - 1;
+            }
+        }
+        let last = &skeleton.fixed[from..];
+        if self.b.get(self.i..self.i + last.len())? != last {
+            return None;
+        }
+        self.i += last.len();
+        self.lines = skeleton.lines;
+        Some(())
     }
 
     /// Whether the learned `run` is at the cursor; if so the cursor moves past it.
