@@ -60,6 +60,8 @@ pub(super) struct Layout {
     skeletons: Vec<Skeleton>,
     /// The skeleton the last item matched, tried first.
     last: usize,
+    /// `shared[a][b]`: how many leading steps skeletons `a` and `b` have in common.
+    shared: Vec<Vec<usize>>,
     /// The value strings of the item being read, in order, while it may become a skeleton.
     values: Vec<(u32, u32, Value)>,
 }
@@ -191,12 +193,29 @@ pub(super) fn item<'a>(
 #[inline(always)]
 fn by_skeleton(p: &mut Parser<'_>, layout: &mut Layout, raw: &mut RawSlots) -> Option<()> {
     let count = layout.skeletons.len();
+    // Where the last try failed: that skeleton, the step and the cursor there. A skeleton that begins with the
+    // same steps goes on from there instead of reading them again (connects and disconnects share their first
+    // attributes).
+    let mut failed: Option<(usize, usize, usize)> = None;
     for k in 0..count {
         let index = (layout.last + k) % count;
-        (p.i, p.lines, p.non_ascii) = (0, 0, false);
-        if p.skeleton(&layout.skeletons[index], raw).is_some() {
-            layout.last = index;
-            return Some(());
+        let from = match failed {
+            Some((prev, step, at)) if layout.shared[prev][index] >= step => {
+                p.i = at;
+                step
+            }
+            _ => {
+                (p.i, p.lines, p.non_ascii) = (0, 0, false);
+                *raw = [None; SLOTS];
+                0
+            }
+        };
+        match p.skeleton(&layout.skeletons[index], raw, from) {
+            Ok(()) => {
+                layout.last = index;
+                return Some(());
+            }
+            Err(step) => failed = Some((index, step, p.i)),
         }
     }
     None
@@ -278,9 +297,15 @@ fn general(
     }
     // Only an item of ASCII: a skeleton's runs are compared, not checked again, so they must need no check.
     if learning && plain && !p.non_ascii && p.i <= MAX_RECORD_BYTES {
+        let new = Skeleton::of(&bytes[..p.i], &layout.values, p.lines);
+        let shared: Vec<usize> = layout.skeletons.iter().map(|s| s.shared(&new)).collect();
+        for (row, &n) in layout.shared.iter_mut().zip(&shared) {
+            row.push(n);
+        }
         layout
-            .skeletons
-            .push(Skeleton::of(&bytes[..p.i], &layout.values, p.lines));
+            .shared
+            .push(shared.into_iter().chain([new.values.len()]).collect());
+        layout.skeletons.push(new);
     }
     Some(())
 }
@@ -317,6 +342,26 @@ fn value_of(scalar: Raw, slots: u32) -> (u32, u32, Value) {
 }
 
 impl Skeleton {
+    /// Where the run before value `step` begins in `fixed` (the last run is `step == values.len()`).
+    #[inline(always)]
+    fn run_start(&self, step: usize) -> usize {
+        if step == 0 { 0 } else { self.ends[step - 1] }
+    }
+
+    /// How many leading steps (run and value) `self` and `other` have in common.
+    fn shared(&self, other: &Skeleton) -> usize {
+        let steps = self.values.len().min(other.values.len());
+        (0..steps)
+            .take_while(|&k| {
+                let (a, b) = (self.values[k], other.values[k]);
+                a.number == b.number
+                    && a.slots == b.slots
+                    && self.fixed[self.run_start(k)..self.ends[k]]
+                        == other.fixed[other.run_start(k)..other.ends[k]]
+            })
+            .count()
+    }
+
     fn of(item: &[u8], values: &[(u32, u32, Value)], lines: usize) -> Skeleton {
         let mut fixed = Vec::with_capacity(item.len());
         let mut ends = Vec::with_capacity(values.len() + 1);
@@ -552,35 +597,51 @@ impl<'a> Parser<'a> {
     /// The item at the cursor read by `skeleton`: each run compared, each value string scanned. The slots
     /// written are only valid when it answers.
     #[inline(always)]
-    fn skeleton(&mut self, skeleton: &Skeleton, raw: &mut RawSlots) -> Option<()> {
-        let mut from = 0;
-        for (&end, value) in skeleton.ends.iter().zip(&skeleton.values) {
-            let run = &skeleton.fixed[from..end];
-            if self.b.get(self.i..self.i + run.len())? != run {
-                return None;
-            }
-            self.i += run.len();
-            from = end;
-            let (a, b) = span(self.string_rest()?)?;
-            // `string_rest` took the closing quote, which the next run starts with.
-            self.i -= 1;
-            let scalar = if value.number {
-                Raw::N(a, b)
-            } else {
-                Raw::S(a, b)
-            };
-            let mut slots = value.slots;
-            while slots != 0 {
-                raw[slots.trailing_zeros() as usize] = Some(scalar);
-                slots &= slots - 1;
+    fn skeleton(
+        &mut self,
+        skeleton: &Skeleton,
+        raw: &mut RawSlots,
+        from: usize,
+    ) -> Result<(), usize> {
+        for step in from..skeleton.values.len() {
+            let at = self.i;
+            if self.step(skeleton, step, raw).is_none() {
+                // The cursor goes back to where the step began, for a skeleton that shares the steps before.
+                self.i = at;
+                return Err(step);
             }
         }
-        let last = &skeleton.fixed[from..];
-        if self.b.get(self.i..self.i + last.len())? != last {
-            return None;
+        let last = &skeleton.fixed[skeleton.run_start(skeleton.values.len())..];
+        if self.b.get(self.i..self.i + last.len()) != Some(last) {
+            return Err(skeleton.values.len());
         }
         self.i += last.len();
         self.lines = skeleton.lines;
+        Ok(())
+    }
+
+    /// One step of a skeleton: the run before value `step`, then its string, whose slots are written.
+    #[inline(always)]
+    fn step(&mut self, skeleton: &Skeleton, step: usize, raw: &mut RawSlots) -> Option<()> {
+        let run = &skeleton.fixed[skeleton.run_start(step)..skeleton.ends[step]];
+        if self.b.get(self.i..self.i + run.len())? != run {
+            return None;
+        }
+        self.i += run.len();
+        let (a, b) = span(self.string_rest()?)?;
+        // `string_rest` took the closing quote, which the next run starts with.
+        self.i -= 1;
+        let value = skeleton.values[step];
+        let scalar = if value.number {
+            Raw::N(a, b)
+        } else {
+            Raw::S(a, b)
+        };
+        let mut slots = value.slots;
+        while slots != 0 {
+            raw[slots.trailing_zeros() as usize] = Some(scalar);
+            slots &= slots - 1;
+        }
         Some(())
     }
 
