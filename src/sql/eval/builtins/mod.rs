@@ -369,19 +369,7 @@ mod tests {
 
     /// A SQL string literal of any text, in the lexer's escapes.
     fn literal(text: &str) -> String {
-        let mut out = String::from("'");
-        for c in text.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\'' => out.push_str("\\'"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c => out.push(c),
-            }
-        }
-        out.push('\'');
-        out
+        crate::sql::print::quote(text)
     }
 
     /// Evaluates `expr`; a refusal before running is fine, a panic is not.

@@ -399,18 +399,6 @@ mod tests {
 
     /// A SQL string literal of `text`, in the lexer's escapes.
     fn sql(text: &str) -> String {
-        let mut out = String::from("'");
-        for c in text.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\'' => out.push_str("\\'"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c => out.push(c),
-            }
-        }
-        out.push('\'');
-        out
+        crate::sql::print::quote(text)
     }
 }
