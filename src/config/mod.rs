@@ -23,7 +23,7 @@ mod text;
 
 pub use explain::rust_phrasing;
 pub use locate::{Positions, locate};
-pub use status::StatusConfig;
+pub use status::{ConflictConfig, FlappingConfig, NotificationsConfig, StatusConfig};
 pub use text::decode;
 
 /// A presence-stack config: the pipelines of one CloudFormation stack.

@@ -12,11 +12,16 @@ use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
 mod alarms;
 mod names;
+// Notifications (issue 22): the model of `status.notifications`.
+mod notifications;
 mod pipeline;
 mod scaling;
 mod status;
 
 pub use names::pascal_case;
+pub use notifications::{
+    DETAIL_TYPES, EVENT_SOURCE, FanOut, NOTIFY_TOPIC_KEY, Notifications, NotifyIds, Window,
+};
 pub use pipeline::{WrittenKey, generated_rule, generated_sql};
 
 use alarms::resolve_alarms;
@@ -236,8 +241,6 @@ impl CompiledRule {
 
 /// The index of the status table that holds only the connected clients.
 pub const STATUS_INDEX: &str = "Online";
-/// The status function's reserved concurrency unless the config says otherwise.
-pub const DEFAULT_STATUS_CONCURRENCY: u64 = 10;
 /// How long the status function's log group keeps its logs unless the config says otherwise.
 pub const DEFAULT_STATUS_LOG_DAYS: u64 = 30;
 
@@ -247,12 +250,15 @@ pub const DEFAULT_STATUS_LOG_DAYS: u64 = 30;
 pub struct StatusFunction {
     pub ids: StatusIds,
     pub index: &'static str,
-    pub reserved_concurrency: u64,
+    /// `None`: no reserved concurrency (the account's unreserved pool).
+    pub reserved_concurrency: Option<u64>,
     pub log_retention_days: u64,
     /// The ordering window of [`crate::status::supersedes`], in milliseconds.
     pub window_ms: i64,
     /// Where the pipeline's rule puts each field the function reads (`versionNumber`, `event.versionNumber`).
     pub fields: StatusFields,
+    /// The notifications sent from the status table, unless `status.notifications.enabled: false`.
+    pub notifications: Option<Notifications>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -568,12 +574,16 @@ impl Model {
                         0
                     }
                     + if p.table.scaling.is_some() { 4 } else { 0 }
-                    + p.status
-                        .as_ref()
-                        .map_or(0, |_| 6 + if alarms { 2 } else { 0 })
+                    + p.status.as_ref().map_or(0, |s| {
+                        6 + if alarms { 2 } else { 0 }
+                            + s.notifications
+                                .as_ref()
+                                .map_or(0, |n| n.resource_count(alarms))
+                    })
             })
             .sum();
         per_pipeline
+            + usize::from(self.notify_topic_key().is_some())
             + usize::from(self.key.is_some())
             + self.alarms.as_ref().map_or(0, Alarms::resource_count)
     }

@@ -22,10 +22,8 @@ pub(super) fn resolve_status(
             None
         }
     };
-    let reserved_concurrency = config
-        .reserved_concurrency
-        .unwrap_or(DEFAULT_STATUS_CONCURRENCY);
-    if !(1..=1000).contains(&reserved_concurrency) {
+    let reserved_concurrency = config.reserved_concurrency;
+    if reserved_concurrency.is_some_and(|r| !(1..=1000).contains(&r)) {
         problems.push(Problem::new(
             at("reserved_concurrency"),
             "must be from 1 to 1000 concurrent executions",
@@ -41,6 +39,13 @@ pub(super) fn resolve_status(
             ),
         ));
     }
+    // Notifications (issue 22): any problem with them is counted below.
+    let notifications = super::notifications::resolve_notifications(
+        i,
+        &pipeline.name,
+        &config.notifications,
+        problems,
+    );
     let fields = fields?;
     if problems.len() > before {
         return None;
@@ -69,5 +74,6 @@ pub(super) fn resolve_status(
             version: fields.version.to_string(),
             reason: fields.reason.as_ref().map(ToString::to_string),
         },
+        notifications,
     })
 }
