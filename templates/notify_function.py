@@ -131,7 +131,7 @@ def handler(event, context):
                 check(record)
             else:
                 changed(record)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 (any failure is reported, so that the record is retried)
             print(f"failed: {error!r}")
             if record.get("eventSource") != "aws:sqs":
                 # A stream retries from the first record that failed: those before it are not sent again.
