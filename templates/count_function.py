@@ -83,6 +83,7 @@ def tally(kind, image, tag):
         "state": "disconnected",
         "since": ts,
         "sessionIdentifier": field(image, PATHS["SESSION"]),
+        "versionNumber": int(field(image, PATHS["VERSION"])),
         "disconnectReason": field(image, REASON) if REASON[0] else None,
         noun: len(seen),
         "windowStart": start,
