@@ -9,6 +9,7 @@ pub mod emit;
 pub mod error;
 pub mod events;
 pub mod model;
+pub mod notify;
 pub mod rebuild;
 pub mod render;
 pub mod replay;

@@ -13,6 +13,7 @@ macro_rules! message {
 mod check;
 mod files;
 mod init;
+mod notify;
 mod replay;
 mod simulate;
 mod status;

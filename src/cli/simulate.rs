@@ -23,6 +23,11 @@ pub(super) struct SimulateArgs {
     /// JSON line per client, as `status --json` prints it, with its `pipeline` (as of --now, else the clock)
     #[arg(long)]
     status: bool,
+    /// Print the notifications the stack would send instead of the items: one JSON line each (`at`, `source`,
+    /// `detail-type`, `detail`), by the rules of its functions. Events arrive in the order of the file, each at
+    /// its `arrivedAt` field (epoch milliseconds; taken off before the rule runs), else at its `timestamp`
+    #[arg(long)]
+    notifications: bool,
 }
 
 pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
@@ -31,6 +36,13 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     let (name, model) = load_config(&args.config, &args.events, "events")?;
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
     let mut status = super::status::SimulateStatus::new(&model, args.status, args.now);
+    let mut notify = super::notify::SimulateNotify::new(&model, args.notifications);
+    if args.notifications && notify.is_empty() {
+        return Err(Failure(vec![format!(
+            "{name}: no pipeline sends notifications; `--notifications` needs `status: {{enabled: true}}` on a \
+             pipeline (and notifications not turned off)"
+        )]));
+    }
 
     let (events_name, reader) = open_input(&args.events, "events", "the events file inside it")?;
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -38,12 +50,25 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     let mut unreadable = 0u64;
     let mut index = 0u64;
     let mut on_event = |line: usize, value: Result<serde_json::Value, String>| -> bool {
+        let mut arrived = None;
+        let value = value.map(|mut v| {
+            if args.notifications {
+                arrived = super::notify::SimulateNotify::take_arrival(&mut v);
+            }
+            v
+        });
         let event = value.and_then(Event::from_json);
         match event {
             Ok(event) => simulator.run(event, |pipeline, outcome| {
                 status.observe(pipeline, outcome);
+                notify.observe(pipeline, outcome, arrived);
+                let written = if args.notifications {
+                    notify.drain(&mut out)
+                } else {
+                    write_line(&mut out, index, pipeline, outcome)
+                };
                 if write_error.is_none()
-                    && let Err(e) = write_line(&mut out, index, pipeline, outcome)
+                    && let Err(e) = written
                 {
                     write_error = Some(e);
                 }
@@ -60,6 +85,9 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     if let Some(e) = write_error {
         return Err(Failure::stdout("the items", e));
     }
+    let notify_lines = notify
+        .finish(&mut out)
+        .map_err(|e| Failure::stdout("the notifications", e))?;
     let status_lines = status
         .finish(&mut out)
         .map_err(|e| Failure::stdout("the items", e))?;
@@ -78,6 +106,9 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         )]));
     }
     message!("presence-stack: {}", summary.line());
+    if args.notifications {
+        notify_lines.iter().for_each(|line| message!("{line}"));
+    }
     status_lines.iter().for_each(|line| message!("{line}"));
     if summary.overwritten > 0 {
         message!(

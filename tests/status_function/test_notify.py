@@ -16,6 +16,9 @@ messages that succeeded are delivered a second time (SQS delivers at least once)
   events' timestamps) that holds at least so many distinct disconnects / `DUPLICATE_CLIENTID` disconnects, stale or
   not, and no other.
 
+And `presence-stack simulate --notifications`, the same rules in Rust, prints exactly what the functions sent for the
+same deliveries (each with its `arrivedAt`).
+
 Run by scripts/test-status-function (PRESENCE_STACK, STATUS_HISTORY, STATUS_TEST_DIR).
 """
 
@@ -223,7 +226,8 @@ def expected(transitions, payloads, offline_ms, flapping, conflict):
                 continue
             end = next((c for c in changes[k + 1 :] if c[1] == "connected"), None)
             TOTALS["outages"] += 1
-            if end is None or end[0] > t + offline_ms:
+            # A check due when an event arrives is made first (as `simulate --notifications` does).
+            if end is None or end[0] >= t + offline_ms:
                 TOTALS["outages over the threshold"] += 1
                 want[("Device Offline", client, since)] += 1
                 if end is not None:
@@ -293,11 +297,24 @@ def test_every_notification_once(layout, seed, monkeypatch):
             )
             want = want(offline_ms, flapping, conflict)
         assert got == want, diff(got, want)
+        # `simulate --notifications`, the same rules in Rust, on the same arrivals.
+        simulated = simulate(config, arrivals, f"notify-{layout}-{seed}-{order}")
+        assert simulated == got, diff(simulated, got)
         TOTALS.update(tally)
         TOTALS.update(kind for kind, _, _ in got.elements())
         print(
             f"{layout} seed {seed} order {order}: {len(arrivals)} deliveries, {dict(tally)}: {sorted(collections.Counter(k for k, _, _ in got.elements()).items())}"
         )
+
+
+def simulate(config, arrivals, name):
+    """What `presence-stack simulate --notifications` prints for the deliveries, each with its `arrivedAt`."""
+    events = scratch() / f"{name}.arrivals.jsonl"
+    events.write_text("".join(json.dumps({**p, "arrivedAt": t}) + "\n" for t, _, p in arrivals))
+    lines = json_lines(
+        run(os.environ["PRESENCE_STACK"], "simulate", str(config), "--events", str(events), "--notifications")
+    )
+    return collections.Counter(told(line) for line in lines)
 
 
 def diff(got, want):
