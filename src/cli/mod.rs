@@ -74,7 +74,8 @@ enum Command {
     /// summary that counts the writes landing on the key of an earlier item.
     #[command(
         after_help = "Examples:\n  presence-stack simulate examples/presence.yaml --events examples/events/article.jsonl\n  \
-        cat events.jsonl | presence-stack simulate presence-stack.yaml --events - --now 1672742949382"
+        cat events.jsonl | presence-stack simulate presence-stack.yaml --events - --now 1672742949382\n  \
+        presence-stack simulate examples/status-table.yaml --events examples/events/stream.jsonl --notifications"
     )]
     Simulate(SimulateArgs),
     /// Re-run a pipeline's rule on the events its error action caught, as aws dynamodb batch-write-item input
