@@ -19,13 +19,13 @@ pub(super) fn resolve_alarms(config: &AlarmsConfig, problems: &mut Vec<Problem>)
         }
         return None;
     }
-    if let Some(email) = &config.email {
-        if !is_email(email) {
-            problems.push(Problem::new(
-                format!("{path}.email"),
-                format!("`{email}` is not an email address; write one like `ops@example.com`"),
-            ));
-        }
+    if let Some(email) = &config.email
+        && !is_email(email)
+    {
+        problems.push(Problem::new(
+            format!("{path}.email"),
+            format!("`{email}` is not an email address; write one like `ops@example.com`"),
+        ));
     }
     let topic = match (&config.topic_arn, &config.email) {
         (Some(_), Some(_)) => {
