@@ -5,7 +5,7 @@
 //! Events arrive one after another, each at a time (its `arrivedAt`, else its `timestamp`; never before the one
 //! before it). At each arrival, first every offline check that is due by then is made, then the event is applied:
 //!
-//! - **The status table** keeps, per client, the event that [`supersedes`](crate::status::supersedes) all others
+//! - **The status table** keeps, per client, the event that [`supersedes`] all others
 //!   so far (the status function's condition; two connections with one `versionNumber` within the window keep the
 //!   first), and counts the connects it applied. A change of state is `Device Connected` or `Device Disconnected`.
 //! - **A change to disconnected** schedules a check `offline_after_seconds` later. When due, it sends `Device
