@@ -147,63 +147,58 @@ pub(super) fn resolve_notifications(
         return None;
     }
     let before = problems.len();
-    let mut seconds = |field: &str, value: Option<u64>, default: u64| {
+    let mut bounded = |field: &str, value: Option<u64>, default: u64, seconds: bool| {
         let value = value.unwrap_or(default);
-        if !SECONDS_RANGE.contains(&value) {
+        let (range, what) = if seconds {
+            (SECONDS_RANGE, "seconds from 60 to 86,400")
+        } else if field.starts_with("flapping") {
+            (COUNT_RANGE, "disconnects from 2 to 1,000")
+        } else {
+            (COUNT_RANGE, "takeovers from 2 to 1,000")
+        };
+        if !range.contains(&value) {
             problems.push(Problem::new(
                 at(field),
-                format!(
-                    "{value} is out of range; write a whole number of seconds from 60 to 86,400"
-                ),
+                format!("{value} is out of range; write a whole number of {what}"),
             ));
         }
         value
     };
-    let offline_after_seconds = seconds(
+    let offline_after_seconds = bounded(
         "offline_after_seconds",
         config.offline_after_seconds,
         DEFAULT_OFFLINE_AFTER_SECONDS,
+        true,
     );
-    let flapping_seconds = seconds(
-        "flapping.within_seconds",
-        config.flapping.as_ref().and_then(|f| f.within_seconds),
-        DEFAULT_FLAPPING.within_seconds,
-    );
-    let conflict_seconds = seconds(
-        "client_id_conflict.within_seconds",
-        config
-            .client_id_conflict
-            .as_ref()
-            .and_then(|c| c.within_seconds),
-        DEFAULT_CONFLICT.within_seconds,
-    );
-    let mut count = |field: &str, value: Option<u64>, default: u64, what: &str| {
-        let value = value.unwrap_or(default);
-        if !COUNT_RANGE.contains(&value) {
-            problems.push(Problem::new(
-                at(field),
-                format!("{value} is out of range; write a whole number of {what} from 2 to 1,000"),
-            ));
-        }
-        value
-    };
+    let flapping = config.flapping.clone().unwrap_or_default();
     let flapping = Window {
-        count: count(
+        count: bounded(
             "flapping.disconnects",
-            config.flapping.as_ref().and_then(|f| f.disconnects),
+            flapping.disconnects,
             DEFAULT_FLAPPING.count,
-            "disconnects",
+            false,
         ),
-        within_seconds: flapping_seconds,
+        within_seconds: bounded(
+            "flapping.within_seconds",
+            flapping.within_seconds,
+            DEFAULT_FLAPPING.within_seconds,
+            true,
+        ),
     };
+    let conflict = config.client_id_conflict.clone().unwrap_or_default();
     let conflict = Window {
-        count: count(
+        count: bounded(
             "client_id_conflict.takeovers",
-            config.client_id_conflict.as_ref().and_then(|c| c.takeovers),
+            conflict.takeovers,
             DEFAULT_CONFLICT.count,
-            "takeovers",
+            false,
         ),
-        within_seconds: conflict_seconds,
+        within_seconds: bounded(
+            "client_id_conflict.within_seconds",
+            conflict.within_seconds,
+            DEFAULT_CONFLICT.within_seconds,
+            true,
+        ),
     };
     if let Some(bus) = &config.event_bus_name {
         let valid = (1..=256).contains(&bus.len())
