@@ -178,3 +178,31 @@ pub(super) fn notify_scope(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Model;
+
+    /// `Model::resource_count` (which refuses a stack over 500) counts what the templates render, whatever the
+    /// notifications, alarms and fan-out.
+    #[test]
+    fn the_model_counts_the_resources_rendered() {
+        let cases = [
+            "{enabled: true}",
+            "{enabled: true, notifications: {enabled: false}}",
+            "{enabled: true, notifications: {email: ops@example.com}}",
+            "{enabled: true, notifications: {topic_arn: 'arn:aws:sns:eu-west-1:123456789012:ops'}}",
+        ];
+        for status in cases {
+            for (alarms, encryption) in [("true", "aws_owned"), ("false", "customer_managed")] {
+                let text = format!(
+                    "stack: {{alarms: {{enabled: {alarms}}}}}\npipelines:\n  - name: a\n    table: {{encryption: {encryption}}}\n    status: {status}\n  - name: b\n    status: {status}\n"
+                );
+                let model = Model::build(&crate::config::parse(&text).unwrap()).unwrap();
+                let template = super::super::template(&model).unwrap();
+                let rendered = template["Resources"].as_object().unwrap().len();
+                assert_eq!(model.resource_count(), rendered, "{text}");
+            }
+        }
+    }
+}
