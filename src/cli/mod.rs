@@ -10,6 +10,7 @@ macro_rules! message {
     }};
 }
 
+mod at;
 mod check;
 mod files;
 mod init;

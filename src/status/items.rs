@@ -65,6 +65,15 @@ pub struct Totals {
     pub skipped_lines: u64,
     pub pages: u64,
     pub problems: u64,
+    /// Of the items, those of a status table (one per client: its latest state), read as that state's event.
+    pub status_items: u64,
+}
+
+impl Totals {
+    /// Nothing was read at all: no page, no item, no line (an empty page is not empty input).
+    pub fn is_empty(&self) -> bool {
+        self.items == 0 && self.pages == 0 && self.skipped_lines == 0 && self.problems == 0
+    }
 }
 
 /// Read every item of `input` as the pipeline of `fields` wrote it; `each` gets every event and every problem.
@@ -102,7 +111,8 @@ fn read_with<R: BufRead>(
     reader.totals
 }
 
-/// Where each attribute the resolver needs goes: slots 0-5 are the fields, 6 and 7 the keys.
+/// Where each attribute the resolver needs goes: slots 0-5 are the fields, 6 and 7 the keys, 8-14 the attributes
+/// of a status table's item (what the status function writes: one item per client).
 const CLIENT: usize = 0;
 const TIMESTAMP: usize = 1;
 const EVENT_TYPE: usize = 2;
@@ -110,12 +120,41 @@ const SESSION: usize = 3;
 const VERSION: usize = 4;
 const REASON: usize = 5;
 const KEY0: usize = 6;
-const SLOTS: usize = 8;
+const STATUS_CLIENT: usize = 8;
+const STATUS_STATE: usize = 9;
+const STATUS_ONLINE: usize = 10;
+const STATUS_SINCE: usize = 11;
+const STATUS_SESSION: usize = 12;
+const STATUS_VERSION: usize = 13;
+const STATUS_REASON: usize = 14;
+const SLOTS: usize = 15;
 
-const FIELD_NAMES: [&str; 6] = [
+/// The attribute names of the slots, for messages.
+const FIELD_NAMES: [&str; SLOTS] = [
     "clientId",
     "timestamp",
     "eventType",
+    "sessionIdentifier",
+    "versionNumber",
+    "disconnectReason",
+    "",
+    "",
+    STATUS_ATTRIBUTES[0],
+    STATUS_ATTRIBUTES[1],
+    STATUS_ATTRIBUTES[2],
+    STATUS_ATTRIBUTES[3],
+    STATUS_ATTRIBUTES[4],
+    STATUS_ATTRIBUTES[5],
+    STATUS_ATTRIBUTES[6],
+];
+
+/// The root attributes of a status table's item, in slot order from [`STATUS_CLIENT`]: what the status function
+/// (`templates/status_function.py`) writes, and what its `Online` index projects (`online` without `state`).
+const STATUS_ATTRIBUTES: [&str; 7] = [
+    "clientId",
+    "state",
+    "online",
+    "since",
     "sessionIdentifier",
     "versionNumber",
     "disconnectReason",
@@ -168,6 +207,9 @@ impl Table {
         }
         for (i, key) in fields.keys.iter().take(2).enumerate() {
             slot_of(&mut roots, key).direct.push(KEY0 + i);
+        }
+        for (i, name) in STATUS_ATTRIBUTES.iter().enumerate() {
+            slot_of(&mut roots, name).direct.push(STATUS_CLIENT + i);
         }
         Table {
             names: roots
@@ -636,9 +678,22 @@ fn deliver(
     match event(slots) {
         Ok(Some(event)) => {
             totals.events += 1;
+            totals.status_items += u64::from(is_status_item(slots));
             each(Read::Event(event));
         }
         Ok(None) => totals.other += 1,
+        Err(what) if is_status_item(slots) => {
+            let key = match &slots[STATUS_CLIENT] {
+                Some(Scalar::S(s)) => format!("{s:?}"),
+                _ => "<missing>".to_owned(),
+            };
+            problem(
+                totals,
+                each,
+                line,
+                format!("item {{clientId={key}}}: {what}"),
+            );
+        }
         Err(what) => {
             let key = describe_key(&table.keys, slots);
             problem(totals, each, line, format!("item {key}: {what}"));
@@ -680,6 +735,9 @@ fn event<'a>(slots: &'a Slots<'a>) -> Result<Option<Event<'a>>, String> {
             None => Err(format!("no `{}`", FIELD_NAMES[slot])),
         }
     };
+    if is_status_item(slots) {
+        return status_item(slots, text, number).map(Some);
+    }
     let kind = text(EVENT_TYPE)?;
     if !matches!(kind, "connected" | "disconnected" | "connect_failed") {
         return Ok(None);
@@ -719,6 +777,64 @@ fn event<'a>(slots: &'a Slots<'a>) -> Result<Option<Event<'a>>, String> {
         timestamp,
         what,
     }))
+}
+
+/// An item of a status table: no event type where the pipeline's items have one, and a `state` (a scan) or an
+/// `online` (a query of the `Online` index, which projects no `state`).
+fn is_status_item(slots: &Slots<'_>) -> bool {
+    slots[EVENT_TYPE].is_none() && (slots[STATUS_STATE].is_some() || slots[STATUS_ONLINE].is_some())
+}
+
+/// A status item read as the event that set its state: that event is the client's latest, so the resolver's
+/// answer, asked now, is the state the item holds.
+fn status_item<'a>(
+    slots: &'a Slots<'a>,
+    text: impl Fn(usize) -> Result<&'a str, String>,
+    number: impl Fn(usize) -> Result<&'a str, String>,
+) -> Result<Event<'a>, String> {
+    let connected = match slots[STATUS_STATE] {
+        Some(_) => match text(STATUS_STATE)? {
+            "connected" => true,
+            "disconnected" => false,
+            other => {
+                return Err(format!(
+                    "status item: `state` is {other:?}, not \"connected\" or \"disconnected\""
+                ));
+            }
+        },
+        None => true,
+    };
+    let client_id = text(STATUS_CLIENT)?;
+    if client_id.is_empty() {
+        return Err("`clientId` is empty".to_owned());
+    }
+    let since = number(STATUS_SINCE)?;
+    let timestamp: i64 = since
+        .parse()
+        .map_err(|_| format!("status item: `since` {since} is not whole milliseconds"))?;
+    let session = text(STATUS_SESSION)?;
+    let digits = number(STATUS_VERSION)?;
+    let version: u64 = digits.parse().map_err(|_| {
+        format!("status item: `versionNumber` {digits} is not a whole number of 0 or more")
+    })?;
+    let what = if connected {
+        What::Connected { session, version }
+    } else {
+        let reason = match &slots[STATUS_REASON] {
+            Some(Scalar::S(s)) => Some(&**s),
+            _ => None,
+        };
+        What::Disconnected {
+            session,
+            version,
+            reason,
+        }
+    };
+    Ok(Event {
+        client_id,
+        timestamp,
+        what,
+    })
 }
 
 /// A string that borrows from the input when it has no escapes.

@@ -17,13 +17,19 @@
 //! 3. **Different connections stamped the window or more apart are ordered by `timestamp`.**
 //! 4. **`connect_failed` is never a connection**: it is counted and otherwise ignored.
 //!
-//! Then, as of T, with the timestamp error E:
+//! Which events count depends on the question.
 //!
-//! - an event stamped at most T − E happened before T; one stamped after T + E happened after T; one stamped in
-//!   between may be on either side of T.
-//! - if one of those *near* events, placed before T, would change the answer (and is newer than the latest
-//!   certain event, and older than the earliest event certainly after T), the answer is
-//!   [`Unknown::NearTime`].
+//! - **Now** ([`Resolver::now`]): every event in the input is stored, and an event is stored only after it
+//!   happened. So every one of them happened before T, whatever its stamp says: one stamped a minute after T is
+//!   that stamp's own error. All of them are folded, and no answer is near-time. This is the read-time fact the
+//!   status function relies on too, which is why the two agree.
+//! - **A time in the past** ([`Resolver::new`], `--at` before now), with the timestamp error E: the table may hold
+//!   events of later times, so an event stamped at most T − E happened before T; one stamped after T + E happened
+//!   after T; one stamped in between may be on either side of T. If one of those *near* events, placed before T,
+//!   would change the answer (and is newer than the latest certain event, and older than the earliest event
+//!   certainly after T), the answer is [`Unknown::NearTime`].
+//!
+//! Then:
 //! - a disconnect with `disconnectReason: DUPLICATE_CLIENTID` as the latest event means another connection took
 //!   the client ID over, and its connect is not stored (yet): [`Unknown::TakeoverPending`]. When it is stored,
 //!   its higher `versionNumber` makes it the latest and the answer is `connected`, with the new session.
@@ -169,6 +175,32 @@ pub struct Status {
     pub state: State,
     /// How many events of this client were read (duplicates included).
     pub events: u64,
+    /// For an `unknown` answer, what is still known: the latest event stamped at or before T, taking every stamp
+    /// as exact. A best guess, shown as one; `None` for a known answer and when no such event exists.
+    pub guess: Option<Latest>,
+}
+
+/// The latest connect or disconnect of a client, as a best guess behind an `unknown` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Latest {
+    /// A disconnect (else a connect).
+    pub disconnect: bool,
+    /// The event's `timestamp`.
+    pub since: i64,
+    pub session: String,
+    pub version: u64,
+    pub reason: Option<String>,
+}
+
+impl Latest {
+    /// `connected` or `disconnected`.
+    pub fn state_name(&self) -> &'static str {
+        if self.disconnect {
+            "disconnected"
+        } else {
+            "connected"
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +221,8 @@ pub enum State {
     Unknown(Unknown),
 }
 
-/// Why the events cannot tell.
+/// Why the events cannot tell. Asked now, only [`Unknown::NoData`], [`Unknown::Ambiguous`] and
+/// [`Unknown::TakeoverPending`] occur.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unknown {
     /// No connect or disconnect is stamped before T.
