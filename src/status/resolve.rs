@@ -650,6 +650,113 @@ mod tests {
         );
     }
 
+    /// Every order of `events`: a few events, so all permutations.
+    fn permutations<'a>(events: &[Event<'a>]) -> Vec<Vec<Event<'a>>> {
+        if events.len() <= 1 {
+            return vec![events.to_vec()];
+        }
+        let mut out = Vec::new();
+        for i in 0..events.len() {
+            let mut rest = events.to_vec();
+            let first = rest.remove(i);
+            for mut p in permutations(&rest) {
+                p.insert(0, first);
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn asked_now_the_freshest_changes_are_answered_in_every_order() {
+        let now = 100 * MIN;
+        let cases: [(&str, Vec<Event>, State); 5] = [
+            (
+                "a connect 30 seconds ago",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", 50 * MIN, "a", 1, "CONNECTION_LOST"),
+                    connected("d", now - 30_000, "b", 2),
+                ],
+                State::Connected {
+                    since: now - 30_000,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+            (
+                "a disconnect a minute ago",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", now - MIN, "a", 1, "CLIENT_INITIATED_DISCONNECT"),
+                ],
+                State::Disconnected {
+                    since: now - MIN,
+                    session: "a".into(),
+                    version: 1,
+                    reason: Some("CLIENT_INITIATED_DISCONNECT".into()),
+                },
+            ),
+            (
+                "a takeover 40 seconds ago",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", now - 40_000, "a", 1, "DUPLICATE_CLIENTID"),
+                    connected("d", now - 40_003, "b", 2),
+                ],
+                State::Connected {
+                    since: now - 40_003,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+            (
+                "a reconnect whose old disconnect was stamped late",
+                vec![
+                    connected("d", 0, "a", 1),
+                    connected("d", now - 20_000, "b", 2),
+                    disconnected("d", now - 5_000, "a", 1, "CONNECTION_LOST"),
+                ],
+                State::Connected {
+                    since: now - 20_000,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+            (
+                "a connect stamped after now (its stamp's error)",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", now - 2 * MIN, "a", 1, "CONNECTION_LOST"),
+                    connected("d", now + 50_000, "b", 2),
+                ],
+                State::Connected {
+                    since: now + 50_000,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+        ];
+        for (what, events, want) in cases {
+            for order in permutations(&events) {
+                let mut r = Resolver::now(now, Params::default());
+                order.iter().for_each(|e| r.add(e));
+                let got = r.finish();
+                assert_eq!(got[0].state, want, "{what}: {order:?}");
+                assert_eq!(got[0].guess, None, "a known answer needs no guess");
+            }
+            // The same question about the past (an --at a few seconds ago) cannot tell yet.
+            let mut r = Resolver::new(now, Params::default());
+            events.iter().for_each(|e| r.add(e));
+            let got = r.finish();
+            assert!(
+                matches!(got[0].state, State::Unknown(Unknown::NearTime { .. })),
+                "{what}: {got:?}"
+            );
+            assert!(got[0].guess.is_some(), "{what}: the best guess is shown");
+        }
+    }
+
     #[test]
     fn events_certainly_after_t_rule_out_near_events_they_precede() {
         // The disconnect near T is of a connection whose connect is certainly after T.
