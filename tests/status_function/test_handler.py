@@ -266,7 +266,9 @@ def test_recorded_events_seed_an_event_table_that_status_reads(seed):
     events = scratch() / f"seed-{seed}.events.jsonl"
     events.write_text("".join(json.dumps(p) + "\n" for p in payloads))
     documents = json_lines(
-        run(os.environ["PRESENCE_STACK"], "simulate", str(config), "--events", str(events), "--write-requests", "events")
+        run(
+            os.environ["PRESENCE_STACK"], "simulate", str(config), "--events", str(events), "--write-requests", "events"
+        )
     )
     simulated = run(os.environ["PRESENCE_STACK"], "simulate", str(config), "--events", str(events))
     with mock_aws():
