@@ -94,8 +94,10 @@ enum Command {
     Replay(ReplayArgs),
     /// Tell which devices are connected, from the table's items (aws dynamodb scan or query output)
     ///
-    /// Each client is connected (since when, which session), disconnected (since when, why) or unknown (and why),
-    /// however out of order and duplicated the events were delivered. Items are read as the pipeline's rule wrote
+    /// Each client is connected (since when, which session), disconnected (since when, why) or unknown (and why,
+    /// with the latest event as a best guess), however out of order and duplicated the events were delivered.
+    /// Asked now, every stored event has happened; asked about the past (--at), an event stamped near that time
+    /// may make the answer unknown. Items are read as the pipeline's rule wrote them, or as its status table holds
     /// them. Standard output gets a table (tab-separated when not a terminal) or, with --json, one JSON object per
     /// client; standard error ends with the counts.
     #[command(
@@ -103,7 +105,10 @@ enum Command {
         aws dynamodb query --table-name \"$TABLE\" --key-condition-expression 'clientId = :c' \\\n    \
         --expression-attribute-values '{\":c\":{\"S\":\"sensor-17\"}}' --output json \\\n    \
         | presence-stack status presence-stack.yaml --items - --client sensor-17\n  \
-        presence-stack status presence-stack.yaml --items scan.json --at 1672742949382 --json"
+        presence-stack status presence-stack.yaml --items scan.json --at -15m --json\n  \
+        aws dynamodb query --table-name \"$STATUS\" --index-name Online --key-condition-expression '#o = :o' \\\n    \
+        --expression-attribute-names '{\"#o\":\"online\"}' --expression-attribute-values '{\":o\":{\"S\":\"1\"}}' --output json \\\n    \
+        | presence-stack status presence-stack.yaml --items -"
     )]
     Status(StatusArgs),
     /// Print the JSON Schema of the config, for editors and validators
