@@ -11,11 +11,15 @@ use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKi
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
 mod alarms;
+mod choose;
+mod fields;
 mod names;
 mod pipeline;
 mod scaling;
 mod status;
 
+pub use choose::{Among, ChoiceError};
+pub use fields::{FieldError, Fields, Place};
 pub use names::pascal_case;
 pub use pipeline::{WrittenKey, generated_rule, generated_sql};
 
@@ -240,6 +244,9 @@ pub const STATUS_INDEX: &str = "Online";
 pub const DEFAULT_STATUS_CONCURRENCY: u64 = 10;
 /// How long the status function's log group keeps its logs unless the config says otherwise.
 pub const DEFAULT_STATUS_LOG_DAYS: u64 = 30;
+/// The ordering window W of [`crate::status::supersedes`], which the status function applies too: 20 minutes (the
+/// [`crate::status`] module docs say why).
+pub const DEFAULT_WINDOW_MS: i64 = 20 * 60 * 1000;
 
 /// A pipeline's status table, its sparse index of connected clients, and the function that keeps it from the event
 /// table's stream.
@@ -251,8 +258,10 @@ pub struct StatusFunction {
     pub log_retention_days: u64,
     /// The ordering window of [`crate::status::supersedes`], in milliseconds.
     pub window_ms: i64,
-    /// Where the pipeline's rule puts each field the function reads (`versionNumber`, `event.versionNumber`).
-    pub fields: StatusFields,
+    /// Where the pipeline's rule puts each field the function reads (`versionNumber`, `event.versionNumber`);
+    /// `render` gives the function their dotted paths.
+    #[serde(skip)]
+    pub fields: Fields,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -265,17 +274,6 @@ pub struct StatusIds {
     pub mapping: String,
     pub errors_alarm: String,
     pub queue_alarm: String,
-}
-
-/// Dotted paths into an event item: a root attribute, or `map.key` for a field nested in a map attribute.
-#[derive(Debug, Clone, Serialize)]
-pub struct StatusFields {
-    pub client_id: String,
-    pub timestamp: String,
-    pub event_type: String,
-    pub session: String,
-    pub version: String,
-    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
