@@ -15,6 +15,7 @@ mod choose;
 mod fields;
 mod names;
 mod pipeline;
+mod resources;
 mod scaling;
 mod status;
 
@@ -90,16 +91,6 @@ pub const ALARM_TOPIC_KEY: &str = "AlarmTopicKey";
 pub const ALARM_TOPIC: &str = "AlarmTopic";
 pub const ALARM_TOPIC_POLICY: &str = "AlarmTopicPolicy";
 pub const ALARM_EMAIL: &str = "AlarmEmailSubscription";
-
-impl Alarms {
-    /// Resources the stack adds for its alarm topic.
-    pub fn resource_count(&self) -> usize {
-        match &self.topic {
-            AlarmTopic::New { email, .. } => 3 + usize::from(email.is_some()),
-            AlarmTopic::Existing { .. } => 0,
-        }
-    }
-}
 
 /// A resource tag, serialized as CloudFormation writes it (`{"Key": ..., "Value": ...}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -537,11 +528,18 @@ impl Model {
             }
             let outputs = model.output_count();
             if outputs > MAX_OUTPUTS {
+                // Pipelines with and without an error target or a status table have different numbers of outputs.
+                let each = model.pipelines.iter().map(|p| p.output_names().len());
+                let (fewest, most) = (each.clone().min(), each.max());
+                let n = model.pipelines.len();
+                let per_pipeline = match (fewest, most) {
+                    (Some(a), Some(b)) if a != b => format!("{n} pipelines of {a} to {b}"),
+                    _ => format!("{n} pipelines × {}", most.unwrap_or(0)),
+                };
                 problems.push(Problem::new(
                     "pipelines",
                     format!(
-                        "the stack would have {outputs} outputs ({} pipelines × 5); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks",
-                        model.pipelines.len()
+                        "the stack would have {outputs} outputs ({per_pipeline}); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks"
                     ),
                 ));
             }
@@ -551,42 +549,6 @@ impl Model {
         } else {
             Err(problems)
         }
-    }
-
-    pub fn resource_count(&self) -> usize {
-        let alarms = self.alarms.is_some();
-        let per_pipeline: usize = self
-            .pipelines
-            .iter()
-            .map(|p| {
-                3 + usize::from(p.error != ErrorTarget::None)
-                    + if alarms {
-                        2 + usize::from(p.error == ErrorTarget::Sqs)
-                    } else {
-                        0
-                    }
-                    + if p.table.scaling.is_some() { 4 } else { 0 }
-                    + p.status
-                        .as_ref()
-                        .map_or(0, |_| 6 + if alarms { 2 } else { 0 })
-            })
-            .sum();
-        per_pipeline
-            + usize::from(self.key.is_some())
-            + self.alarms.as_ref().map_or(0, Alarms::resource_count)
-    }
-
-    pub fn output_count(&self) -> usize {
-        if !self.outputs {
-            return 0;
-        }
-        self.pipelines
-            .iter()
-            .map(|p| {
-                4 + usize::from(p.error != ErrorTarget::None)
-                    + if p.status.is_some() { 3 } else { 0 }
-            })
-            .sum()
     }
 }
 
