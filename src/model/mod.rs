@@ -788,6 +788,16 @@ mod tests {
         .unwrap();
         // Six resources a pipeline (table, role, rule, error log, two alarms) and the alarm topic's three.
         assert_eq!((m.output_count(), m.resource_count()), (0, 41 * 6 + 3));
+        // A status table adds three outputs: the message says the pipelines differ.
+        let mut pipelines: Vec<String> = (0..25)
+            .map(|i| format!("{{name: s{i}, status: {{enabled: true}}}}"))
+            .collect();
+        pipelines.push("{name: p, error_action: {kind: none}}".to_owned());
+        let got = problems(&format!("pipelines: [{}]", pipelines.join(", ")));
+        assert!(
+            got[0].1.contains("204 outputs (26 pipelines of 4 to 8)"),
+            "{got:?}"
+        );
     }
 
     #[test]
