@@ -60,9 +60,6 @@ impl Model {
         name: Option<&str>,
         among: Among,
     ) -> Result<(usize, &Pipeline), ChoiceError> {
-        let names = |indices: &mut dyn Iterator<Item = usize>| {
-            indices.map(|i| self.pipelines[i].name.clone()).collect()
-        };
         let index = match name {
             Some(name) => self
                 .pipelines
@@ -70,7 +67,7 @@ impl Model {
                 .position(|p| p.name == name)
                 .ok_or_else(|| ChoiceError::NoSuchPipeline {
                     name: name.to_owned(),
-                    available: names(&mut (0..self.pipelines.len())),
+                    available: self.pipelines.iter().map(|p| p.name.clone()).collect(),
                 })?,
             None => {
                 let candidates: Vec<usize> = (0..self.pipelines.len())
@@ -82,7 +79,10 @@ impl Model {
                     _ => {
                         return Err(ChoiceError::SeveralCandidates {
                             among,
-                            candidates: names(&mut candidates.into_iter()),
+                            candidates: candidates
+                                .iter()
+                                .map(|&i| self.pipelines[i].name.clone())
+                                .collect(),
                         });
                     }
                 }
