@@ -243,8 +243,8 @@ fn read(scan: &str, repeats: u32) -> io::Result<()> {
         .map_err(|e| io::Error::other(format!("{e:?}")))?;
     let model =
         presence_stack::Model::build(&config).map_err(|e| io::Error::other(format!("{e:?}")))?;
-    let (_, fields): (_, Fields) =
-        Fields::choose(&model, None).map_err(|e| io::Error::other(e.to_string()))?;
+    let fields: Fields =
+        Fields::of(0, &model.pipelines[0]).map_err(|e| io::Error::other(e.to_string()))?;
     let time = |run: &mut dyn FnMut() -> u64| {
         let mut best = Duration::MAX;
         let mut items = 0;

@@ -58,7 +58,7 @@ fn default_fields() -> Fields {
     let model =
         Model::build(&presence_stack::config::parse("pipelines: [{name: presence}]").unwrap())
             .unwrap();
-    Fields::choose(&model, None).unwrap().1
+    Fields::of(0, &model.pipelines[0]).unwrap()
 }
 
 /// The deliveries as one page of `aws dynamodb scan` output, in the given order.

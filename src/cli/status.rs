@@ -9,6 +9,8 @@ use presence_stack::status::{
     Status, Unknown, report,
 };
 
+use presence_stack::model::Among;
+
 use super::Failure;
 use super::at::{self, At};
 use super::files::open_input;
@@ -87,8 +89,10 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         }
     };
     let (name, model) = load_config(&args.config, &args.items, "items")?;
-    let (_, fields) =
-        Fields::choose(&model, args.pipeline.as_deref()).map_err(|e| format!("{name}: {e}"))?;
+    let (index, pipeline) = model
+        .pipeline(args.pipeline.as_deref(), Among::Presence)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
     if fields.reason.is_none() {
         message!(
             "presence-stack: warning: {name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",

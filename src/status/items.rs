@@ -22,8 +22,8 @@ use std::io::{self, BufRead};
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::fields::{Fields, Place};
 use super::resolve::{Event, What};
+use crate::model::{Fields, Place};
 
 mod fast;
 

@@ -1,7 +1,7 @@
 //! Is this device connected now? The answer, per client, from the lifecycle events a pipeline's table holds:
 //! `connected` (since when, which session), `disconnected` (since when, why), or `unknown` with the reason.
 //!
-//! The pieces: [`fields`] finds where a pipeline's rule puts each event field in the item; [`items`] streams
+//! The pieces: [`Fields`] (the model's) says where a pipeline's rule puts each event field in the item; [`items`] streams
 //! items out of `aws dynamodb scan`/`query` output or `simulate` JSON lines; [`resolve`] holds the ordering rule
 //! ([`supersedes`]) and the fold ([`Resolver`]). The library never touches the disk: the reader takes any
 //! [`std::io::BufRead`].
@@ -88,24 +88,18 @@
 //!   reused a version for a new session within W, rule 2 could order two connections wrongly. Equal versions are
 //!   caught ([`Unknown::Ambiguous`]); a reset to a *lower* version within W is not detectable.
 
-pub mod fields;
 pub mod items;
 pub mod plain;
 pub mod report;
 pub mod resolve;
 
-pub use fields::{FieldError, Fields, Place};
+pub use crate::events::TAKEOVER_REASON;
+pub use crate::model::{DEFAULT_WINDOW_MS, FieldError, Fields, Place};
 pub use items::{Problem, Read, Totals, read};
 pub use resolve::{Event, Order, Resolver, Verdict, What, supersedes};
 
-/// The `disconnectReason` of a connection that another connection with the same client ID took over.
-pub const TAKEOVER_REASON: &str = "DUPLICATE_CLIENTID";
-
 /// The default timestamp error E: 2 minutes (see the module docs).
 pub const DEFAULT_TIMESTAMP_ERROR_MS: i64 = 2 * 60 * 1000;
-
-/// The default window W: 20 minutes (see the module docs).
-pub const DEFAULT_WINDOW_MS: i64 = 20 * 60 * 1000;
 
 /// The two parameters of the resolver, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use crate::model::Model;
 
 fn fields(yaml: &str) -> Fields {
     let model = Model::build(&crate::config::parse(yaml).unwrap()).unwrap();
-    Fields::choose(&model, None).unwrap().1
+    Fields::of(0, &model.pipelines[0]).unwrap()
 }
 
 /// (events as `client kind timestamp`, problems as `line: message`).
