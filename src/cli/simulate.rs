@@ -133,25 +133,8 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
 
 /// The pipeline whose items `--write-requests` prints: the one named, or the only one.
 fn seed_pipeline(model: &presence_stack::Model, name: Option<&str>) -> Result<String, String> {
-    let names: Vec<&str> = model.pipelines.iter().map(|p| p.name.as_str()).collect();
-    match (name, names.as_slice()) {
-        (Some(n), _) if names.contains(&n) => Ok(n.to_owned()),
-        (Some(n), _) => Err(format!(
-            "--pipeline: no pipeline is named `{n}`; the pipelines are {}",
-            quoted(&names)
-        )),
-        (None, [only]) => Ok((*only).to_owned()),
-        (None, _) => Err(format!(
-            "--write-requests: several pipelines write items ({}); choose one with `--pipeline NAME`",
-            quoted(&names)
-        )),
-    }
-}
-
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    model
+        .pipeline(name, presence_stack::model::Among::All)
+        .map(|(_, p)| p.name.clone())
+        .map_err(|e| format!("--write-requests: {e}"))
 }
