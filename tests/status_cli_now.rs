@@ -458,7 +458,7 @@ fn the_status_table_is_input_too() {
     assert_eq!(run.code, Some(1));
     assert!(
         run.stderr
-            .contains(r#"item {clientId="x"}: status item: `state` is "sleeping""#),
+            .contains(r#"item {clientId="x"}: `state` is "sleeping""#),
         "{}",
         run.stderr
     );
