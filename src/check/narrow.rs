@@ -15,7 +15,15 @@ impl PipelineCheck<'_> {
         let matched = kinds_matching(&from.filter);
         let presence_pair =
             matched.contains(&EventKind::Connected) && matched.contains(&EventKind::Disconnected);
-        if self.p.custom_sql && presence_pair && kinds.contains(&EventKind::ConnectFailed) {
+        let chosen = stmt
+            .where_
+            .as_ref()
+            .is_some_and(|w| names_kind(w, EventKind::ConnectFailed));
+        if self.p.custom_sql
+            && presence_pair
+            && kinds.contains(&EventKind::ConnectFailed)
+            && !chosen
+        {
             self.at_span(
                 Severity::Warning,
                 from.span,
@@ -31,6 +39,29 @@ impl PipelineCheck<'_> {
                 )),
             );
         }
+    }
+}
+
+/// Whether `expr` asks for `kind` by name (`eventType = 'connect_failed'` or `topic(4) = 'connect_failed'`
+/// anywhere in it): a rule that names a kind reads it on purpose.
+fn names_kind(expr: &Expr, kind: EventKind) -> bool {
+    match &expr.kind {
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+        } if kind_literal(lhs, rhs)
+            .or_else(|| kind_literal(rhs, lhs))
+            .is_some_and(|v| v == kind.as_str()) =>
+        {
+            true
+        }
+        ExprKind::Binary {
+            op: BinaryOp::And | BinaryOp::Or,
+            lhs,
+            rhs,
+        } => names_kind(lhs, kind) || names_kind(rhs, kind),
+        _ => false,
     }
 }
 
