@@ -138,6 +138,32 @@ impl Parser<'_> {
     pub(super) fn subquery(&mut self) -> Parsed {
         self.nest()?;
         let open = self.advance().span;
+        let (sub, depth) = self.subquery_body()?;
+        let expected = if sub.where_.is_some() {
+            "an operator or ')'"
+        } else {
+            "WHERE or ')'"
+        };
+        let close = self.expect(&TokenKind::RParen, expected)?;
+        self.unnest();
+        let span = open.to(close);
+        let depth = self.check_depth(depth + 1, span)?;
+        Ok((Expr::new(ExprKind::Subquery(Box::new(sub)), span), depth))
+    }
+
+    /// A nested SELECT that a function's parentheses enclose (`isNull(SELECT VALUE x FROM a)`).
+    pub(super) fn bare_subquery(&mut self) -> Parsed {
+        self.nest()?;
+        let start = self.peek().span;
+        let (sub, depth) = self.subquery_body()?;
+        self.unnest();
+        let span = Span::new(start.start, self.last_end);
+        let depth = self.check_depth(depth + 1, span)?;
+        Ok((Expr::new(ExprKind::Subquery(Box::new(sub)), span), depth))
+    }
+
+    /// `SELECT ... FROM field [WHERE condition]`, from the SELECT keyword on.
+    fn subquery_body(&mut self) -> Result<(Subquery, usize), SqlError> {
         self.advance(); // SELECT
         let (select, mut depth) = self.select_clause()?;
         if self.eat_kw("FROM").is_none() {
@@ -151,7 +177,18 @@ impl Parser<'_> {
                 &from_at.kind.describe(),
             ));
         }
-        let primary = self.primary()?;
+        // `FROM *`: the whole message as the array or object the nested SELECT reads.
+        let star_from = match &self.peek_at(1).kind {
+            TokenKind::RParen | TokenKind::Comma | TokenKind::Dot | TokenKind::LBracket => true,
+            TokenKind::Word(w) => w.eq_ignore_ascii_case("WHERE"),
+            _ => false,
+        };
+        let primary = if self.at(&TokenKind::Star) && star_from {
+            let span = self.advance().span;
+            (Expr::new(ExprKind::Wildcard, span), 1)
+        } else {
+            self.primary()?
+        };
         let (from, from_depth) = self.postfix(primary)?;
         depth = depth.max(from_depth);
         let where_ = match self.eat_kw("WHERE") {
@@ -162,20 +199,11 @@ impl Parser<'_> {
             }
             None => None,
         };
-        let expected = if where_.is_some() {
-            "an operator or ')'"
-        } else {
-            "WHERE or ')'"
-        };
-        let close = self.expect(&TokenKind::RParen, expected)?;
-        self.unnest();
-        let span = open.to(close);
-        let depth = self.check_depth(depth + 1, span)?;
         let sub = Subquery {
             select,
             from: Box::new(from),
             where_,
         };
-        Ok((Expr::new(ExprKind::Subquery(Box::new(sub)), span), depth))
+        Ok((sub, depth))
     }
 }

@@ -143,6 +143,9 @@ impl Parser<'_> {
             }
             TokenKind::LBracket => self.array(),
             TokenKind::LBrace => self.object(),
+            TokenKind::Invalid('$') if self.peek_at(1).kind == TokenKind::LBrace => {
+                self.substitution()
+            }
             TokenKind::Variable(name) => {
                 if !self.variables.contains(name) {
                     let expected = match self.variables.is_empty() {
@@ -182,13 +185,38 @@ impl Parser<'_> {
 
     /// A function's argument: any expression, or `*` alone, the whole message
     /// (`encode(*, 'base64')`).
+    ///
+    /// In WHERE too: AWS's own `machinelearning_predict(model, role, *)` example is a condition. A nested SELECT
+    /// may stand as an argument without parentheses of its own (`isNull(SELECT VALUE x FROM a)`): the call's
+    /// parentheses enclose it.
     fn argument(&mut self) -> Parsed {
         let alone = matches!(self.peek_at(1).kind, TokenKind::Comma | TokenKind::RParen);
-        if self.at(&TokenKind::Star) && alone && self.in_where == 0 {
+        if self.at(&TokenKind::Star) && alone {
             let span = self.advance().span;
             return Ok((Expr::new(ExprKind::Wildcard, span), 1));
         }
+        if matches!(&self.peek().kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("SELECT")) {
+            return self.bare_subquery();
+        }
         self.expr(0)
+    }
+
+    /// `${expr}`, a substitution template, in the SELECT clause: AWS evaluates the expression in place, so the
+    /// tree is the expression's (and prints without the template's marks, which mean the same).
+    fn substitution(&mut self) -> Parsed {
+        if self.in_where > 0 {
+            return Err(self.unexpected(
+                "an expression (a substitution template `${...}` belongs in the SELECT clause)",
+            ));
+        }
+        self.nest()?;
+        let dollar = self.advance().span;
+        self.advance(); // `{`
+        let (mut inner, depth) = self.expr(0)?;
+        let close = self.expect(&TokenKind::RBrace, "'}' (the end of `${...}`)")?;
+        self.unnest();
+        inner.span = dollar.to(close);
+        Ok((inner, depth))
     }
 
     /// `.field` and `[index]` after a primary. Accesses on a field path
