@@ -23,8 +23,8 @@ lint: ## clippy and rustdoc with warnings denied, shellcheck and ruff
 test: ## the test suite, as the README gives it
 	scripts/test
 
-review: ## review changed snapshots (with the cargo-insta that scripts/test builds)
-	PATH="$$PWD/target/tools/bin:$$PATH" cargo insta review
+review: ## run the tests and review each changed snapshot: accept or reject (scripts/review)
+	scripts/review
 
 schema: ## regenerate the committed JSON Schema of the config
 	cargo run --quiet -- schema > presence-stack.schema.json
