@@ -34,10 +34,12 @@ pub mod eval;
 pub mod functions;
 #[cfg(test)]
 pub(crate) mod generate;
+mod keywords;
 mod lex;
 mod parse;
 mod print;
 pub mod topic;
+mod value_keyword;
 
 pub use ast::{
     BinaryOp, Call, Expr, ExprKind, FieldPath, Ident, ObjectEntry, PathSegment, SelectClause,
@@ -46,7 +48,8 @@ pub use ast::{
 pub use eval::{
     CompiledExpr, EvalError, Input, Outcome, Program, Value as SqlValue, evaluate, evaluate_expr,
 };
-pub use parse::{MAX_NESTING, MAX_TREE_DEPTH, SqlError, is_reserved_word, parse, parse_expr};
+pub use keywords::is_reserved_word;
+pub use parse::{MAX_NESTING, MAX_TREE_DEPTH, SqlError, parse, parse_expr};
 pub use topic::{
     MAX_FILTER_BYTES, MAX_SLASHES, TopicFilterProblem, topic_filter_levels, topic_filter_problems,
     topic_matches,
