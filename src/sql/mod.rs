@@ -36,6 +36,7 @@ pub mod functions;
 pub(crate) mod generate;
 mod keywords;
 mod lex;
+mod logic;
 mod parse;
 mod print;
 pub mod topic;
@@ -49,6 +50,7 @@ pub use eval::{
     CompiledExpr, EvalError, Input, Outcome, Program, Value as SqlValue, evaluate, evaluate_expr,
 };
 pub use keywords::is_reserved_word;
+pub use logic::Logic;
 pub use parse::{MAX_NESTING, MAX_TREE_DEPTH, SqlError, parse, parse_expr};
 pub use topic::{
     MAX_FILTER_BYTES, MAX_SLASHES, TopicFilterProblem, topic_filter_levels, topic_filter_problems,
