@@ -2,8 +2,12 @@
 //!
 //! - [`lex`](self) and [`parse`]: a statement (or a lone expression) into a [`Statement`] whose nodes carry byte
 //!   [`Span`]s for diagnostics; nesting and tree depth are capped so hostile input cannot overflow the stack.
+//!   `keywords`: the one table of keywords ([`is_reserved_word`] reads it); the lexer tags each word with its
+//!   keyword once, and the parser compares tags.
 //! - `print`: `Display` for every tree, canonical SQL that parses back to the same tree (printing is
-//!   idempotent).
+//!   idempotent). `value_keyword`: the one rule for telling `SELECT VALUE expr` from a field named `value`,
+//!   which the parser applies to its tokens and the printer to the tree, to place its parentheses.
+//! - `logic`: the AND/OR structure of a condition ([`Logic`], [`Expr::conjuncts`] ...), for the checks.
 //! - [`build`]: the tree builder the generated rule is made with (never assembled from strings).
 //! - [`topic`]: topic filters, their checks ([`topic_filter_problems`]) and matching ([`topic_matches`]).
 //! - [`functions`]: the one catalog of functions (name, arity, argument and result types, whether a local run

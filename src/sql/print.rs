@@ -95,7 +95,7 @@ fn wraps_first_item(item: &SelectItem) -> bool {
             let [first, second, third] = Leading::of(|l| {
                 l.expr(expr);
                 if let Some(alias) = alias {
-                    l.push(TokenClass::Word(Some(Keyword::As)));
+                    l.keyword(Keyword::As);
                     l.alias(alias);
                 }
             });
