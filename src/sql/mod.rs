@@ -2,8 +2,12 @@
 //!
 //! - [`lex`](self) and [`parse`]: a statement (or a lone expression) into a [`Statement`] whose nodes carry byte
 //!   [`Span`]s for diagnostics; nesting and tree depth are capped so hostile input cannot overflow the stack.
+//!   `keywords`: the one table of keywords ([`is_reserved_word`] reads it); the lexer tags each word with its
+//!   keyword once, and the parser compares tags.
 //! - `print`: `Display` for every tree, canonical SQL that parses back to the same tree (printing is
-//!   idempotent).
+//!   idempotent). `value_keyword`: the one rule for telling `SELECT VALUE expr` from a field named `value`,
+//!   which the parser applies to its tokens and the printer to the tree, to place its parentheses.
+//! - `logic`: the AND/OR structure of a condition ([`Logic`], [`Expr::conjuncts`] ...), for the checks.
 //! - [`build`]: the tree builder the generated rule is made with (never assembled from strings).
 //! - [`topic`]: topic filters, their checks ([`topic_filter_problems`]) and matching ([`topic_matches`]).
 //! - [`functions`]: the one catalog of functions (name, arity, argument and result types, whether a local run
@@ -34,10 +38,13 @@ pub mod eval;
 pub mod functions;
 #[cfg(test)]
 pub(crate) mod generate;
+mod keywords;
 mod lex;
+mod logic;
 mod parse;
 mod print;
 pub mod topic;
+mod value_keyword;
 
 pub use ast::{
     BinaryOp, Call, Expr, ExprKind, FieldPath, Ident, ObjectEntry, PathSegment, SelectClause,
@@ -46,7 +53,9 @@ pub use ast::{
 pub use eval::{
     CompiledExpr, EvalError, Input, Outcome, Program, Value as SqlValue, evaluate, evaluate_expr,
 };
-pub use parse::{MAX_NESTING, MAX_TREE_DEPTH, SqlError, is_reserved_word, parse, parse_expr};
+pub use keywords::is_reserved_word;
+pub use logic::Logic;
+pub use parse::{MAX_NESTING, MAX_TREE_DEPTH, SqlError, parse, parse_expr};
 pub use topic::{
     MAX_FILTER_BYTES, MAX_SLASHES, TopicFilterProblem, topic_filter_levels, topic_filter_problems,
     topic_matches,
