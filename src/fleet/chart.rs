@@ -121,10 +121,8 @@ pub fn svg(curve: &Curve) -> String {
     // Time axis: five labels, the first and last at the period's ends.
     for k in 0..=4i64 {
         let t = curve.start
-            + i64::try_from(
-                (i128::from(curve.end) - i128::from(curve.start)) * i128::from(k) / 4,
-            )
-            .unwrap_or(0);
+            + i64::try_from((i128::from(curve.end) - i128::from(curve.start)) * i128::from(k) / 4)
+                .unwrap_or(0);
         let xx = LEFT + plot_w * k / 4;
         let anchor = match k {
             0 => "start",

@@ -132,7 +132,12 @@ pub(crate) fn device(status: Status, mut events: Vec<Kept>, known: Known, ctx: &
                 reason,
             });
         }
-        let Some(start) = c.connect else { continue };
+        let Some(stamp) = c.connect else { continue };
+        // Stamps are approximate: a connection ordered later by its version may be stamped a little before the
+        // one it follows. Its bar starts where the previous one ended.
+        let start = intervals
+            .last()
+            .map_or(stamp, |p: &Interval| stamp.max(p.end));
         let (end, open, reason) = match (c.disconnect, next) {
             (Some((d, r)), Some(n)) if d <= n => (d, false, r),
             (Some((d, r)), None) => (d, false, r),
@@ -265,7 +270,9 @@ fn connections(mut events: Vec<Kept>, window: i64) -> Vec<Connection> {
         // Sorted by time within a kind: the first is the earliest stamp of a redelivered event.
         match e.kind {
             Kind::Connect if c.connect.is_none() => c.connect = Some(e.timestamp),
-            Kind::Disconnect if c.disconnect.is_none() => c.disconnect = Some((e.timestamp, e.reason)),
+            Kind::Disconnect if c.disconnect.is_none() => {
+                c.disconnect = Some((e.timestamp, e.reason))
+            }
             _ => {}
         }
     }
@@ -274,7 +281,8 @@ fn connections(mut events: Vec<Kept>, window: i64) -> Vec<Connection> {
     for i in 1..out.len() {
         let mut j = i;
         while j > 0
-            && (i128::from(out[j - 1].time()) - i128::from(out[j].time())).abs() < i128::from(window)
+            && (i128::from(out[j - 1].time()) - i128::from(out[j].time())).abs()
+                < i128::from(window)
             && out[j - 1].version > out[j].version
         {
             out.swap(j - 1, j);

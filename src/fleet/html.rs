@@ -195,7 +195,7 @@ fn summary(s: &mut String, c: &Counts, flapping: usize, conflicts: usize, fleet:
         &format!(
             "{} disconnects within {}",
             t.flapping_disconnects,
-            duration(t.flapping_within_ms)
+            minutes(t.flapping_within_ms)
         ),
     );
     card(
@@ -206,10 +206,20 @@ fn summary(s: &mut String, c: &Counts, flapping: usize, conflicts: usize, fleet:
         &format!(
             "{} takeovers within {}",
             t.conflict_takeovers,
-            duration(t.conflict_within_ms)
+            minutes(t.conflict_within_ms)
         ),
     );
     s.push_str("</section>\n");
+}
+
+/// A window for people: `10 minutes`, `1 minute`, `90 seconds`.
+fn minutes(ms: i64) -> String {
+    match ms {
+        60_000 => "1 minute".to_owned(),
+        m if m % 60_000 == 0 => format!("{} minutes", m / 60_000),
+        m if m % 1000 == 0 => format!("{} seconds", m / 1000),
+        m => format!("{m} ms"),
+    }
 }
 
 fn percent(n: u64, total: u64) -> String {
@@ -222,7 +232,9 @@ fn percent(n: u64, total: u64) -> String {
 
 fn lists(s: &mut String, fleet: &Fleet) {
     let t = &fleet.thresholds;
-    s.push_str("<section class=\"lists\">\n<div class=\"panel\">\n<h2>Devices that flap most</h2>\n");
+    s.push_str(
+        "<section class=\"lists\">\n<div class=\"panel\">\n<h2>Devices that flap most</h2>\n",
+    );
     let mut flap: Vec<&Device> = fleet
         .devices
         .iter()
@@ -238,7 +250,7 @@ fn lists(s: &mut String, fleet: &Fleet) {
             s,
             "<p class=\"none\" id=\"no-flapping\">No device had {} disconnects within {}.</p>",
             t.flapping_disconnects,
-            duration(t.flapping_within_ms)
+            minutes(t.flapping_within_ms)
         );
     } else {
         let _ = writeln!(
@@ -247,8 +259,8 @@ fn lists(s: &mut String, fleet: &Fleet) {
              counted once per window\">episodes</th><th title=\"most disconnects within {}\">peak</th>\
              <th>disconnects</th><th>state</th></tr></thead><tbody>",
             t.flapping_disconnects,
-            duration(t.flapping_within_ms),
-            duration(t.flapping_within_ms)
+            minutes(t.flapping_within_ms),
+            minutes(t.flapping_within_ms)
         );
         for d in flap.iter().take(LIST_LENGTH) {
             let _ = writeln!(
@@ -282,7 +294,7 @@ fn lists(s: &mut String, fleet: &Fleet) {
             "<p class=\"none\" id=\"no-conflict\">No client ID was taken over (DUPLICATE_CLIENTID) {} times within \
              {}.</p>",
             t.conflict_takeovers,
-            duration(t.conflict_within_ms)
+            minutes(t.conflict_within_ms)
         );
     } else {
         let _ = writeln!(
@@ -291,7 +303,7 @@ fn lists(s: &mut String, fleet: &Fleet) {
              (DUPLICATE_CLIENTID) within {}, counted once per window\">episodes</th><th>takeovers</th>\
              <th>state</th></tr></thead><tbody>",
             t.conflict_takeovers,
-            duration(t.conflict_within_ms)
+            minutes(t.conflict_within_ms)
         );
         for d in conflict.iter().take(LIST_LENGTH) {
             let _ = writeln!(
@@ -342,11 +354,13 @@ fn devices_section(s: &mut String, fleet: &Fleet) {
          <label><input id=\"conflict\" type=\"checkbox\"> in conflict</label>\
          <span id=\"shown\" class=\"shown\"></span></div>\n\
          <div id=\"detail\" class=\"detail\" hidden></div>\n\
-         <table id=\"device-table\" class=\"devices\"><thead><tr>\
+         <table id=\"device-table\" class=\"devices\"><colgroup><col class=\"c-id\"><col class=\"c-state\">\
+         <col class=\"c-since\"><col class=\"c-for\"><col class=\"c-session\"><col class=\"c-reason\">\
+         <col class=\"c-disc\"><col class=\"c-tl\"></colgroup><thead><tr>\
          <th data-key=\"id\">client</th><th data-key=\"state\">state</th><th data-key=\"since\">since</th>\
          <th data-key=\"for\">for</th><th data-key=\"session\">session</th>\
          <th data-key=\"reason\">last disconnect</th><th data-key=\"disconnects\" class=\"num\">disconnects</th>\
-         <th class=\"tl\">timeline, {} to {}</th></tr></thead>\n<tbody id=\"rows\"></tbody></table>\n\
+         <th class=\"tl\" title=\"{} to {}\">timeline</th></tr></thead>\n<tbody id=\"rows\"></tbody></table>\n\
          <div class=\"pager\"><button id=\"prev\" type=\"button\">&larr; previous</button> \
          <span id=\"page\"></span> <button id=\"next\" type=\"button\">next &rarr;</button></div>\n\
          <div id=\"legend\" class=\"legend\"></div>\n\

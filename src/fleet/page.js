@@ -58,6 +58,11 @@
     return ms + "ms";
   }
 
+  function minutes(ms) {
+    if (ms === 60000) { return "1 minute"; }
+    return ms % 60000 === 0 ? ms / 60000 + " minutes" : ms / 1000 + " seconds";
+  }
+
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     if (attrs) { Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); }); }
@@ -269,8 +274,8 @@
     var st = el("td");
     st.appendChild(el("span", { "class": "state " + d.stateName }, d.stateName));
     if (d.why) {
-      var guess = d.guess === 1 ? "; best guess: connected" : (d.guess === 2 ? "; best guess: disconnected" : "");
-      st.appendChild(el("span", { "class": "guess", title: d.detail }, " " + d.why + guess));
+      var guess = d.guess === 1 ? " ~connected" : (d.guess === 2 ? " ~disconnected" : "");
+      st.appendChild(el("span", { "class": "guess", title: d.detail + (guess ? "; best guess: " + guess.slice(2) : "") }, " " + d.why + guess));
     }
     tr.appendChild(st);
     tr.appendChild(cellSince(d));
@@ -313,8 +318,8 @@
     ms.forEach(function (m) { counts[m[1]] = (counts[m[1]] || 0) + 1; });
     item("in the period", d.disconnects + " disconnect(s), " + d.takeovers + " takeover(s), " +
       d.failures.length + " connect failure(s), " + d.events + " event(s) read");
-    if (d.flapEpisodes > 0) { item("flapping", d.flapEpisodes + " episode(s); at most " + d.flapPeak + " disconnects within " + duration(raw.flapping[1])); }
-    if (d.conflictEpisodes > 0) { item("client ID conflict", d.conflictEpisodes + " episode(s) of " + raw.conflict[0] + " takeovers within " + duration(raw.conflict[1])); }
+    if (d.flapEpisodes > 0) { item("flapping", d.flapEpisodes + " episode(s); at most " + d.flapPeak + " disconnects within " + minutes(raw.flapping[1])); }
+    if (d.conflictEpisodes > 0) { item("client ID conflict", d.conflictEpisodes + " episode(s) of " + raw.conflict[0] + " takeovers within " + minutes(raw.conflict[1])); }
     box.appendChild(dl);
     box.appendChild(timeline(d, 1000, 64, true));
     var legend = el("div", { "class": "legend" });
