@@ -357,7 +357,7 @@ fn devices_section(s: &mut String, fleet: &Fleet) {
          <table id=\"device-table\" class=\"devices\"><colgroup><col class=\"c-id\"><col class=\"c-state\">\
          <col class=\"c-since\"><col class=\"c-for\"><col class=\"c-session\"><col class=\"c-reason\">\
          <col class=\"c-disc\"><col class=\"c-tl\"></colgroup><thead><tr>\
-         <th data-key=\"id\">client</th><th data-key=\"state\">state</th><th data-key=\"since\">since</th>\
+         <th data-key=\"id\">client</th><th data-key=\"state\">state</th><th data-key=\"since\">since (UTC)</th>\
          <th data-key=\"for\">for</th><th data-key=\"session\">session</th>\
          <th data-key=\"reason\">last disconnect</th><th data-key=\"disconnects\" class=\"num\">disconnects</th>\
          <th class=\"tl\" title=\"{} to {}\">timeline</th></tr></thead>\n<tbody id=\"rows\"></tbody></table>\n\

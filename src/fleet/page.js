@@ -121,12 +121,12 @@
     var win = raw.flapping[1] / 1000;
     d.flapAt.forEach(function (t) {
       var a = x(t - win);
-      svg.appendChild(sv("rect", { "class": "flapband", x: a, y: 0, width: Math.max(2, x(t) - a), height: height }));
+      svg.appendChild(sv("rect", { "class": "flapband", x: a, y: 0, width: Math.max(3, x(t) - a), height: height }));
     });
     var cwin = raw.conflict[1] / 1000;
     d.conflictAt.forEach(function (t) {
       var a = x(t - cwin);
-      svg.appendChild(sv("rect", { "class": "confband", x: a, y: 0, width: Math.max(2, x(t) - a), height: height }));
+      svg.appendChild(sv("rect", { "class": "confband", x: a, y: 0, width: Math.max(3, x(t) - a), height: height }));
     });
     intervals(d).forEach(function (iv) {
       var a = x(iv[0]);
@@ -255,7 +255,9 @@
   function cellSince(d) {
     if (d.since === null) { return el("td", null, "-"); }
     var guess = d.state === 2;
-    return el("td", guess ? { "class": "guess", title: "best guess" } : null, (guess ? "~" : "") + iso(START + d.since));
+    var t = iso(START + d.since);
+    return el("td", { "class": guess ? "guess" : "", title: (guess ? "best guess: " : "") + t },
+      (guess ? "~" : "") + t.slice(0, 19).replace("T", " "));
   }
 
   function cellFor(d) {
