@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import zlib
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
@@ -367,11 +368,10 @@ def main():
               const states = [...document.querySelectorAll('#rows tr td:nth-child(2) .state')].map(e => e.textContent);
               s.value = ''; s.dispatchEvent(new Event('change'));
               const q = document.getElementById('q');
-              q.value = %s; q.dispatchEvent(new Event('input'));
+              q.value = QUERY; q.dispatchEvent(new Event('input'));
               const found = [...document.querySelectorAll('#rows tr')].map(tr => tr.dataset.client);
               return {unknown, states, found, hash: location.hash, error: document.body.dataset.error || null};
-            })()"""
-            % json.dumps(ids[-1] if ids else "")
+            })()""".replace("QUERY", json.dumps(ids[-1] if ids else ""))
         )
         check(
             "the state filter and the client search filter",
@@ -384,9 +384,7 @@ def main():
         )
         time.sleep(0.2)
         cdp.send("Runtime.evaluate", {"expression": "1"}, session)
-        requests = [
-            m["params"]["request"]["url"] for m in cdp.events if m.get("method") == "Network.requestWillBeSent"
-        ]
+        requests = [m["params"]["request"]["url"] for m in cdp.events if m.get("method") == "Network.requestWillBeSent"]
         foreign = [u for u in requests if not u.startswith("file://")]
         check(
             "the page fetches nothing but its own file",
@@ -412,7 +410,7 @@ def main():
     shot = os.path.abspath(args.screenshot)
     if os.path.exists(shot):
         os.remove(shot)
-    frag = "#device=" + "".join(c if c.isalnum() or c in "-_.~" else "%%%02X" % ord(c) for c in device)
+    frag = "#device=" + urllib.parse.quote(device, safe="-_.~")
     run_chromium(args.chromium, [f"--screenshot={shot}", "--window-size=1280,2000"], url + frag)
     try:
         w, h, colours, top = png_colours(shot)
