@@ -291,3 +291,131 @@ fn connections(mut events: Vec<Kept>, window: i64) -> Vec<Connection> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::{Collector, Fleet, Source};
+    use crate::status::{Event, Resolver, What};
+
+    const T: i64 = 1_700_000_000_000;
+    const MIN: i64 = 60_000;
+
+    /// `(client, timestamp, session, version, disconnect reason or None for a connect)`
+    type Ev<'a> = (&'a str, i64, &'a str, u64, Option<&'a str>);
+
+    fn fleet(events: &[Ev<'_>], at: i64, now: bool) -> Fleet {
+        let params = Params::default();
+        let mut resolver = if now {
+            Resolver::now(at, params)
+        } else {
+            Resolver::new(at, params)
+        };
+        let mut collector = Collector::new();
+        for &(client_id, timestamp, session, version, reason) in events {
+            let what = match reason {
+                None => What::Connected { session, version },
+                Some(r) => What::Disconnected {
+                    session,
+                    version,
+                    reason: Some(r),
+                },
+            };
+            let e = Event {
+                client_id,
+                timestamp,
+                what,
+            };
+            resolver.add(&e);
+            collector.add(&e);
+        }
+        Fleet::build(
+            collector,
+            resolver.finish(),
+            at,
+            now,
+            params,
+            Source::default(),
+        )
+    }
+
+    fn spans(d: &Device) -> Vec<(i64, i64, bool)> {
+        d.intervals
+            .iter()
+            .map(|i| ((i.start - T) / 1000, (i.end - T) / 1000, i.open))
+            .collect()
+    }
+
+    #[test]
+    fn a_takeover_ends_the_old_connection_at_the_new_connect_whatever_the_stamps() {
+        // The old connection's DUPLICATE_CLIENTID disconnect is stamped after the new connect, and arrives first.
+        let f = fleet(
+            &[
+                ("d", T + 10 * MIN + 5, "old", 4, Some("DUPLICATE_CLIENTID")),
+                ("d", T, "old", 4, None),
+                ("d", T + 10 * MIN, "new", 5, None),
+            ],
+            T + 20 * MIN,
+            true,
+        );
+        let d = &f.devices[0];
+        assert_eq!(spans(d), [(0, 600, false), (600, 1200, true)]);
+        assert_eq!(d.takeovers, 1);
+        assert_eq!(d.disconnects[0].at, T + 10 * MIN, "marked where it ended");
+        assert_eq!(f.curve.last(), 1);
+    }
+
+    #[test]
+    fn versions_order_connections_stamped_close_and_a_late_disconnect_changes_nothing() {
+        // The reconnect (version 3) is stamped before the previous connection's connect (version 2): stamps are
+        // approximate, versions are not. Then the old connection's disconnect, stamped after the reconnect.
+        let f = fleet(
+            &[
+                ("d", T + 60_000, "b", 2, None),
+                ("d", T + 30_000, "c", 3, None),
+                ("d", T + 90_000, "b", 2, Some("CONNECTION_LOST")),
+            ],
+            T + 10 * MIN,
+            true,
+        );
+        let d = &f.devices[0];
+        assert!(matches!(
+            &d.status.state,
+            State::Connected { version: 3, .. }
+        ));
+        assert_eq!(spans(d), [(60, 60, false), (60, 600, true)]);
+        assert_eq!(d.intervals.iter().filter(|i| i.open).count(), 1);
+    }
+
+    #[test]
+    fn only_a_connected_client_is_connected_at_the_end() {
+        let f = fleet(
+            &[
+                ("gone", T, "a", 1, None),
+                ("gone", T + MIN, "a", 1, Some("CLIENT_INITIATED_DISCONNECT")),
+                ("pending", T, "p", 6, None),
+                ("pending", T + 5 * MIN, "p", 6, Some("DUPLICATE_CLIENTID")),
+                ("near", T, "n", 1, None),
+                ("near", T + 9 * MIN, "n", 1, Some("CONNECTION_LOST")),
+            ],
+            T + 10 * MIN,
+            false,
+        );
+        let by = |id: &str| f.devices.iter().find(|d| d.status.client_id == id).unwrap();
+        assert_eq!(spans(by("gone")), [(0, 60, false)]);
+        assert_eq!(by("gone").last_reason, Some(1));
+        // A takeover waiting for its connect: unknown from the takeover on.
+        assert_eq!(spans(by("pending")), [(0, 300, false)]);
+        assert_eq!(by("pending").unknown_from, Some(T + 5 * MIN));
+        // Asked in the past, a disconnect within the timestamp error of that time: unknown from where that
+        // error begins.
+        assert!(matches!(
+            by("near").status.state,
+            State::Unknown(Unknown::NearTime { .. })
+        ));
+        assert_eq!(by("near").unknown_from, Some(T + 8 * MIN));
+        assert_eq!(spans(by("near")), [(0, 480, false)]);
+        assert_eq!(f.curve.last(), 0);
+        assert_eq!(f.counts.connected, 0);
+    }
+}

@@ -382,8 +382,8 @@ fn footer(s: &mut String, fleet: &Fleet) {
          shows from where an answer stops being certain; <code>~</code> marks a best guess. Times are UTC.</p>\
          </footer>",
         escape(&fleet.source.pipeline),
-        duration(fleet.params.window_ms),
-        duration(fleet.params.timestamp_error_ms)
+        minutes(fleet.params.window_ms),
+        minutes(fleet.params.timestamp_error_ms)
     );
 }
 
@@ -430,12 +430,12 @@ fn data(s: &mut String, fleet: &Fleet) {
         } else {
             s.push('\n');
         }
-        device(s, d, start, fleet.at);
+        device(s, d, start);
     }
     s.push_str("\n]}");
 }
 
-fn device(s: &mut String, d: &Device, start: i64, at: i64) {
+fn device(s: &mut String, d: &Device, start: i64) {
     let st = &d.status;
     s.push('[');
     json_string(s, &st.client_id);
@@ -555,7 +555,6 @@ fn device(s: &mut String, d: &Device, start: i64, at: i64) {
         _ => s.push_str("\"\""),
     }
     let _ = write!(s, ",{}]", st.events);
-    let _ = at;
 }
 
 /// A JSON string that is safe inside `<script>`: `<`, `>` and `&` as `\u` escapes, so no `</script>` can end
