@@ -406,12 +406,16 @@
   document.getElementById("prev").addEventListener("click", function () { view.page -= 1; update(false); });
   document.getElementById("next").addEventListener("click", function () { view.page += 1; update(false); });
   Array.prototype.forEach.call(document.querySelectorAll("th[data-key]"), function (th) {
-    th.addEventListener("click", function () {
+    var sortBy = function () {
       var k = th.getAttribute("data-key");
       if (view.sort === k) { view.dir = view.dir === "asc" ? "desc" : "asc"; } else { view.sort = k; view.dir = "asc"; }
       view.page = 1;
       update(false);
-    });
+    };
+    th.setAttribute("tabindex", "0");
+    th.setAttribute("title", "sort by this column");
+    th.addEventListener("click", sortBy);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } });
   });
   document.getElementById("rows").addEventListener("click", function (e) {
     var tr = e.target.closest("tr");
@@ -420,7 +424,10 @@
     view.device = view.device === id ? "" : id;
     update(false);
   });
-  window.addEventListener("hashchange", function () { update(true); });
+  window.addEventListener("hashchange", function () {
+    update(true);
+    if (view.device) { document.getElementById("detail").scrollIntoView(); }
+  });
   legend();
   update(true);
 })();
