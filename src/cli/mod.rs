@@ -15,6 +15,7 @@ mod check;
 mod files;
 mod init;
 mod replay;
+mod report;
 mod simulate;
 mod status;
 mod synth;
@@ -28,6 +29,7 @@ use presence_stack::Diagnostic;
 use check::CheckArgs;
 use init::InitArgs;
 use replay::ReplayArgs;
+use report::ReportArgs;
 use simulate::SimulateArgs;
 use status::StatusArgs;
 use synth::SynthArgs;
@@ -111,6 +113,21 @@ enum Command {
         | presence-stack status presence-stack.yaml --items -"
     )]
     Status(StatusArgs),
+    /// Write one self-contained HTML page of the fleet, from the table's items (aws dynamodb scan or query output)
+    ///
+    /// The same input and the same answers as status: a summary with its counts, a sortable and filterable table
+    /// of every client, each client's timeline (connected intervals, disconnects by reason, takeovers and flapping
+    /// marked), the connected devices over time, the devices that flap most and the client IDs in conflict. The
+    /// page fetches nothing: its style, script and SVG are inline, to open from disk or keep as a CI artifact.
+    /// The same items and --at give the same bytes. Standard error ends with the counts.
+    #[command(
+        after_help = "Examples:\n  aws dynamodb scan --table-name \"$TABLE\" --output json > scan.json\n  \
+        presence-stack report presence-stack.yaml --items scan.json -o report.html\n  \
+        presence-stack report presence-stack.yaml --items scan.json --at 2026-12-07T09:00:00Z -o yesterday.html\n  \
+        presence-stack simulate presence-stack.yaml --events recorded.jsonl \\\n    \
+        | presence-stack report presence-stack.yaml --items - > report.html"
+    )]
+    Report(ReportArgs),
     /// Print the JSON Schema of the config, for editors and validators
     #[command(
         after_help = "Examples:\n  presence-stack schema > presence-stack.schema.json\n\n\
@@ -189,6 +206,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
         Command::Init(args) => init::run(&args),
         Command::Completions { shell } => {

@@ -17,7 +17,7 @@ use super::files::open_input;
 use super::load_config;
 
 /// How many unreadable items or pages are printed one by one; the rest are only counted.
-const MAX_PROBLEMS_SHOWN: u64 = 100;
+pub(super) const MAX_PROBLEMS_SHOWN: u64 = 100;
 
 #[derive(clap::Args)]
 pub(super) struct StatusArgs {
@@ -200,7 +200,7 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
 
 /// Asked about now (no `--at`, or one at or after the clock), every stored event has happened: no near-time.
 /// Asked about the past, events stamped near that time may lie on either side of it.
-fn resolver(at: Option<At>, clock: i64, params: Params) -> Resolver {
+pub(super) fn resolver(at: Option<At>, clock: i64, params: Params) -> Resolver {
     match at.map(|a| a.resolve(clock)) {
         Some(t) if t < clock => Resolver::new(t, params),
         _ => Resolver::now(clock, params),
@@ -233,7 +233,7 @@ fn write_documents(documents: &[String]) -> io::Result<()> {
     out.flush()
 }
 
-fn clock_ms() -> i64 {
+pub(super) fn clock_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
