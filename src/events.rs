@@ -308,6 +308,9 @@ pub const KIND_TOPIC_LEVEL: usize = 4;
 /// The fields that every lifecycle payload carries, whatever its kind. A rule selecting `*` can rely on them.
 pub const COMMON_FIELDS: [&str; 3] = ["clientId", "timestamp", "eventType"];
 
+/// The `disconnectReason` of a connection that another connection with the same client ID took over.
+pub const TAKEOVER_REASON: &str = "DUPLICATE_CLIENTID";
+
 /// The default sort key: one string per distinct event of a client, computed by the rule.
 pub const EVENT_KEY: &str = "eventKey";
 

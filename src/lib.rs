@@ -8,6 +8,7 @@ pub mod config;
 pub mod emit;
 pub mod error;
 pub mod events;
+pub mod fleet;
 pub mod model;
 pub mod notify;
 pub mod rebuild;

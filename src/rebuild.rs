@@ -7,35 +7,45 @@ use serde_json::{Map, Value, json};
 use crate::replay::MAX_BATCH;
 use crate::status::{State, Status};
 
-/// The status item of one client, as DynamoDB JSON; `None` for an `unknown` answer, which the table cannot hold:
-/// the function would order the next event against a version the answer does not give.
+/// The status item of one client, as DynamoDB JSON: the item the status function holds after seeing the same
+/// events. An `unknown` answer is written from its best guess (the latest event, which is what the function
+/// keeps: a takeover's `DUPLICATE_CLIENTID` disconnect until the new connect arrives); `None` only for a client
+/// with no connect or disconnect at all, of which the function keeps no item.
 pub fn item(status: &Status) -> Option<Value> {
-    let mut m = Map::new();
-    m.insert("clientId".into(), json!({"S": status.client_id}));
-    let (since, session, version) = match &status.state {
+    let (connected, since, session, version, reason) = match &status.state {
         State::Connected {
             since,
             session,
             version,
-        } => {
-            m.insert("state".into(), json!({"S": "connected"}));
-            m.insert("online".into(), json!({"S": "1"}));
-            (since, session, version)
-        }
+        } => (true, *since, session, *version, None),
         State::Disconnected {
             since,
             session,
             version,
             reason,
-        } => {
-            m.insert("state".into(), json!({"S": "disconnected"}));
-            if let Some(reason) = reason {
-                m.insert("disconnectReason".into(), json!({"S": reason}));
-            }
-            (since, session, version)
+        } => (false, *since, session, *version, reason.as_ref()),
+        State::Unknown(_) => {
+            let g = status.guess.as_ref()?;
+            (
+                !g.disconnect,
+                g.since,
+                &g.session,
+                g.version,
+                g.reason.as_ref().filter(|_| g.disconnect),
+            )
         }
-        State::Unknown(_) => return None,
     };
+    let mut m = Map::new();
+    m.insert("clientId".into(), json!({"S": status.client_id}));
+    if connected {
+        m.insert("state".into(), json!({"S": "connected"}));
+        m.insert("online".into(), json!({"S": "1"}));
+    } else {
+        m.insert("state".into(), json!({"S": "disconnected"}));
+        if let Some(reason) = reason {
+            m.insert("disconnectReason".into(), json!({"S": reason}));
+        }
+    }
     m.insert("since".into(), json!({"N": since.to_string()}));
     m.insert("sessionIdentifier".into(), json!({"S": session}));
     m.insert("versionNumber".into(), json!({"N": version.to_string()}));
@@ -43,10 +53,10 @@ pub fn item(status: &Status) -> Option<Value> {
 }
 
 /// One `--request-items` document per [`MAX_BATCH`] items (a client appears once, so no document repeats a key),
-/// and how many answers were `unknown` and left out.
+/// and how many clients were left out (those with no connect or disconnect: the function keeps no item of them).
 pub fn documents(statuses: &[Status], table: &str) -> (Vec<String>, usize) {
     let items: Vec<Value> = statuses.iter().filter_map(item).collect();
-    let unknown = statuses.len() - items.len();
+    let left_out = statuses.len() - items.len();
     let docs = items
         .chunks(MAX_BATCH)
         .map(|chunk| {
@@ -59,7 +69,7 @@ pub fn documents(statuses: &[Status], table: &str) -> (Vec<String>, usize) {
             Value::Object(doc).to_string()
         })
         .collect();
-    (docs, unknown)
+    (docs, left_out)
 }
 
 #[cfg(test)]
@@ -76,11 +86,12 @@ mod tests {
                 version: 3,
             },
             events: 1,
+            guess: None,
         }
     }
 
     #[test]
-    fn items_are_what_the_function_writes_and_unknowns_are_left_out() {
+    fn items_are_what_the_function_writes_and_only_clients_without_events_are_left_out() {
         assert_eq!(
             item(&connected("d")).unwrap(),
             json!({"clientId": {"S": "d"}, "state": {"S": "connected"}, "online": {"S": "1"},
@@ -95,6 +106,7 @@ mod tests {
                 reason: None,
             },
             events: 2,
+            guess: None,
         };
         let i = item(&gone).unwrap();
         assert!(i.get("online").is_none() && i.get("disconnectReason").is_none());
@@ -105,7 +117,30 @@ mod tests {
                 later_events: false,
             }),
             events: 1,
+            guess: None,
         };
+        // A takeover waiting for its new connect: the function holds the DUPLICATE_CLIENTID disconnect.
+        let pending = Status {
+            client_id: "p".into(),
+            state: State::Unknown(Unknown::TakeoverPending {
+                since: 7,
+                session: "s".into(),
+            }),
+            events: 2,
+            guess: Some(crate::status::Latest {
+                disconnect: true,
+                since: 7,
+                session: "s".into(),
+                version: 4,
+                reason: Some("DUPLICATE_CLIENTID".into()),
+            }),
+        };
+        assert_eq!(
+            item(&pending).unwrap(),
+            json!({"clientId": {"S": "p"}, "state": {"S": "disconnected"},
+                   "disconnectReason": {"S": "DUPLICATE_CLIENTID"}, "since": {"N": "7"},
+                   "sessionIdentifier": {"S": "s"}, "versionNumber": {"N": "4"}})
+        );
         let mut all: Vec<Status> = (0..60).map(|i| connected(&format!("d{i}"))).collect();
         all.push(unknown);
         let (docs, left_out) = documents(&all, "t");

@@ -191,18 +191,19 @@ fn status_log_group_name(p: &Pipeline) -> String {
 }
 
 fn status_scope(p: &Pipeline, status: &StatusFunction, cmk: bool) -> StatusScope {
+    // The function reads each field at its dotted path: `versionNumber`, or `event.versionNumber` in a map.
     let f = &status.fields;
     let mut environment = BTreeMap::from([
         ("STATUS_TABLE", json!({"Ref": status.ids.table})),
         ("WINDOW_MS", json!(status.window_ms.to_string())),
-        ("CLIENT_ID_FIELD", json!(f.client_id)),
-        ("TIMESTAMP_FIELD", json!(f.timestamp)),
-        ("EVENT_TYPE_FIELD", json!(f.event_type)),
-        ("SESSION_FIELD", json!(f.session)),
-        ("VERSION_FIELD", json!(f.version)),
+        ("CLIENT_ID_FIELD", json!(f.client_id.to_string())),
+        ("TIMESTAMP_FIELD", json!(f.timestamp.to_string())),
+        ("EVENT_TYPE_FIELD", json!(f.event_type.to_string())),
+        ("SESSION_FIELD", json!(f.session.to_string())),
+        ("VERSION_FIELD", json!(f.version.to_string())),
     ]);
     if let Some(reason) = &f.reason {
-        environment.insert("REASON_FIELD", json!(reason));
+        environment.insert("REASON_FIELD", json!(reason.to_string()));
     }
     let skip = |id: &str, comment: &str| json!({"id": id, "comment": comment});
     let mut checkov_skips = vec![skip(

@@ -263,8 +263,8 @@ fn replay_needs_a_table_a_pipeline_it_can_choose_and_its_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr_of(&out).lines().last().unwrap(),
-        "presence-stack: error: examples/multi-pipeline.yaml: the config has 3 pipelines (`presence`, `subscriptions`, \
-         `connect_failures`); name the one whose errors these are with --pipeline"
+        "presence-stack: error: examples/multi-pipeline.yaml: several pipelines (`presence`, `subscriptions`, \
+         `connect_failures`); choose one with `--pipeline NAME`"
     );
     let out = run(&[
         "replay",

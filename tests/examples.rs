@@ -9,7 +9,7 @@ use presence_stack::{Diagnostic, Error, Format, Source, synthesize};
 
 use crate::cfn_yaml;
 
-use crate::common::settings;
+use crate::common::{model_lists_the_template, settings};
 
 /// The name a user would type for the file, so messages are the same on every machine.
 fn repo_relative(path: &Path) -> String {
@@ -36,6 +36,9 @@ fn examples_synthesize_to_json_and_yaml() {
             let from_json: serde_json::Value = serde_json::from_str(&json.template).unwrap();
             let from_yaml = cfn_yaml::read(&yaml.template).unwrap();
             assert_eq!(from_json, from_yaml, "{name}");
+            // The counts the quota checks read are the template's.
+            model_lists_the_template(&json.model, &from_json)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             insta::assert_snapshot!("json", json.template);
             insta::assert_snapshot!("yaml", yaml.template);
             insta::assert_snapshot!("warnings", lines(&json.warnings));

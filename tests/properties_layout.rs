@@ -163,8 +163,10 @@ fn inject_error(config: &mut Value, pipeline: usize, kind: usize) -> (String, &'
     let p = config["pipelines"][i].as_object_mut().unwrap();
     let mut section = |name: &str| {
         let s = p.entry(name.to_owned()).or_insert_with(|| json!({}));
-        if !s.is_object() || s.as_object().is_some_and(Map::is_empty) {
-            *s = json!({"enabled": true});
+        // The key with the error goes in next; a section that is not a map starts empty (`table` has no
+        // `enabled` to fill it with).
+        if !s.is_object() {
+            *s = json!({});
         }
         s.as_object_mut().unwrap().clone()
     };

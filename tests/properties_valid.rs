@@ -22,6 +22,19 @@ struct PipelineSpec {
     customer_managed: bool,
     /// Billed by provisioned capacity, and so scaled.
     provisioned: bool,
+    /// With a status table (`status.enabled`), and so its function, queue, log group and role.
+    status: bool,
+    /// Its notifications (on with the status table unless turned off), and where they are fanned out.
+    notify: Notify,
+}
+
+/// A status pipeline's notifications as generated: off, on, or on with a topic of the stack or an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notify {
+    Off,
+    On,
+    Email,
+    Topic,
 }
 
 /// A key as the config writes it: `None` leaves the field out (its default).
@@ -87,14 +100,61 @@ fn sort_key() -> impl Strategy<Value = (Option<KeyChoice>, Option<&'static str>)
     ]
 }
 
-/// Custom SQL that produces `clientId`, `timestamp` and `eventType` at the root for every event it reads.
+/// Custom SQL that produces `clientId`, `timestamp` and `eventType` at the root for every event it reads. The
+/// first [`PRESENCE_SQL`] of them also keep connected and disconnected events with every field a status table reads.
 const CUSTOM_SQL: &[&str] = &[
     "SELECT * FROM '$aws/events/presence/#' WHERE eventType = 'connected' OR eventType = 'disconnected'",
-    "SELECT * FROM '$aws/events/presence/connected/#'",
     "SELECT *, topic(5) AS device FROM '$aws/events/presence/+/#' WHERE eventType <> 'connect_failed'",
+    "SELECT * FROM '$aws/events/presence/connected/#'",
     "SELECT * FROM '$aws/events/subscriptions/#'",
     "select clientId, timestamp, eventType from '$aws/events/presence/#' where eventType = 'connected'",
 ];
+
+const PRESENCE_SQL: usize = 2;
+
+/// `status`, when asked for: enabled, and perhaps its concurrency and log retention; or disabled outright.
+fn status() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        3 => Just(None),
+        1 => Just(Some(json!({"enabled": false}))),
+        2 => (
+            prop::option::of(prop_oneof![1u64..=1000, Just(1), Just(1000)]),
+            prop::option::of(select(LOG_RETENTION_DAYS.to_vec())),
+            prop_oneof![
+                Just(None),
+                Just(Some(json!({"enabled": false}))),
+                Just(Some(json!({"email": "ops@example.com", "offline_after_seconds": 1200}))),
+                Just(Some(json!({"topic_arn": "arn:aws:sns:eu-west-1:123456789012:ops",
+                    "flapping": {"disconnects": 2, "within_seconds": 60}, "event_bus_name": "presence"}))),
+            ],
+        )
+            .prop_map(|(concurrency, days, notifications)| {
+                let mut s = Map::new();
+                s.insert("enabled".into(), json!(true));
+                insert_opt(&mut s, "reserved_concurrency", concurrency.map(Value::from));
+                insert_opt(&mut s, "log_retention_days", days.map(Value::from));
+                insert_opt(&mut s, "notifications", notifications);
+                Some(Value::Object(s))
+            }),
+    ]
+}
+
+/// What a generated `status` asks of notifications.
+fn notify_of(status: Option<&Value>) -> Notify {
+    let Some(s) = status.filter(|s| s["enabled"] == true) else {
+        return Notify::Off;
+    };
+    let n = &s["notifications"];
+    if n["enabled"] == false {
+        Notify::Off
+    } else if n.get("email").is_some() {
+        Notify::Email
+    } else if n.get("topic_arn").is_some() {
+        Notify::Topic
+    } else {
+        Notify::On
+    }
+}
 
 fn events() -> impl Strategy<Value = Option<Value>> {
     let presence = vec!["connected", "disconnected", "connect_failed"];
@@ -183,13 +243,13 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
         4 => events().prop_map(|e| (e, None)),
         1 => select(CUSTOM_SQL).prop_map(|s| (None, Some(s))),
     ];
-    (tricky_pipeline_name(), source, rule, table, error)
-        .prop_filter("a key may not be the sort key too", |(_, _, _, t, _)| {
+    (tricky_pipeline_name(), source, rule, table, error, status())
+        .prop_filter("a key may not be the sort key too", |(_, _, _, t, _, _)| {
             Some(t.1.1) != t.2.1
         })
         .prop_filter(
             "custom SQL and computed keys do not mix",
-            |(_, (_, sql), _, t, _)| {
+            |(_, (_, sql), _, t, _, _)| {
                 let computed = |k: Option<&Value>| k.is_some_and(|k| k.get("expression").is_some());
                 // The default sort key is computed by the generated rule only: with SQL of one's own, a sort key
                 // is named explicitly.
@@ -202,7 +262,16 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
             },
         )
         .prop_map(
-            |(name, (events, sql), rule, table, (error_action, error))| {
+            |(name, (events, sql), rule, table, (error_action, error), status)| {
+                // A status table reads connected and disconnected events, with every field at hand.
+                let keeps_presence = match (&events, sql) {
+                    (_, Some(sql)) => CUSTOM_SQL[..PRESENCE_SQL].contains(&sql),
+                    (None, None) => true,
+                    (Some(kinds), None) => ["connected", "disconnected"]
+                        .iter()
+                        .all(|k| kinds.as_array().is_some_and(|a| a.contains(&json!(k)))),
+                };
+                let status = status.filter(|_| keeps_presence);
                 let mut p = Map::new();
                 p.insert("name".into(), json!(name));
                 if let Some(e) = events {
@@ -247,6 +316,9 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
                     p.insert("table".into(), Value::Object(t));
                 }
                 insert_opt(&mut p, "error_action", error_action);
+                let enabled = status.as_ref().is_some_and(|s| s["enabled"] == true);
+                let notify = notify_of(status.as_ref());
+                insert_opt(&mut p, "status", status);
                 let provisioned = p
                     .get("table")
                     .is_some_and(|t| t["billing"] == "provisioned");
@@ -255,6 +327,8 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
                     error,
                     customer_managed: encryption == Some("customer_managed"),
                     provisioned,
+                    status: enabled,
+                    notify,
                 }
             },
         )
@@ -470,6 +544,7 @@ fn references(v: &Value, out: &mut Vec<String>) {
 
 fn check_invariants(
     spec: &ConfigSpec,
+    model: &presence_stack::Model,
     json_text: &str,
     yaml_text: &str,
 ) -> Result<(), TestCaseError> {
@@ -504,52 +579,70 @@ fn check_invariants(
     let of_type = |ty: &str| -> Vec<(&String, &Value)> {
         resources.iter().filter(|(_, r)| r["Type"] == ty).collect()
     };
+    // What the config asks for, type by type; nothing else.
     let n = spec.pipelines.len();
-    prop_assert_eq!(of_type("AWS::IoT::TopicRule").len(), n);
-    prop_assert_eq!(of_type("AWS::DynamoDB::Table").len(), n);
-    prop_assert_eq!(of_type("AWS::IAM::Role").len(), n);
-    let logs = spec
-        .pipelines
-        .iter()
-        .filter(|p| p.error == ErrorKind::Logs)
-        .count();
-    let queues = spec
-        .pipelines
-        .iter()
-        .filter(|p| p.error == ErrorKind::Sqs)
-        .count();
+    let count = |f: fn(&PipelineSpec) -> bool| spec.pipelines.iter().filter(|p| f(p)).count();
+    let logs = count(|p| p.error == ErrorKind::Logs);
+    let queues = count(|p| p.error == ErrorKind::Sqs);
+    let scaled = count(|p| p.provisioned);
+    let statuses = count(|p| p.status);
+    // Notifications: a count table, two queues, log groups, roles and functions, three mappings and alarms; a rule
+    // with a topic; a topic, its policy and subscription with an address, and the stack's topic key once.
+    let notifying = count(|p| p.notify != Notify::Off);
+    let mailed = count(|p| p.notify == Notify::Email);
+    let fanned = mailed + count(|p| p.notify == Notify::Topic);
     let new_topic = matches!(spec.alarms, Alarms::NewTopic { .. });
-    let keys =
-        usize::from(spec.pipelines.iter().any(|p| p.customer_managed)) + usize::from(new_topic);
-    let alarms = if spec.alarms == Alarms::Off {
-        0
-    } else {
-        2 * n + queues
-    };
-    let topic = usize::from(new_topic);
-    let email = usize::from(spec.alarms == Alarms::NewTopic { email: true });
-    let scaled = spec.pipelines.iter().filter(|p| p.provisioned).count();
-    prop_assert_eq!(of_type("AWS::Logs::LogGroup").len(), logs);
-    prop_assert_eq!(of_type("AWS::SQS::Queue").len(), queues);
-    prop_assert_eq!(of_type("AWS::KMS::Key").len(), keys);
-    prop_assert_eq!(of_type("AWS::CloudWatch::Alarm").len(), alarms);
-    prop_assert_eq!(of_type("AWS::SNS::Topic").len(), topic);
-    prop_assert_eq!(of_type("AWS::SNS::TopicPolicy").len(), topic);
-    prop_assert_eq!(of_type("AWS::SNS::Subscription").len(), email);
+    let alarmed = spec.alarms != Alarms::Off;
+    let expected: BTreeMap<&str, usize> = [
+        ("AWS::IoT::TopicRule", n),
+        ("AWS::DynamoDB::Table", n + statuses + notifying),
+        ("AWS::IAM::Role", n + statuses + 2 * notifying),
+        ("AWS::Logs::LogGroup", logs + statuses + 2 * notifying),
+        ("AWS::SQS::Queue", queues + statuses + 2 * notifying),
+        (
+            "AWS::KMS::Key",
+            usize::from(spec.pipelines.iter().any(|p| p.customer_managed))
+                + usize::from(new_topic)
+                + usize::from(mailed > 0),
+        ),
+        // Two a rule, one an error queue, two a status function, three a pipeline's notifications.
+        (
+            "AWS::CloudWatch::Alarm",
+            if alarmed {
+                2 * n + queues + 2 * statuses + 3 * notifying
+            } else {
+                0
+            },
+        ),
+        ("AWS::SNS::Topic", usize::from(new_topic) + mailed),
+        ("AWS::SNS::TopicPolicy", usize::from(new_topic) + mailed),
+        (
+            "AWS::SNS::Subscription",
+            usize::from(spec.alarms == Alarms::NewTopic { email: true }) + mailed,
+        ),
+        ("AWS::ApplicationAutoScaling::ScalableTarget", 2 * scaled),
+        ("AWS::ApplicationAutoScaling::ScalingPolicy", 2 * scaled),
+        ("AWS::Lambda::Function", statuses + 2 * notifying),
+        ("AWS::Lambda::EventSourceMapping", statuses + 3 * notifying),
+        ("AWS::Events::Rule", fanned),
+    ]
+    .into_iter()
+    .collect();
+    let mut found: BTreeMap<&str, usize> = expected.keys().map(|t| (*t, 0)).collect();
+    for r in resources.values() {
+        *found
+            .entry(r["Type"].as_str().unwrap_or("(no Type)"))
+            .or_default() += 1;
+    }
     prop_assert_eq!(
-        of_type("AWS::ApplicationAutoScaling::ScalableTarget").len(),
-        2 * scaled
-    );
-    prop_assert_eq!(
-        of_type("AWS::ApplicationAutoScaling::ScalingPolicy").len(),
-        2 * scaled
-    );
-    prop_assert_eq!(
-        resources.len(),
-        3 * n + logs + queues + keys + alarms + 2 * topic + email + 4 * scaled,
-        "unexpected resources: {:?}",
+        &found,
+        &expected,
+        "resources by type: {:?}",
         resources.keys()
     );
+    // The model's lists, whose lengths the quota checks read, are the template's.
+    crate::common::model_lists_the_template(model, &template).map_err(TestCaseError::fail)?;
+
     // Every alarm tells someone: the stack's topic or the one named.
     for (id, alarm) in of_type("AWS::CloudWatch::Alarm") {
         let actions = alarm["Properties"]["AlarmActions"]
@@ -562,16 +655,14 @@ fn check_invariants(
         };
         prop_assert_eq!(actions, &vec![expected], "{}", id);
     }
-    let outputs = template
-        .get("Outputs")
-        .and_then(Value::as_object)
-        .map_or(0, Map::len);
-    let expected_outputs = if spec.outputs {
-        4 * n + logs + queues
-    } else {
-        0
-    };
-    prop_assert_eq!(outputs, expected_outputs);
+    prop_assert_eq!(
+        template
+            .get("Outputs")
+            .and_then(Value::as_object)
+            .is_some_and(|o| !o.is_empty()),
+        spec.outputs,
+        "outputs, unless `stack.outputs: false`"
+    );
 
     // Every reference points at a resource of this template (pseudo parameters aside).
     let mut refs = Vec::new();
@@ -713,7 +804,7 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("JSON synthesized but YAML did not: {}", describe(&e))))?;
         let yaml_again = synth(&text, Format::Yaml).map_err(|e| TestCaseError::fail(describe(&e)))?;
         prop_assert!(yaml.template == yaml_again.template, "two YAML syntheses differ");
-        check_invariants(&spec, &json.template, &yaml.template)?;
+        check_invariants(&spec, &json.model, &json.template, &yaml.template)?;
     }
 }
 
@@ -728,15 +819,18 @@ fn invariant_checks_catch_broken_templates() {
             error: ErrorKind::Logs,
             customer_managed: false,
             provisioned: false,
+            status: false,
+            notify: Notify::Off,
         }],
         outputs: true,
         tags: BTreeMap::new(),
         alarms: Alarms::NewTopic { email: false },
     };
     let text = write_config(&config, Writer::SerdeYaml);
-    let json = synth(&text, Format::Json).unwrap().template;
+    let synthesis = synth(&text, Format::Json).unwrap();
+    let (model, json) = (synthesis.model, synthesis.template);
     let yaml = synth(&text, Format::Yaml).unwrap().template;
-    check_invariants(&spec, &json, &yaml).unwrap();
+    check_invariants(&spec, &model, &json, &yaml).unwrap();
 
     const PUT: &str =
         "/Resources/PresenceRuleRole/Properties/Policies/0/PolicyDocument/Statement/0";
@@ -774,14 +868,14 @@ fn invariant_checks_catch_broken_templates() {
         let doctored = serde_json::to_string_pretty(&t).unwrap();
         let doctored_yaml = presence_stack::emit::emit(&t, Format::Yaml).unwrap();
         assert!(
-            check_invariants(&spec, &doctored, &doctored_yaml).is_err(),
+            check_invariants(&spec, &model, &doctored, &doctored_yaml).is_err(),
             "{what} went unnoticed"
         );
     }
     // JSON text with a logical ID written twice (which serde_json's map would quietly merge).
     let twice = json.replacen("\"PresenceRule\":", "\"PresenceTable\":", 1);
     assert!(
-        check_invariants(&spec, &twice, &yaml).is_err(),
+        check_invariants(&spec, &model, &twice, &yaml).is_err(),
         "a duplicate logical ID went unnoticed"
     );
 }

@@ -488,6 +488,95 @@ mod default_keys {
     }
 }
 
+#[test]
+fn write_requests_seed_a_table_with_one_request_per_key() {
+    let twice = format!(
+        "{0}{0}",
+        fs::read_to_string("examples/events/stream.jsonl").unwrap()
+    );
+    let run = crate::common::cmd()
+        .args([
+            "simulate",
+            "examples/presence.yaml",
+            "--events",
+            "-",
+            "--write-requests",
+            "T",
+        ])
+        .write_stdin(twice.as_str())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let docs: Vec<Value> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let items: Vec<&Value> = docs
+        .iter()
+        .flat_map(|d| d["T"].as_array().unwrap())
+        .map(|r| &r["PutRequest"]["Item"])
+        .collect();
+    // The lines simulate prints without the option: the same items, each key once, the last write winning.
+    let (_, lines, _) = simulate("examples/presence.yaml", "examples/events/stream.jsonl");
+    let mut want: Vec<&Value> = Vec::new();
+    for line in lines.iter().filter(|l| l["outcome"] == "written") {
+        match want.iter().position(|w| {
+            w["clientId"] == line["item"]["clientId"] && w["eventKey"] == line["item"]["eventKey"]
+        }) {
+            Some(i) => want[i] = &line["item"],
+            None => want.push(&line["item"]),
+        }
+    }
+    assert_eq!(items, want);
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "1 write document(s) for table `T`: {} item(s) of pipeline `presence`",
+            want.len()
+        )),
+        "{stderr}"
+    );
+
+    // Several pipelines: the choice is the user's.
+    let run = crate::common::cmd()
+        .args([
+            "simulate",
+            "examples/multi-pipeline.yaml",
+            "--events",
+            "examples/events/stream.jsonl",
+            "--write-requests",
+            "T",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("choose one with `--pipeline NAME`"));
+    let run = crate::common::cmd()
+        .args([
+            "simulate",
+            "examples/multi-pipeline.yaml",
+            "--events",
+            "examples/events/stream.jsonl",
+            "--write-requests",
+            "T",
+            "--pipeline",
+            "subscriptions",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let out = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        out.contains("\"eventType\":{\"S\":\"subscribed\"}") && !out.contains("\"connected\""),
+        "{out}"
+    );
+}
+
 /// `--notifications`: what the stack's functions would send, arriving at `arrivedAt` (else at `timestamp`); the
 /// check of an outage is made before an event that arrives when it is due.
 #[test]

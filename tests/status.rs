@@ -58,7 +58,7 @@ fn default_fields() -> Fields {
     let model =
         Model::build(&presence_stack::config::parse("pipelines: [{name: presence}]").unwrap())
             .unwrap();
-    Fields::choose(&model, None).unwrap().1
+    Fields::of(0, &model.pipelines[0]).unwrap()
 }
 
 /// The deliveries as one page of `aws dynamodb scan` output, in the given order.
@@ -319,6 +319,107 @@ proptest! {
                 if let Err(e) = judge(&s, h, &stamps, at, params) {
                     let in_flight = deliveries.iter().any(|d| d.payload["clientId"] == s.client_id.as_str() && d.true_ms <= at && d.arrival_ms > at);
                     prop_assert!(in_flight, "seed {seed}: wrong with every event stored: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// Asked now, with every event of the client that has happened stored: the answer is the truth, exactly.
+/// `unknown` is left for a takeover whose new connect has not happened yet, and for a client with no connection.
+fn judge_now(s: &Status, h: &History, at: i64) -> Result<&'static str, String> {
+    let truth = h.truth(at);
+    let ok = match (&s.state, &truth) {
+        (
+            State::Connected {
+                session, version, ..
+            },
+            Truth::Connected {
+                session: ts,
+                version: tv,
+            },
+        ) => session == ts && version == tv,
+        (
+            State::Disconnected {
+                session,
+                version,
+                reason,
+                ..
+            },
+            Truth::Disconnected {
+                session: ts,
+                version: tv,
+                reason: tr,
+            },
+        ) => session == ts && version == tv && reason.as_deref() == Some(*tr),
+        (
+            State::Unknown(Unknown::TakeoverPending { session, .. }),
+            Truth::Disconnected {
+                session: ts,
+                reason: "DUPLICATE_CLIENTID",
+                ..
+            },
+        ) => session == ts,
+        (State::Unknown(Unknown::NoData { .. }), Truth::Never) => true,
+        _ => false,
+    };
+    if ok {
+        Ok(s.state.name())
+    } else {
+        Err(format!(
+            "{}: asked now at {at}: said {:?}, truth {truth:?}",
+            s.client_id, s.state
+        ))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(48) })]
+
+    /// Asked now, no answer waits for the timestamp error: whatever is stored has happened. Every client none of
+    /// whose events is still in flight gets the truth, in every delivery order, however recent its last change.
+    #[test]
+    fn asked_now_every_stored_history_answers_the_truth(seed in any::<u64>(), clients in 1usize..6) {
+        let params = Params::default();
+        let (histories, deliveries) = history::fleet(seed, clients, START, 2, Delivery::default());
+        let mut rng = Rng::new(seed ^ 0x0a11);
+        let mut times: Vec<i64> = (0..10).map(|_| rng.range(START, START + 3 * DAY)).collect();
+        // Right after arrivals: the freshest answers, the ones a dashboard is for.
+        for _ in 0..10 {
+            if let Some(d) = deliveries.get((rng.next() % deliveries.len().max(1) as u64) as usize) {
+                times.extend([d.arrival_ms, d.arrival_ms + 30_000]);
+            }
+        }
+        times.push(START + 3 * DAY);
+        for at in times {
+            let mut stored: Vec<&Delivered> = deliveries.iter().filter(|d| d.arrival_ms <= at).collect();
+            history::shuffle(&mut stored, &mut rng);
+            let events = read_back(&scan_page(&stored), &default_fields());
+            let answer = |events: &[Owned]| {
+                let mut r = Resolver::now(at, params);
+                events.iter().for_each(|e| r.add(&e.event()));
+                r.finish()
+            };
+            let answers = answer(&events);
+            let mut reversed = events.clone();
+            reversed.reverse();
+            prop_assert_eq!(&answers, &answer(&reversed), "the delivery order changed an answer");
+            for s in &answers {
+                prop_assert!(!matches!(s.state, State::Unknown(Unknown::NearTime { .. })), "near-time asked now");
+                let in_flight = deliveries.iter().any(|d| {
+                    d.payload["clientId"] == s.client_id.as_str() && d.true_ms <= at && d.arrival_ms > at
+                });
+                if in_flight {
+                    continue;
+                }
+                let h = histories.iter().find(|h| h.client_id == s.client_id).unwrap();
+                if let Err(e) = judge_now(s, h, at) {
+                    prop_assert!(false, "seed {seed}: {e}");
+                }
+                if matches!(s.state, State::Unknown(_)) {
+                    // What is known is still shown: the latest event, as the status function holds it.
+                    let stamped = events.iter().any(|e| e.client == s.client_id && e.kind < 2);
+                    prop_assert_eq!(s.guess.is_some(), stamped);
                 }
             }
         }

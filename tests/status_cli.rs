@@ -348,3 +348,9 @@ fn simulate_status_ends_with_every_client_and_status_skips_those_lines() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(lines(&run.stdout).len(), 2);
 }
+
+#[path = "status_cli_now.rs"]
+mod now;
+
+#[path = "report_cli.rs"]
+mod report;

@@ -10,11 +10,13 @@ macro_rules! message {
     }};
 }
 
+mod at;
 mod check;
 mod files;
 mod init;
 mod notify;
 mod replay;
+mod report;
 mod simulate;
 mod status;
 mod synth;
@@ -28,6 +30,7 @@ use presence_stack::Diagnostic;
 use check::CheckArgs;
 use init::InitArgs;
 use replay::ReplayArgs;
+use report::ReportArgs;
 use simulate::SimulateArgs;
 use status::StatusArgs;
 use synth::SynthArgs;
@@ -95,8 +98,10 @@ enum Command {
     Replay(ReplayArgs),
     /// Tell which devices are connected, from the table's items (aws dynamodb scan or query output)
     ///
-    /// Each client is connected (since when, which session), disconnected (since when, why) or unknown (and why),
-    /// however out of order and duplicated the events were delivered. Items are read as the pipeline's rule wrote
+    /// Each client is connected (since when, which session), disconnected (since when, why) or unknown (and why,
+    /// with the latest event as a best guess), however out of order and duplicated the events were delivered.
+    /// Asked now, every stored event has happened; asked about the past (--at), an event stamped near that time
+    /// may make the answer unknown. Items are read as the pipeline's rule wrote them, or as its status table holds
     /// them. Standard output gets a table (tab-separated when not a terminal) or, with --json, one JSON object per
     /// client; standard error ends with the counts.
     #[command(
@@ -104,9 +109,27 @@ enum Command {
         aws dynamodb query --table-name \"$TABLE\" --key-condition-expression 'clientId = :c' \\\n    \
         --expression-attribute-values '{\":c\":{\"S\":\"sensor-17\"}}' --output json \\\n    \
         | presence-stack status presence-stack.yaml --items - --client sensor-17\n  \
-        presence-stack status presence-stack.yaml --items scan.json --at 1672742949382 --json"
+        presence-stack status presence-stack.yaml --items scan.json --at -15m --json\n  \
+        aws dynamodb query --table-name \"$STATUS\" --index-name Online --key-condition-expression '#o = :o' \\\n    \
+        --expression-attribute-names '{\"#o\":\"online\"}' --expression-attribute-values '{\":o\":{\"S\":\"1\"}}' --output json \\\n    \
+        | presence-stack status presence-stack.yaml --items -"
     )]
     Status(StatusArgs),
+    /// Write one self-contained HTML page of the fleet, from the table's items (aws dynamodb scan or query output)
+    ///
+    /// The same input and the same answers as status: a summary with its counts, a sortable and filterable table
+    /// of every client, each client's timeline (connected intervals, disconnects by reason, takeovers and flapping
+    /// marked), the connected devices over time, the devices that flap most and the client IDs in conflict. The
+    /// page fetches nothing: its style, script and SVG are inline, to open from disk or keep as a CI artifact.
+    /// The same items and --at give the same bytes. Standard error ends with the counts.
+    #[command(
+        after_help = "Examples:\n  aws dynamodb scan --table-name \"$TABLE\" --output json > scan.json\n  \
+        presence-stack report presence-stack.yaml --items scan.json -o report.html\n  \
+        presence-stack report presence-stack.yaml --items scan.json --at 2026-12-07T09:00:00Z -o yesterday.html\n  \
+        presence-stack simulate presence-stack.yaml --events recorded.jsonl \\\n    \
+        | presence-stack report presence-stack.yaml --items - > report.html"
+    )]
+    Report(ReportArgs),
     /// Print the JSON Schema of the config, for editors and validators
     #[command(
         after_help = "Examples:\n  presence-stack schema > presence-stack.schema.json\n\n\
@@ -185,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Status(args) => status::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
         Command::Init(args) => init::run(&args),
         Command::Completions { shell } => {

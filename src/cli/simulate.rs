@@ -21,8 +21,16 @@ pub(super) struct SimulateArgs {
     now: Option<i64>,
     /// End with the answer of `status` for every client of every presence pipeline, from the items written: one
     /// JSON line per client, as `status --json` prints it, with its `pipeline` (as of --now, else the clock)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "write_requests")]
     status: bool,
+    /// Instead of one line per event, print `aws dynamodb batch-write-item --request-items` documents (JSON lines,
+    /// at most 25 items each) that put the items the pipeline's rule would write into this table: one request per
+    /// key, the last write winning, as in the table itself
+    #[arg(long, value_name = "TABLE", conflicts_with = "notifications")]
+    write_requests: Option<String>,
+    /// The pipeline whose items --write-requests prints [default: the only pipeline]
+    #[arg(long, value_name = "NAME", requires = "write_requests")]
+    pipeline: Option<String>,
     /// Print the notifications the stack would send instead of the items: one JSON line each (`at`, `source`,
     /// `detail-type`, `detail`), by the rules of its functions. Events arrive in the order of the file, each at
     /// its `arrivedAt` field (epoch milliseconds; taken off before the rule runs), else at its `timestamp`
@@ -31,7 +39,7 @@ pub(super) struct SimulateArgs {
 }
 
 pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
-    use presence_stack::simulate::{Event, Simulator, write_line};
+    use presence_stack::simulate::{Event, Outcome, Simulator, WriteRequests, write_line};
 
     let (name, model) = load_config(&args.config, &args.events, "events")?;
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
@@ -43,6 +51,16 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
              pipeline (and notifications not turned off)"
         )]));
     }
+
+    let seed = match &args.write_requests {
+        Some(table) => Some((
+            table.as_str(),
+            seed_pipeline(&model, args.pipeline.as_deref()).map_err(|e| format!("{name}: {e}"))?,
+            WriteRequests::new(),
+        )),
+        None => None,
+    };
+    let mut seed = seed;
 
     let (events_name, reader) = open_input(&args.events, "events", "the events file inside it")?;
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
@@ -62,13 +80,18 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
             Ok(event) => simulator.run(event, |pipeline, outcome| {
                 status.observe(pipeline, outcome);
                 notify.observe(pipeline, outcome, arrived);
-                let written = if args.notifications {
-                    notify.drain(&mut out)
-                } else {
-                    write_line(&mut out, index, pipeline, outcome)
-                };
-                if write_error.is_none()
-                    && let Err(e) = written
+                if let Some((_, chosen, requests)) = &mut seed {
+                    if let Outcome::Written { key, item } = outcome
+                        && pipeline == chosen.as_str()
+                    {
+                        requests.add(key, item);
+                    }
+                } else if write_error.is_none()
+                    && let Err(e) = if args.notifications {
+                        notify.drain(&mut out)
+                    } else {
+                        write_line(&mut out, index, pipeline, outcome)
+                    }
                 {
                     write_error = Some(e);
                 }
@@ -91,6 +114,19 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     let status_lines = status
         .finish(&mut out)
         .map_err(|e| Failure::stdout("the items", e))?;
+    let mut seed_line = None;
+    if let Some((table, chosen, requests)) = &seed {
+        let documents = requests.documents(table);
+        for d in &documents {
+            writeln!(out, "{d}").map_err(|e| Failure::stdout("the write requests", e))?;
+        }
+        seed_line = Some(format!(
+            "presence-stack: {} write document(s) for table `{table}`: {} item(s) of pipeline `{chosen}`, {} write(s) on a key written before collapsed",
+            documents.len(),
+            requests.items(),
+            requests.collapsed()
+        ));
+    }
     out.flush().map_err(|e| Failure::stdout("the items", e))?;
     if let Err((line, what)) = read {
         unreadable += 1;
@@ -110,6 +146,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         notify_lines.iter().for_each(|line| message!("{line}"));
     }
     status_lines.iter().for_each(|line| message!("{line}"));
+    seed_line.iter().for_each(|line| message!("{line}"));
     if summary.overwritten > 0 {
         message!(
             "presence-stack: warning: {name}: {} write(s) replaced a different event under the same key: those events are lost; \
@@ -122,4 +159,12 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pipeline whose items `--write-requests` prints: the one named, or the only one.
+fn seed_pipeline(model: &presence_stack::Model, name: Option<&str>) -> Result<String, String> {
+    model
+        .pipeline(name, presence_stack::model::Among::All)
+        .map(|(_, p)| p.name.clone())
+        .map_err(|e| format!("--write-requests: {e}"))
 }

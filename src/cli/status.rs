@@ -9,47 +9,75 @@ use presence_stack::status::{
     Status, Unknown, report,
 };
 
+use presence_stack::model::Among;
+
 use super::Failure;
+use super::at::{self, At};
 use super::files::open_input;
 use super::load_config;
 
 /// How many unreadable items or pages are printed one by one; the rest are only counted.
-const MAX_PROBLEMS_SHOWN: u64 = 100;
+pub(super) const MAX_PROBLEMS_SHOWN: u64 = 100;
 
 #[derive(clap::Args)]
 pub(super) struct StatusArgs {
     /// The config file; `-` reads standard input
     config: PathBuf,
-    /// The table's items: what `aws dynamodb scan` or `aws dynamodb query` print with `--output json` (one page
-    /// or several one after another), or the JSON lines `simulate` prints; `-` reads standard input
+    /// The items of the pipeline's event table, as `aws dynamodb scan` or `aws dynamodb query` print them with
+    /// `--output json` (one page or several one after another), or the JSON lines `simulate` prints; or the items
+    /// of its status table (a scan, or a query of the `Online` index); `-` reads standard input
     #[arg(long, value_name = "FILE")]
     items: PathBuf,
     /// The pipeline whose table the items come from [default: the only pipeline that keeps connected and
     /// disconnected events]
     #[arg(long, value_name = "NAME")]
     pipeline: Option<String>,
-    /// Answer as of this time, in epoch milliseconds [default: now]
-    #[arg(long, value_name = "MS")]
-    at: Option<i64>,
+    /// Answer as of this time in the past: epoch milliseconds, an RFC 3339 time (2026-12-07T10:00:00Z) or an
+    /// offset back from now (-15m, -2h, -1d) [default: now]. A time at or after now is now
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = at::parse)]
+    at: Option<At>,
     /// Answer for this client only (it is listed even when the items hold nothing of it)
     #[arg(long, value_name = "ID")]
     client: Option<String>,
+    /// Print only the clients in this state (repeat it for several); the counts on stderr stay the whole fleet's
+    #[arg(long, value_name = "STATE", value_enum)]
+    state: Vec<StateFilter>,
     /// One JSON object per line and client, sorted by clientId, instead of a table
     #[arg(long, conflicts_with = "write_requests")]
     json: bool,
     /// Instead of answers, print `aws dynamodb batch-write-item --request-items` documents (JSON lines, at most 25
-    /// items each) that put every known answer into this status table: the rebuild of a pipeline's
-    /// `status.enabled` table from its event table. Unknown answers are left out and counted on stderr
+    /// items each) that put every client into this status table, as the status function would hold it (an
+    /// unknown answer as its best guess): the rebuild of a pipeline's `status.enabled` table from its event table
     #[arg(long, value_name = "TABLE")]
     write_requests: Option<String>,
     /// Connections stamped less than this apart are ordered by versionNumber, others by timestamp (more than twice
     /// the timestamp error; with it, under an hour)
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_WINDOW_MS)]
     window: i64,
-    /// How far an event's timestamp may be from when it happened; an event this close to the --at time that
-    /// would change the answer makes it unknown
+    /// How far an event's timestamp may be from when it happened. Asked about a time in the past (--at), an
+    /// event this close to it that would change the answer makes the answer unknown; asked now, every stored
+    /// event has happened, whatever its stamp
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMESTAMP_ERROR_MS)]
     timestamp_error: i64,
+}
+
+/// The states `--state` picks.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum StateFilter {
+    Connected,
+    Disconnected,
+    Unknown,
+}
+
+impl StateFilter {
+    fn admits(self, state: &State) -> bool {
+        matches!(
+            (self, state),
+            (StateFilter::Connected, State::Connected { .. })
+                | (StateFilter::Disconnected, State::Disconnected { .. })
+                | (StateFilter::Unknown, State::Unknown(_))
+        )
+    }
 }
 
 pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
@@ -61,8 +89,10 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         }
     };
     let (name, model) = load_config(&args.config, &args.items, "items")?;
-    let (_, fields) =
-        Fields::choose(&model, args.pipeline.as_deref()).map_err(|e| format!("{name}: {e}"))?;
+    let (index, pipeline) = model
+        .pipeline(args.pipeline.as_deref(), Among::Presence)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
     if fields.reason.is_none() {
         message!(
             "presence-stack: warning: {name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
@@ -73,8 +103,8 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
     let (items_name, reader) =
         open_input(&args.items, "items", "the file of scan or query output")?;
 
-    let at = args.at.unwrap_or_else(clock_ms);
-    let mut resolver = Resolver::new(at, params);
+    let mut resolver = resolver(args.at, clock_ms(), params);
+    let at = resolver.at();
     let mut shown = 0u64;
     let totals = status::read(reader, &fields, |r| match r {
         Read::Event(e) => {
@@ -93,10 +123,25 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
             }
         }
     });
+    // Nothing at all is not an empty fleet: it is an `aws` command that failed before printing its page.
+    if totals.is_empty() {
+        return Err(Failure(vec![format!(
+            "{items_name}: no items and no page in it; give what `aws dynamodb scan --output json` prints \
+             (an empty table prints a page with \"Items\": [])"
+        )]));
+    }
+    if totals.status_items > 0 && !resolver.is_now() {
+        return Err(Failure(vec![format!(
+            "{items_name}: --at: the items are a status table's, which holds only each client's latest state; \
+             to ask about a time in the past, give the event table's items"
+        )]));
+    }
+    let now = resolver.is_now();
     let mut statuses = resolver.finish();
     if let Some(client) = &args.client
         && statuses.is_empty()
     {
+        message!("presence-stack: {items_name}: no items of client `{client}`");
         statuses.push(Status {
             client_id: client.clone(),
             state: State::Unknown(Unknown::NoData {
@@ -104,27 +149,38 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
                 later_events: false,
             }),
             events: 0,
+            guess: None,
         });
+    }
+    let counts = report::Counts::of(&statuses);
+    if !args.state.is_empty() {
+        statuses.retain(|s| args.state.iter().any(|f| f.admits(&s.state)));
     }
 
     // A closed pipe (`| head`) is the reporter's to end quietly, as for every command.
     if let Some(table) = &args.write_requests {
-        let (documents, unknown) = presence_stack::rebuild::documents(&statuses, table);
+        let (documents, left_out) = presence_stack::rebuild::documents(&statuses, table);
         write_documents(&documents).map_err(|e| Failure::stdout("the write requests", e))?;
         message!(
-            "presence-stack: {} write document(s) for table `{table}`; {unknown} unknown client(s) left out",
+            "presence-stack: {} write document(s) for table `{table}`; {left_out} client(s) without a connect or disconnect left out",
             documents.len()
         );
     } else {
         write(&statuses, at, args.json).map_err(|e| Failure::stdout("the statuses", e))?;
     }
     message!(
-        "presence-stack: {} item{} of pipeline `{}`, as of {}: {}",
+        "presence-stack: {} item{} of pipeline `{}`{}, as of {}{}: {}",
         totals.items,
         if totals.items == 1 { "" } else { "s" },
         fields.pipeline,
+        if totals.status_items > 0 {
+            " (status table)"
+        } else {
+            ""
+        },
         report::iso(at),
-        report::Counts::of(&statuses).line()
+        if now { " (now)" } else { "" },
+        counts.line()
     );
     if totals.problems > 0 {
         if totals.problems > MAX_PROBLEMS_SHOWN {
@@ -140,6 +196,15 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asked about now (no `--at`, or one at or after the clock), every stored event has happened: no near-time.
+/// Asked about the past, events stamped near that time may lie on either side of it.
+pub(super) fn resolver(at: Option<At>, clock: i64, params: Params) -> Resolver {
+    match at.map(|a| a.resolve(clock)) {
+        Some(t) if t < clock => Resolver::new(t, params),
+        _ => Resolver::now(clock, params),
+    }
 }
 
 /// JSON lines with `--json`; otherwise a table, aligned on a terminal and tab-separated (with the same header)
@@ -168,13 +233,14 @@ fn write_documents(documents: &[String]) -> io::Result<()> {
     out.flush()
 }
 
-fn clock_ms() -> i64 {
+pub(super) fn clock_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// `simulate --status`: the resolver fed with the items each presence pipeline writes, answering at the end.
+/// `simulate --status`: the resolver fed with the items each presence pipeline writes, answering at the end of
+/// the input as about the present: every event simulated is stored, so it has happened.
 pub(super) struct SimulateStatus {
     at: i64,
     pipelines: Vec<(Fields, Resolver)>,
@@ -195,7 +261,7 @@ impl SimulateStatus {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, p)| Fields::of(i, p).ok())
-                .map(|f| (f, Resolver::new(at, Params::default())))
+                .map(|f| (f, Resolver::now(at, Params::default())))
                 .collect()
         } else {
             Vec::new()

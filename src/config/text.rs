@@ -158,8 +158,8 @@ mod tests {
             c in proptest::sample::select(vec!['\0', '\u{1}', '\u{1b}', '\u{7f}', '\u{80}', '\u{9f}', '\u{fffe}']),
             bom in proptest::bool::ANY,
         ) {
-            // A NUL as the file's first byte is the mark of big-endian UTF-16 (tested below).
-            proptest::prop_assume!(!(c == '\0' && line == 0 && at == 0 && !bom));
+            // A NUL as the file's first or second byte is the mark of UTF-16, big- or little-endian (tested below).
+            proptest::prop_assume!(!(c == '\0' && line == 0 && at <= 1 && !bom));
             let mut lines: Vec<String> = CONFIG.lines().map(str::to_owned).collect();
             let chars: Vec<char> = lines[line].chars().collect();
             let at = at.min(chars.len());

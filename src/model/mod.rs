@@ -11,13 +11,18 @@ use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKi
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
 mod alarms;
+mod choose;
+mod fields;
 mod names;
 // Notifications (issue 22): the model of `status.notifications`.
 mod notifications;
 mod pipeline;
+mod resources;
 mod scaling;
 mod status;
 
+pub use choose::{Among, ChoiceError};
+pub use fields::{FieldError, Fields, Place};
 pub use names::pascal_case;
 pub use notifications::{
     DETAIL_TYPES, EVENT_SOURCE, FanOut, NOTIFY_TOPIC_KEY, Notifications, NotifyIds, Window,
@@ -91,16 +96,6 @@ pub const ALARM_TOPIC_KEY: &str = "AlarmTopicKey";
 pub const ALARM_TOPIC: &str = "AlarmTopic";
 pub const ALARM_TOPIC_POLICY: &str = "AlarmTopicPolicy";
 pub const ALARM_EMAIL: &str = "AlarmEmailSubscription";
-
-impl Alarms {
-    /// Resources the stack adds for its alarm topic.
-    pub fn resource_count(&self) -> usize {
-        match &self.topic {
-            AlarmTopic::New { email, .. } => 3 + usize::from(email.is_some()),
-            AlarmTopic::Existing { .. } => 0,
-        }
-    }
-}
 
 /// A resource tag, serialized as CloudFormation writes it (`{"Key": ..., "Value": ...}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -243,6 +238,9 @@ impl CompiledRule {
 pub const STATUS_INDEX: &str = "Online";
 /// How long the status function's log group keeps its logs unless the config says otherwise.
 pub const DEFAULT_STATUS_LOG_DAYS: u64 = 30;
+/// The ordering window W of [`crate::status::supersedes`], which the status function applies too: 20 minutes (the
+/// [`crate::status`] module docs say why).
+pub const DEFAULT_WINDOW_MS: i64 = 20 * 60 * 1000;
 
 /// A pipeline's status table, its sparse index of connected clients, and the function that keeps it from the event
 /// table's stream.
@@ -255,8 +253,10 @@ pub struct StatusFunction {
     pub log_retention_days: u64,
     /// The ordering window of [`crate::status::supersedes`], in milliseconds.
     pub window_ms: i64,
-    /// Where the pipeline's rule puts each field the function reads (`versionNumber`, `event.versionNumber`).
-    pub fields: StatusFields,
+    /// Where the pipeline's rule puts each field the function reads (`versionNumber`, `event.versionNumber`);
+    /// `render` gives the function their dotted paths.
+    #[serde(skip)]
+    pub fields: Fields,
     /// The notifications sent from the status table, unless `status.notifications.enabled: false`.
     pub notifications: Option<Notifications>,
 }
@@ -271,17 +271,6 @@ pub struct StatusIds {
     pub mapping: String,
     pub errors_alarm: String,
     pub queue_alarm: String,
-}
-
-/// Dotted paths into an event item: a root attribute, or `map.key` for a field nested in a map attribute.
-#[derive(Debug, Clone, Serialize)]
-pub struct StatusFields {
-    pub client_id: String,
-    pub timestamp: String,
-    pub event_type: String,
-    pub session: String,
-    pub version: String,
-    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -545,11 +534,18 @@ impl Model {
             }
             let outputs = model.output_count();
             if outputs > MAX_OUTPUTS {
+                // Pipelines with and without an error target or a status table have different numbers of outputs.
+                let each = model.pipelines.iter().map(|p| p.output_names().len());
+                let (fewest, most) = (each.clone().min(), each.max());
+                let n = model.pipelines.len();
+                let per_pipeline = match (fewest, most) {
+                    (Some(a), Some(b)) if a != b => format!("{n} pipelines of {a} to {b}"),
+                    _ => format!("{n} pipelines × {}", most.unwrap_or(0)),
+                };
                 problems.push(Problem::new(
                     "pipelines",
                     format!(
-                        "the stack would have {outputs} outputs ({} pipelines × 5); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks",
-                        model.pipelines.len()
+                        "the stack would have {outputs} outputs ({per_pipeline}); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks"
                     ),
                 ));
             }
@@ -559,46 +555,6 @@ impl Model {
         } else {
             Err(problems)
         }
-    }
-
-    pub fn resource_count(&self) -> usize {
-        let alarms = self.alarms.is_some();
-        let per_pipeline: usize = self
-            .pipelines
-            .iter()
-            .map(|p| {
-                3 + usize::from(p.error != ErrorTarget::None)
-                    + if alarms {
-                        2 + usize::from(p.error == ErrorTarget::Sqs)
-                    } else {
-                        0
-                    }
-                    + if p.table.scaling.is_some() { 4 } else { 0 }
-                    + p.status.as_ref().map_or(0, |s| {
-                        6 + if alarms { 2 } else { 0 }
-                            + s.notifications
-                                .as_ref()
-                                .map_or(0, |n| n.resource_count(alarms))
-                    })
-            })
-            .sum();
-        per_pipeline
-            + usize::from(self.notify_topic_key().is_some())
-            + usize::from(self.key.is_some())
-            + self.alarms.as_ref().map_or(0, Alarms::resource_count)
-    }
-
-    pub fn output_count(&self) -> usize {
-        if !self.outputs {
-            return 0;
-        }
-        self.pipelines
-            .iter()
-            .map(|p| {
-                4 + usize::from(p.error != ErrorTarget::None)
-                    + if p.status.is_some() { 3 } else { 0 }
-            })
-            .sum()
     }
 }
 
@@ -838,6 +794,21 @@ mod tests {
         .unwrap();
         // Six resources a pipeline (table, role, rule, error log, two alarms) and the alarm topic's three.
         assert_eq!((m.output_count(), m.resource_count()), (0, 41 * 6 + 3));
+        // A status table adds three outputs: the message says the pipelines differ. (Without notifications, whose
+        // 15 resources a pipeline would take 25 of them past the 500 resources first.)
+        let mut pipelines: Vec<String> = (0..25)
+            .map(|i| {
+                format!(
+                    "{{name: s{i}, status: {{enabled: true, notifications: {{enabled: false}}}}}}"
+                )
+            })
+            .collect();
+        pipelines.push("{name: p, error_action: {kind: none}}".to_owned());
+        let got = problems(&format!("pipelines: [{}]", pipelines.join(", ")));
+        assert!(
+            got[0].1.contains("204 outputs (26 pipelines of 4 to 8)"),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -96,14 +96,43 @@ pub struct NotifyIds {
 }
 
 impl Notifications {
-    /// The resources a pipeline's notifications add (the stack's topic key is counted by the model).
-    pub fn resource_count(&self, alarms: bool) -> usize {
-        12 + if alarms { 3 } else { 0 }
-            + match self.fan_out {
-                None => 0,
-                Some(FanOut::Existing { .. }) => 1,
-                Some(FanOut::Email { .. }) => 4,
+    /// The notification resources of a pipeline, in the template's order (the stack's topic key is the model's).
+    pub fn resource_ids(&self, alarms: bool) -> Vec<&str> {
+        let ids = &self.ids;
+        let mut out = vec![
+            ids.count_table.as_str(),
+            &ids.failure_queue,
+            &ids.check_queue,
+            &ids.log,
+            &ids.count_log,
+            &ids.role,
+            &ids.count_role,
+            &ids.function,
+            &ids.count_function,
+            &ids.status_mapping,
+            &ids.check_mapping,
+            &ids.count_mapping,
+        ];
+        match self.fan_out {
+            None => {}
+            Some(FanOut::Existing { .. }) => out.push(&ids.rule),
+            Some(FanOut::Email { .. }) => {
+                out.extend([
+                    ids.rule.as_str(),
+                    &ids.topic,
+                    &ids.topic_policy,
+                    &ids.subscription,
+                ]);
             }
+        }
+        if alarms {
+            out.extend([
+                ids.errors_alarm.as_str(),
+                &ids.count_errors_alarm,
+                &ids.failure_queue_alarm,
+            ]);
+        }
+        out
     }
 }
 

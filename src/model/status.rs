@@ -12,7 +12,7 @@ pub(super) fn resolve_status(
 ) -> Option<StatusFunction> {
     let at = |field: &str| format!("pipelines[{i}].status.{field}");
     let before = problems.len();
-    let fields = match crate::status::Fields::of(i, pipeline) {
+    let fields = match Fields::of(i, pipeline) {
         Ok(f) => Some(f),
         Err(e) => {
             problems.push(Problem::new(
@@ -65,15 +65,8 @@ pub(super) fn resolve_status(
         index: STATUS_INDEX,
         reserved_concurrency,
         log_retention_days,
-        window_ms: crate::status::DEFAULT_WINDOW_MS,
-        fields: StatusFields {
-            client_id: fields.client_id.to_string(),
-            timestamp: fields.timestamp.to_string(),
-            event_type: fields.event_type.to_string(),
-            session: fields.session.to_string(),
-            version: fields.version.to_string(),
-            reason: fields.reason.as_ref().map(ToString::to_string),
-        },
+        window_ms: DEFAULT_WINDOW_MS,
+        fields,
         notifications,
     })
 }

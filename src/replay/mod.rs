@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value};
 
-use crate::model::{Model, Pipeline};
+use crate::model::{Among, Model, Pipeline};
 use crate::simulate::{self, Event, Outcome, Simulator};
 
 pub use records::{Line, Record, read};
@@ -148,36 +148,9 @@ impl<'m> Replay<'m> {
     /// Fails when the pipeline cannot be chosen, the table name is not one DynamoDB accepts, or the rule cannot
     /// be run.
     pub fn new(model: &'m Model, options: &Options) -> Result<Replay<'m>, String> {
-        let names = || {
-            model
-                .pipelines
-                .iter()
-                .map(|p| format!("`{}`", p.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let pipeline = match options.pipeline {
-            Some(name) => model
-                .pipelines
-                .iter()
-                .find(|p| p.name == name)
-                .ok_or_else(|| {
-                    format!(
-                        "no pipeline `{name}` in the config; its pipelines are {}",
-                        names()
-                    )
-                })?,
-            None => match model.pipelines.as_slice() {
-                [one] => one,
-                _ => {
-                    return Err(format!(
-                        "the config has {} pipelines ({}); name the one whose errors these are with --pipeline",
-                        model.pipelines.len(),
-                        names()
-                    ));
-                }
-            },
-        };
+        let (_, pipeline) = model
+            .pipeline(options.pipeline, Among::All)
+            .map_err(|e| e.to_string())?;
         if !is_table_name(options.table) {
             return Err(format!(
                 "`{}` is not a DynamoDB table name (3 to 255 letters, digits, `_`, `.` or `-`); give the table's name, \

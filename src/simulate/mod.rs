@@ -7,8 +7,10 @@
 //! memory grows with the number of distinct items, not with the input.
 
 mod input;
+mod requests;
 
 pub use input::read_events;
+pub use requests::WriteRequests;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};

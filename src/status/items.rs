@@ -22,8 +22,8 @@ use std::io::{self, BufRead};
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::fields::{Fields, Place};
 use super::resolve::{Event, What};
+use crate::model::{Fields, Place};
 
 mod fast;
 
@@ -65,6 +65,15 @@ pub struct Totals {
     pub skipped_lines: u64,
     pub pages: u64,
     pub problems: u64,
+    /// Of the items, those of a status table (one per client: its latest state), read as that state's event.
+    pub status_items: u64,
+}
+
+impl Totals {
+    /// Nothing was read at all: no page, no item, no line (an empty page is not empty input).
+    pub fn is_empty(&self) -> bool {
+        self.items == 0 && self.pages == 0 && self.skipped_lines == 0 && self.problems == 0
+    }
 }
 
 /// Read every item of `input` as the pipeline of `fields` wrote it; `each` gets every event and every problem.
@@ -80,15 +89,22 @@ pub fn read_reference<R: BufRead>(input: R, fields: &Fields, each: impl FnMut(Re
 }
 
 fn read_with<R: BufRead>(
-    input: R,
+    mut input: R,
     fields: &Fields,
     fast: bool,
     mut each: impl FnMut(Read<'_>),
 ) -> Totals {
-    let table = Table::new(fields);
+    // The start of the input tells which table it is from; it is read again from the copy.
+    let mut head = Vec::new();
+    let peeked = peek(&mut input, &mut head);
+    let table = if is_status_table(&head, fields) {
+        Table::status_table()
+    } else {
+        Table::new(fields)
+    };
     let mut reader = Reader {
         input: Input {
-            inner: input,
+            inner: io::Read::chain(io::Cursor::new(head), input),
             line: 1,
         },
         table: &table,
@@ -98,11 +114,60 @@ fn read_with<R: BufRead>(
         item: Vec::new(),
         totals: Totals::default(),
     };
+    if let Err(e) = peeked {
+        reader.problem(&mut each, 1, format!("cannot read: {e}"));
+        return reader.totals;
+    }
     reader.run(&mut each);
     reader.totals
 }
 
-/// Where each attribute the resolver needs goes: slots 0-5 are the fields, 6 and 7 the keys.
+/// How much of the input's start is looked at to tell an event table from a status table: many items of either.
+const HEAD_BYTES: usize = 64 << 10;
+
+/// Read up to [`HEAD_BYTES`] of the input into `head`.
+fn peek<R: BufRead>(input: &mut R, head: &mut Vec<u8>) -> io::Result<()> {
+    while head.len() < HEAD_BYTES {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len().min(HEAD_BYTES - head.len());
+        head.extend_from_slice(&buf[..n]);
+        input.consume(n);
+    }
+    Ok(())
+}
+
+/// Whether the input is a status table's: its start names an attribute only a status item has (`state`, or
+/// `online` in a query of the `Online` index) and never the name under which the pipeline's items keep the event
+/// type, which every event item has. Decided once, so that reading an event table costs nothing more.
+fn is_status_table(head: &[u8], fields: &Fields) -> bool {
+    let event_type = match &fields.event_type {
+        Place::Root(name) => name,
+        Place::Nested { key, .. } => key,
+    };
+    let quoted = |name: &str| {
+        let mut q = Vec::with_capacity(name.len() + 2);
+        q.push(b'"');
+        q.extend_from_slice(name.as_bytes());
+        q.push(b'"');
+        q
+    };
+    let has = |name: &str| {
+        let q = quoted(name);
+        head.windows(q.len()).any(|w| w == q.as_slice())
+    };
+    !has(event_type) && (has("state") || has("online"))
+}
+
+/// Where each attribute the resolver needs goes: slots 0-5 are the fields, 6 and 7 the keys. A status table's
+/// item fills the same slots ([`Table::status_table`]): `since` is the timestamp, `state` the event type, and
+/// `online` takes the second key's slot (the table has one key).
 const CLIENT: usize = 0;
 const TIMESTAMP: usize = 1;
 const EVENT_TYPE: usize = 2;
@@ -110,6 +175,7 @@ const SESSION: usize = 3;
 const VERSION: usize = 4;
 const REASON: usize = 5;
 const KEY0: usize = 6;
+const ONLINE: usize = 7;
 const SLOTS: usize = 8;
 
 const FIELD_NAMES: [&str; 6] = [
@@ -121,6 +187,19 @@ const FIELD_NAMES: [&str; 6] = [
     "disconnectReason",
 ];
 
+/// The names of the slots in a status table's item: what the status function (`templates/status_function.py`)
+/// writes. Its `Online` index projects `online` and no `state`.
+const STATUS_NAMES: [&str; SLOTS] = [
+    "clientId",
+    "since",
+    "state",
+    "sessionIdentifier",
+    "versionNumber",
+    "disconnectReason",
+    "clientId",
+    "online",
+];
+
 /// What one root attribute feeds.
 #[derive(Debug, Default)]
 struct Use {
@@ -130,6 +209,8 @@ struct Use {
 
 #[derive(Debug)]
 struct Table {
+    /// The items are a status table's, one per client, each read as the event that set its state.
+    status: bool,
     roots: Vec<(String, Use)>,
     /// The roots' names as [`fast::Name`]s, in the same order: what the one-pass reader compares first.
     names: Vec<fast::Name>,
@@ -169,13 +250,36 @@ impl Table {
         for (i, key) in fields.keys.iter().take(2).enumerate() {
             slot_of(&mut roots, key).direct.push(KEY0 + i);
         }
+        Table::of(roots, fields.keys.iter().take(2).cloned().collect(), false)
+    }
+
+    /// The attributes of a status table's item.
+    fn status_table() -> Table {
+        let mut roots: Vec<(String, Use)> = Vec::new();
+        for (slot, name) in STATUS_NAMES.iter().enumerate() {
+            match roots.iter_mut().find(|(n, _)| n == name) {
+                Some((_, used)) => used.direct.push(slot),
+                None => roots.push((
+                    (*name).to_owned(),
+                    Use {
+                        direct: vec![slot],
+                        nested: Vec::new(),
+                    },
+                )),
+            }
+        }
+        Table::of(roots, vec![STATUS_NAMES[KEY0].to_owned()], true)
+    }
+
+    fn of(roots: Vec<(String, Use)>, keys: Vec<String>, status: bool) -> Table {
         Table {
+            status,
             names: roots
                 .iter()
                 .map(|(n, _)| fast::Name::of(n.as_bytes()))
                 .collect(),
             roots,
-            keys: fields.keys.iter().take(2).cloned().collect(),
+            keys,
         }
     }
 
@@ -633,9 +737,10 @@ fn deliver(
     line: usize,
     each: &mut impl FnMut(Read<'_>),
 ) {
-    match event(slots) {
+    match event(slots, table.status) {
         Ok(Some(event)) => {
             totals.events += 1;
+            totals.status_items += u64::from(table.status);
             each(Read::Event(event));
         }
         Ok(None) => totals.other += 1,
@@ -663,23 +768,27 @@ fn describe_key(keys: &[String], slots: &Slots<'_>) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-fn event<'a>(slots: &'a Slots<'a>) -> Result<Option<Event<'a>>, String> {
+fn event<'a>(slots: &'a Slots<'a>, status: bool) -> Result<Option<Event<'a>>, String> {
+    let names: &[&str] = if status { &STATUS_NAMES } else { &FIELD_NAMES };
     let text = |slot: usize| -> Result<&'a str, String> {
         match &slots[slot] {
             Some(Scalar::S(s)) => Ok(&**s),
-            Some(Scalar::N(_)) => Err(format!("`{}` is a number, not a string", FIELD_NAMES[slot])),
-            Some(Scalar::Other(t)) => Err(format!("`{}` is {t}, not a string", FIELD_NAMES[slot])),
-            None => Err(format!("no `{}`", FIELD_NAMES[slot])),
+            Some(Scalar::N(_)) => Err(format!("`{}` is a number, not a string", names[slot])),
+            Some(Scalar::Other(t)) => Err(format!("`{}` is {t}, not a string", names[slot])),
+            None => Err(format!("no `{}`", names[slot])),
         }
     };
     let number = |slot: usize| -> Result<&'a str, String> {
         match &slots[slot] {
             Some(Scalar::N(n)) => Ok(&**n),
-            Some(Scalar::S(_)) => Err(format!("`{}` is a string, not a number", FIELD_NAMES[slot])),
-            Some(Scalar::Other(t)) => Err(format!("`{}` is {t}, not a number", FIELD_NAMES[slot])),
-            None => Err(format!("no `{}`", FIELD_NAMES[slot])),
+            Some(Scalar::S(_)) => Err(format!("`{}` is a string, not a number", names[slot])),
+            Some(Scalar::Other(t)) => Err(format!("`{}` is {t}, not a number", names[slot])),
+            None => Err(format!("no `{}`", names[slot])),
         }
     };
+    if status {
+        return status_item(slots, text, number).map(Some);
+    }
     let kind = text(EVENT_TYPE)?;
     if !matches!(kind, "connected" | "disconnected" | "connect_failed") {
         return Ok(None);
@@ -719,6 +828,59 @@ fn event<'a>(slots: &'a Slots<'a>) -> Result<Option<Event<'a>>, String> {
         timestamp,
         what,
     }))
+}
+
+/// A status table's item read as the event that set its state: that event is the client's latest, so the
+/// resolver's answer, asked now, is the state the item holds. An item of the `Online` index has no `state`: being
+/// in the index is being connected.
+fn status_item<'a>(
+    slots: &'a Slots<'a>,
+    text: impl Fn(usize) -> Result<&'a str, String>,
+    number: impl Fn(usize) -> Result<&'a str, String>,
+) -> Result<Event<'a>, String> {
+    let connected = match (&slots[EVENT_TYPE], &slots[ONLINE]) {
+        (None, Some(_)) => true,
+        _ => match text(EVENT_TYPE)? {
+            "connected" => true,
+            "disconnected" => false,
+            other => {
+                return Err(format!(
+                    "`state` is {other:?}, not \"connected\" or \"disconnected\" (is this a status table?)"
+                ));
+            }
+        },
+    };
+    let client_id = text(CLIENT)?;
+    if client_id.is_empty() {
+        return Err("`clientId` is empty".to_owned());
+    }
+    let since = number(TIMESTAMP)?;
+    let timestamp: i64 = since
+        .parse()
+        .map_err(|_| format!("`since` {since} is not whole milliseconds"))?;
+    let session = text(SESSION)?;
+    let digits = number(VERSION)?;
+    let version: u64 = digits
+        .parse()
+        .map_err(|_| format!("`versionNumber` {digits} is not a whole number of 0 or more"))?;
+    let what = if connected {
+        What::Connected { session, version }
+    } else {
+        let reason = match &slots[REASON] {
+            Some(Scalar::S(s)) => Some(&**s),
+            _ => None,
+        };
+        What::Disconnected {
+            session,
+            version,
+            reason,
+        }
+    };
+    Ok(Event {
+        client_id,
+        timestamp,
+        what,
+    })
 }
 
 /// A string that borrows from the input when it has no escapes.

@@ -1,7 +1,7 @@
 //! Is this device connected now? The answer, per client, from the lifecycle events a pipeline's table holds:
 //! `connected` (since when, which session), `disconnected` (since when, why), or `unknown` with the reason.
 //!
-//! The pieces: [`fields`] finds where a pipeline's rule puts each event field in the item; [`items`] streams
+//! The pieces: [`Fields`] (the model's) says where a pipeline's rule puts each event field in the item; [`items`] streams
 //! items out of `aws dynamodb scan`/`query` output or `simulate` JSON lines; [`resolve`] holds the ordering rule
 //! ([`supersedes`]) and the fold ([`Resolver`]). The library never touches the disk: the reader takes any
 //! [`std::io::BufRead`].
@@ -17,13 +17,19 @@
 //! 3. **Different connections stamped the window or more apart are ordered by `timestamp`.**
 //! 4. **`connect_failed` is never a connection**: it is counted and otherwise ignored.
 //!
-//! Then, as of T, with the timestamp error E:
+//! Which events count depends on the question.
 //!
-//! - an event stamped at most T − E happened before T; one stamped after T + E happened after T; one stamped in
-//!   between may be on either side of T.
-//! - if one of those *near* events, placed before T, would change the answer (and is newer than the latest
-//!   certain event, and older than the earliest event certainly after T), the answer is
-//!   [`Unknown::NearTime`].
+//! - **Now** ([`Resolver::now`]): every event in the input is stored, and an event is stored only after it
+//!   happened. So every one of them happened before T, whatever its stamp says: one stamped a minute after T is
+//!   that stamp's own error. All of them are folded, and no answer is near-time. This is the read-time fact the
+//!   status function relies on too, which is why the two agree.
+//! - **A time in the past** ([`Resolver::new`], `--at` before now), with the timestamp error E: the table may hold
+//!   events of later times, so an event stamped at most T − E happened before T; one stamped after T + E happened
+//!   after T; one stamped in between may be on either side of T. If one of those *near* events, placed before T,
+//!   would change the answer (and is newer than the latest certain event, and older than the earliest event
+//!   certainly after T), the answer is [`Unknown::NearTime`].
+//!
+//! Then:
 //! - a disconnect with `disconnectReason: DUPLICATE_CLIENTID` as the latest event means another connection took
 //!   the client ID over, and its connect is not stored (yet): [`Unknown::TakeoverPending`]. When it is stored,
 //!   its higher `versionNumber` makes it the latest and the answer is `connected`, with the new session.
@@ -82,24 +88,18 @@
 //!   reused a version for a new session within W, rule 2 could order two connections wrongly. Equal versions are
 //!   caught ([`Unknown::Ambiguous`]); a reset to a *lower* version within W is not detectable.
 
-pub mod fields;
 pub mod items;
 pub mod plain;
 pub mod report;
 pub mod resolve;
 
-pub use fields::{FieldError, Fields, Place};
+pub use crate::events::TAKEOVER_REASON;
+pub use crate::model::{DEFAULT_WINDOW_MS, FieldError, Fields, Place};
 pub use items::{Problem, Read, Totals, read};
 pub use resolve::{Event, Order, Resolver, Verdict, What, supersedes};
 
-/// The `disconnectReason` of a connection that another connection with the same client ID took over.
-pub const TAKEOVER_REASON: &str = "DUPLICATE_CLIENTID";
-
 /// The default timestamp error E: 2 minutes (see the module docs).
 pub const DEFAULT_TIMESTAMP_ERROR_MS: i64 = 2 * 60 * 1000;
-
-/// The default window W: 20 minutes (see the module docs).
-pub const DEFAULT_WINDOW_MS: i64 = 20 * 60 * 1000;
 
 /// The two parameters of the resolver, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +169,32 @@ pub struct Status {
     pub state: State,
     /// How many events of this client were read (duplicates included).
     pub events: u64,
+    /// For an `unknown` answer, what is still known: the latest event stamped at or before T, taking every stamp
+    /// as exact. A best guess, shown as one; `None` for a known answer and when no such event exists.
+    pub guess: Option<Latest>,
+}
+
+/// The latest connect or disconnect of a client, as a best guess behind an `unknown` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Latest {
+    /// A disconnect (else a connect).
+    pub disconnect: bool,
+    /// The event's `timestamp`.
+    pub since: i64,
+    pub session: String,
+    pub version: u64,
+    pub reason: Option<String>,
+}
+
+impl Latest {
+    /// `connected` or `disconnected`.
+    pub fn state_name(&self) -> &'static str {
+        if self.disconnect {
+            "disconnected"
+        } else {
+            "connected"
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +215,8 @@ pub enum State {
     Unknown(Unknown),
 }
 
-/// Why the events cannot tell.
+/// Why the events cannot tell. Asked now, only [`Unknown::NoData`], [`Unknown::Ambiguous`] and
+/// [`Unknown::TakeoverPending`] occur.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unknown {
     /// No connect or disconnect is stamped before T.

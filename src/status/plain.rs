@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::fields::{Fields, Place};
 use super::resolve::{Event, What};
+use crate::model::{Fields, Place};
 
 fn get<'a>(item: &'a Map<String, Value>, place: &Place) -> Option<&'a Value> {
     match place {

@@ -47,7 +47,24 @@ struct Answer<'a> {
     disconnect_reason: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timestamp: Option<i64>,
+    /// An `unknown` answer's best guess: the latest event, as if every stamp were exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    best_guess: Option<Guess<'a>>,
     events: u64,
+}
+
+/// The best guess of an `unknown` answer, marked as one by its own object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Guess<'a> {
+    state: &'static str,
+    since: i64,
+    since_time: String,
+    for_ms: i64,
+    session_identifier: &'a str,
+    version_number: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disconnect_reason: Option<Option<&'a str>>,
 }
 
 impl<'a> Answer<'a> {
@@ -64,6 +81,7 @@ impl<'a> Answer<'a> {
             version_number: None,
             disconnect_reason: None,
             timestamp: None,
+            best_guess: None,
             events: status.events,
         };
         let since = |a: &mut Answer<'a>, since: i64| {
@@ -103,6 +121,15 @@ impl<'a> Answer<'a> {
                     Unknown::NearTime { timestamp, .. } => a.timestamp = Some(*timestamp),
                     Unknown::NoData { .. } | Unknown::Ambiguous { .. } => {}
                 }
+                a.best_guess = status.guess.as_ref().map(|g| Guess {
+                    state: g.state_name(),
+                    since: g.since,
+                    since_time: iso(g.since),
+                    for_ms: at.saturating_sub(g.since).max(0),
+                    session_identifier: &g.session,
+                    version_number: g.version,
+                    disconnect_reason: g.disconnect.then_some(g.reason.as_deref()),
+                });
             }
         }
         a
@@ -206,7 +233,8 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
-/// The columns of the table: client, state, since, for how long, session, reason.
+/// The columns of the table: client, state, since, for how long, session, reason. An `unknown` row shows its
+/// best guess with `~` before each guessed cell, or `-` when nothing is known.
 pub fn row(status: &Status, at: i64) -> [String; 6] {
     let client = status.client_id.clone();
     let state = status.state.name().to_owned();
@@ -232,14 +260,28 @@ pub fn row(status: &Status, at: i64) -> [String; 6] {
             session.clone(),
             reason.clone().unwrap_or_default(),
         ],
-        State::Unknown(why) => [
-            client,
-            state,
-            String::new(),
-            String::new(),
-            String::new(),
-            format!("{}: {}", why.name(), detail(why)),
-        ],
+        State::Unknown(why) => {
+            let why = format!("{}: {}", why.name(), detail(why));
+            match &status.guess {
+                // What is still known, marked: `~` before each guessed cell, and the guess named in the reason.
+                Some(g) => [
+                    client,
+                    state,
+                    format!("~{}", iso(g.since)),
+                    format!("~{}", duration(at.saturating_sub(g.since))),
+                    format!("~{}", g.session),
+                    format!(
+                        "{why}; best guess: {}{}",
+                        g.state_name(),
+                        match (&g.reason, g.disconnect) {
+                            (Some(r), true) => format!(" ({r})"),
+                            _ => String::new(),
+                        }
+                    ),
+                ],
+                None => [client, state, "-".into(), "-".into(), "-".into(), why],
+            }
+        }
     }
 }
 
@@ -371,6 +413,7 @@ mod tests {
                 version: 1,
             },
             events: 1,
+            guess: None,
         }];
         assert_eq!(
             table(&s, 60_000, true),

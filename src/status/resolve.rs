@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::{Params, State, Status, Unknown};
+use super::{Latest, Params, State, Status, Unknown};
 
 /// What one stored lifecycle event is, as the resolver reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +155,8 @@ struct Client {
 pub struct Resolver {
     at: i64,
     params: Params,
+    /// Asked about the present: every event read is stored, so it happened before T, whatever its stamp.
+    now: bool,
     clients: HashMap<Box<str>, Client, BuildHasherDefault<WordHasher>>,
 }
 
@@ -202,17 +204,33 @@ impl Hasher for WordHasher {
 }
 
 impl Resolver {
-    /// A resolver answering as of `at` (epoch milliseconds).
+    /// A resolver answering as of `at` (epoch milliseconds) in the past: an event stamped within the timestamp
+    /// error of `at` may have happened after it (the table may hold events of later times).
     pub fn new(at: i64, params: Params) -> Resolver {
         Resolver {
             at,
             params,
+            now: false,
             clients: HashMap::default(),
+        }
+    }
+
+    /// A resolver answering as of `now`, the present: every event it is given is stored, so it has happened,
+    /// even one stamped after `now` (its stamp's own error). No answer is [`Unknown::NearTime`].
+    pub fn now(now: i64, params: Params) -> Resolver {
+        Resolver {
+            now: true,
+            ..Resolver::new(now, params)
         }
     }
 
     pub fn at(&self) -> i64 {
         self.at
+    }
+
+    /// Whether this resolver answers about the present ([`Resolver::now`]).
+    pub fn is_now(&self) -> bool {
+        self.now
     }
 
     pub fn params(&self) -> Params {
@@ -262,7 +280,7 @@ impl Resolver {
         let error = self.params.timestamp_error_ms;
         let window = self.params.window_ms;
         let stamp = i128::from(event.timestamp);
-        if stamp + i128::from(error) <= i128::from(self.at) {
+        if self.now || stamp + i128::from(error) <= i128::from(self.at) {
             keep_latest(&mut client.latest, order, reason, window);
         } else if stamp - i128::from(error) > i128::from(self.at) {
             match &mut client.first_after {
@@ -284,10 +302,18 @@ impl Resolver {
         let mut out: Vec<Status> = self
             .clients
             .into_iter()
-            .map(|(id, c)| Status {
-                client_id: id.into_string(),
-                events: c.events,
-                state: answer(&c, window),
+            .map(|(id, c)| {
+                let state = answer(&c, window);
+                let guess = match state {
+                    State::Unknown(_) => guess(&c, self.at, window),
+                    _ => None,
+                };
+                Status {
+                    client_id: id.into_string(),
+                    events: c.events,
+                    state,
+                    guess,
+                }
             })
             .collect();
         out.sort_unstable_by(|a, b| a.client_id.cmp(&b.client_id));
@@ -318,6 +344,34 @@ fn keep_latest(latest: &mut Vec<Kept>, order: Order<'_>, reason: Option<&str>, w
     if latest.len() < MAX_INCOMPARABLE {
         latest.push(Kept::new(order, reason));
     }
+}
+
+/// The best guess behind an `unknown` answer: the latest of the events stamped at or before T, as if each stamp
+/// were exact. Asked now, that is every event read, and the guess is the state the status function holds. Among
+/// connections nothing orders, the one stamped last.
+fn guess(c: &Client, at: i64, window: i64) -> Option<Latest> {
+    let mut best: Option<&Kept> = None;
+    for k in c
+        .latest
+        .iter()
+        .chain(c.near.iter().filter(|k| k.timestamp <= at))
+    {
+        best = match best {
+            None => Some(k),
+            Some(b) => match supersedes(b.order(), k.order(), window) {
+                Verdict::Supersedes => Some(k),
+                Verdict::Ambiguous if k.timestamp > b.timestamp => Some(k),
+                _ => Some(b),
+            },
+        };
+    }
+    best.map(|k| Latest {
+        disconnect: k.disconnect,
+        since: k.timestamp,
+        session: k.session.clone(),
+        version: k.version,
+        reason: k.reason.clone(),
+    })
 }
 
 /// The state an event leaves behind, if it is the latest before T.
@@ -594,6 +648,113 @@ mod tests {
             matches!(&got[0].state, State::Connected { session, .. } if session == "b"),
             "{got:?}"
         );
+    }
+
+    /// Every order of `events`: a few events, so all permutations.
+    fn permutations<'a>(events: &[Event<'a>]) -> Vec<Vec<Event<'a>>> {
+        if events.len() <= 1 {
+            return vec![events.to_vec()];
+        }
+        let mut out = Vec::new();
+        for i in 0..events.len() {
+            let mut rest = events.to_vec();
+            let first = rest.remove(i);
+            for mut p in permutations(&rest) {
+                p.insert(0, first);
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn asked_now_the_freshest_changes_are_answered_in_every_order() {
+        let now = 100 * MIN;
+        let cases: [(&str, Vec<Event>, State); 5] = [
+            (
+                "a connect 30 seconds ago",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", 50 * MIN, "a", 1, "CONNECTION_LOST"),
+                    connected("d", now - 30_000, "b", 2),
+                ],
+                State::Connected {
+                    since: now - 30_000,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+            (
+                "a disconnect a minute ago",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", now - MIN, "a", 1, "CLIENT_INITIATED_DISCONNECT"),
+                ],
+                State::Disconnected {
+                    since: now - MIN,
+                    session: "a".into(),
+                    version: 1,
+                    reason: Some("CLIENT_INITIATED_DISCONNECT".into()),
+                },
+            ),
+            (
+                "a takeover 40 seconds ago",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", now - 40_000, "a", 1, "DUPLICATE_CLIENTID"),
+                    connected("d", now - 40_003, "b", 2),
+                ],
+                State::Connected {
+                    since: now - 40_003,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+            (
+                "a reconnect whose old disconnect was stamped late",
+                vec![
+                    connected("d", 0, "a", 1),
+                    connected("d", now - 20_000, "b", 2),
+                    disconnected("d", now - 5_000, "a", 1, "CONNECTION_LOST"),
+                ],
+                State::Connected {
+                    since: now - 20_000,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+            (
+                "a connect stamped after now (its stamp's error)",
+                vec![
+                    connected("d", 0, "a", 1),
+                    disconnected("d", now - 2 * MIN, "a", 1, "CONNECTION_LOST"),
+                    connected("d", now + 50_000, "b", 2),
+                ],
+                State::Connected {
+                    since: now + 50_000,
+                    session: "b".into(),
+                    version: 2,
+                },
+            ),
+        ];
+        for (what, events, want) in cases {
+            for order in permutations(&events) {
+                let mut r = Resolver::now(now, Params::default());
+                order.iter().for_each(|e| r.add(e));
+                let got = r.finish();
+                assert_eq!(got[0].state, want, "{what}: {order:?}");
+                assert_eq!(got[0].guess, None, "a known answer needs no guess");
+            }
+            // The same question about the past (an --at a few seconds ago) cannot tell yet.
+            let mut r = Resolver::new(now, Params::default());
+            events.iter().for_each(|e| r.add(e));
+            let got = r.finish();
+            assert!(
+                matches!(got[0].state, State::Unknown(Unknown::NearTime { .. })),
+                "{what}: {got:?}"
+            );
+            assert!(got[0].guess.is_some(), "{what}: the best guess is shown");
+        }
     }
 
     #[test]

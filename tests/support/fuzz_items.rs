@@ -16,7 +16,7 @@ fn fields() -> &'static [Fields; 2] {
         let of = |yaml: &str| {
             let config = presence_stack::config::parse(yaml).expect("the fuzz config parses");
             let model = Model::build(&config).expect("the fuzz config is valid");
-            Fields::choose(&model, None).expect("the fuzz config is a presence pipeline").1
+            Fields::of(0, &model.pipelines[0]).expect("the fuzz config is a presence pipeline")
         };
         [
             of("pipelines: [{name: presence}]"),

@@ -6,7 +6,7 @@ use crate::model::Model;
 
 fn fields(yaml: &str) -> Fields {
     let model = Model::build(&crate::config::parse(yaml).unwrap()).unwrap();
-    Fields::choose(&model, None).unwrap().1
+    Fields::of(0, &model.pipelines[0]).unwrap()
 }
 
 /// (events as `client kind timestamp`, problems as `line: message`).
@@ -139,4 +139,39 @@ fn no_bytes_panic() {
     ] {
         let _ = read_all(text, &f);
     }
+}
+
+#[test]
+fn a_status_tables_items_are_read_as_their_state_and_an_event_table_stays_one() {
+    let status_item = r#"{"clientId":{"S":"d2"},"state":{"S":"disconnected"},"since":{"N":"7"},"sessionIdentifier":{"S":"s2"},"versionNumber":{"N":"4"},"disconnectReason":{"S":"DUPLICATE_CLIENTID"}}"#;
+    let online_item = r#"{"clientId":{"S":"d3"},"online":{"S":"1"},"since":{"N":"9"},"sessionIdentifier":{"S":"s3"},"versionNumber":{"N":"5"}}"#;
+    for f in [
+        fields("pipelines: [{name: presence}]"),
+        fields(
+            "pipelines: [{name: presence, sql: \"SELECT * AS event, clientid() AS clientId, timestamp() AS ts FROM '$aws/events/presence/+/+'\", table: {sort_key: {name: ts, type: N}}}]",
+        ),
+    ] {
+        let (events, problems, totals) = read_all(
+            &format!("{{\"Items\": [{status_item}, {online_item}]}}"),
+            &f,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            events,
+            [
+                "d2 Disconnected { session: \"s2\", version: 4, reason: Some(\"DUPLICATE_CLIENTID\") } 7",
+                "d3 Connected { session: \"s3\", version: 5 } 9"
+            ]
+        );
+        assert_eq!(totals.status_items, 2);
+    }
+    // An event table whose rule writes an attribute named `state` is still an event table: its items name the
+    // event type.
+    let f = fields(
+        "pipelines: [{name: presence, sql: \"SELECT *, 'x' AS state FROM '$aws/events/presence/+/+'\"}]",
+    );
+    let with_state = CONNECTED.replace("\"clientId\"", "\"state\":{\"S\":\"x\"},\"clientId\"");
+    let (events, problems, totals) = read_all(&format!("{{\"Items\": [{with_state}]}}"), &f);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!((events.len(), totals.status_items), (1, 0));
 }

@@ -4,8 +4,9 @@
 //! field's name.
 
 use crate::events::EventKind;
-use crate::model::{Model, Pipeline};
 use crate::sql::{self, ExprKind, PathSegment, SelectClause, SelectItem};
+
+use super::Pipeline;
 
 /// Where one field is in an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,20 +54,6 @@ pub struct Fields {
 /// Why a pipeline's items cannot answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FieldError {
-    #[error("no pipeline is named `{name}`; the pipelines are {}", quoted(.available))]
-    NoSuchPipeline {
-        name: String,
-        available: Vec<String>,
-    },
-    #[error(
-        "no pipeline keeps connected and disconnected events; status reads a presence pipeline's table"
-    )]
-    NoPresencePipeline,
-    #[error(
-        "several pipelines keep presence events ({}); choose one with `--pipeline NAME`",
-        quoted(.candidates)
-    )]
-    SeveralPipelines { candidates: Vec<String> },
     #[error(
         "pipelines[{index}] (`{pipeline}`) does not keep both connected and disconnected events, so its table cannot tell whether a device is connected"
     )]
@@ -83,67 +70,31 @@ pub enum FieldError {
     Sql { index: usize, message: String },
 }
 
-fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Whether a pipeline's rule reads both connected and disconnected events.
-fn keeps_presence(p: &Pipeline) -> bool {
-    if p.custom_sql {
-        let Ok(stmt) = &p.compiled.statement else {
-            return false;
-        };
-        [EventKind::Connected, EventKind::Disconnected]
-            .iter()
-            .all(|k| {
-                stmt.topic_filter()
-                    .is_some_and(|f| sql::topic_matches(f, &k.topic("client")))
-            })
-    } else {
-        p.events.contains(&EventKind::Connected) && p.events.contains(&EventKind::Disconnected)
+impl Pipeline {
+    /// Whether the pipeline's rule reads both connected and disconnected events: whether its table can tell if a
+    /// device is connected.
+    pub fn keeps_presence(&self) -> bool {
+        if self.custom_sql {
+            let Ok(stmt) = &self.compiled.statement else {
+                return false;
+            };
+            [EventKind::Connected, EventKind::Disconnected]
+                .iter()
+                .all(|k| {
+                    stmt.topic_filter()
+                        .is_some_and(|f| sql::topic_matches(f, &k.topic("client")))
+                })
+        } else {
+            self.events.contains(&EventKind::Connected)
+                && self.events.contains(&EventKind::Disconnected)
+        }
     }
 }
 
 impl Fields {
-    /// The pipeline named `name`, or else the only one that keeps presence events; and where its fields are.
-    pub fn choose(model: &Model, name: Option<&str>) -> Result<(usize, Fields), FieldError> {
-        let index = match name {
-            Some(name) => model
-                .pipelines
-                .iter()
-                .position(|p| p.name == name)
-                .ok_or_else(|| FieldError::NoSuchPipeline {
-                    name: name.to_owned(),
-                    available: model.pipelines.iter().map(|p| p.name.clone()).collect(),
-                })?,
-            None => {
-                let presence: Vec<usize> = (0..model.pipelines.len())
-                    .filter(|&i| keeps_presence(&model.pipelines[i]))
-                    .collect();
-                match presence[..] {
-                    [] => return Err(FieldError::NoPresencePipeline),
-                    [only] => only,
-                    _ => {
-                        return Err(FieldError::SeveralPipelines {
-                            candidates: presence
-                                .iter()
-                                .map(|&i| model.pipelines[i].name.clone())
-                                .collect(),
-                        });
-                    }
-                }
-            }
-        };
-        Fields::of(index, &model.pipelines[index]).map(|f| (index, f))
-    }
-
     /// Where the fields of one pipeline's items are.
     pub fn of(index: usize, p: &Pipeline) -> Result<Fields, FieldError> {
-        if !keeps_presence(p) {
+        if !p.keeps_presence() {
             return Err(FieldError::NotPresence {
                 index,
                 pipeline: p.name.clone(),
@@ -289,10 +240,12 @@ fn is_payload_field(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
 
+    /// The fields of the config's first pipeline.
     fn fields(yaml: &str) -> Result<Fields, FieldError> {
         let model = Model::build(&crate::config::parse(yaml).unwrap()).unwrap();
-        Fields::choose(&model, None).map(|(_, f)| f)
+        Fields::of(0, &model.pipelines[0])
     }
 
     fn custom(sql: &str) -> Result<Fields, FieldError> {
@@ -362,27 +315,6 @@ mod tests {
                 }
             ),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn pipelines_are_chosen_by_name_or_by_what_they_keep() {
-        let model = Model::build(&crate::config::parse("pipelines: [{name: a}, {name: s, events: [subscribed]}, {name: c, events: [connected]}]").unwrap()).unwrap();
-        assert_eq!(Fields::choose(&model, None).unwrap().0, 0);
-        assert!(matches!(
-            Fields::choose(&model, Some("s")),
-            Err(FieldError::NotPresence { index: 1, .. })
-        ));
-        assert!(matches!(
-            Fields::choose(&model, Some("zz")),
-            Err(FieldError::NoSuchPipeline { .. })
-        ));
-        let model =
-            Model::build(&crate::config::parse("pipelines: [{name: a}, {name: b}]").unwrap())
-                .unwrap();
-        assert_eq!(
-            Fields::choose(&model, None).unwrap_err().to_string(),
-            "several pipelines keep presence events (`a`, `b`); choose one with `--pipeline NAME`"
         );
     }
 }
