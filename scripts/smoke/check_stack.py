@@ -35,11 +35,13 @@ KEY = "AWS::KMS::Key"
 RULE = "AWS::IoT::TopicRule"
 FUNCTION = "AWS::Lambda::Function"
 MAPPING = "AWS::Lambda::EventSourceMapping"
+DASHBOARD = "AWS::CloudWatch::Dashboard"
 # Resource types moto 5.2.5 has no CloudFormation model for: the stack completes without them
 # ("No Moto CloudFormation support for ..." in its log) and lists none of them.
 UNMODELLED = (
     RULE,
     "AWS::CloudWatch::Alarm",
+    "AWS::Logs::MetricFilter",
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",
     "AWS::ApplicationAutoScaling::ScalableTarget",
@@ -268,6 +270,8 @@ class Stack:
                     self.arns[lid] = fn["Configuration"]["FunctionArn"]
                 elif rtype == MAPPING:
                     self.described[lid] = aws("lambda", "get-event-source-mapping", "--uuid", phys)
+                elif rtype == DASHBOARD:
+                    self.described[lid] = aws("cloudwatch", "get-dashboard", "--dashboard-name", phys)
             except Fail as e:
                 self.errors[lid] = str(e)
 
@@ -795,6 +799,45 @@ def check_mapping(rep, st, lid):
     rep.check(subject, "starting position, batch size, bisection, retries, record age, failure destination", settings)
 
 
+def check_dashboard(rep, st, lid):
+    subject = f"dashboard {st.physical.get(lid, lid)}"
+
+    def body():
+        if lid in st.errors:
+            raise Fail(st.errors[lid])
+        text = st.described[lid]["DashboardBody"]
+        if "${" in text:
+            raise Fail("a substitution was left in the body")
+        widgets = json.loads(text)["widgets"]
+        return f"{len(widgets)} widgets, valid JSON after substitution"
+
+    def names():
+        # Every function, queue and log group the widgets name is one of this stack's, as deployed.
+        widgets = json.loads(st.described[lid]["DashboardBody"])["widgets"]
+        deployed = {t: set() for t in (FUNCTION, QUEUE, LOG_GROUP)}
+        for other, res in st.resources.items():
+            if res.get("Type") in deployed and other in st.physical:
+                phys = st.physical[other]
+                deployed[res["Type"]].add(phys.rsplit("/", 1)[-1] if res["Type"] == QUEUE else phys)
+        named = {t: set() for t in deployed}
+        for w in widgets:
+            props = w["properties"]
+            if w["type"] == "log":
+                named[LOG_GROUP].update(re.findall(r"SOURCE '([^']+)'", props["query"]))
+            for line in props.get("metrics", []):
+                parts = [p for p in line if isinstance(p, str)]
+                for dim, kind in (("FunctionName", FUNCTION), ("QueueName", QUEUE)):
+                    if dim in parts:
+                        named[kind].add(parts[parts.index(dim) + 1])
+        for kind, found in named.items():
+            if not found <= deployed[kind]:
+                raise Fail(f"names no {kind} of the stack: {sorted(found - deployed[kind])}")
+        return ", ".join(f"{len(v)} {k.split('::')[-1]}" for k, v in named.items())
+
+    rep.check(subject, "body is JSON once CloudFormation substituted it", body)
+    rep.check(subject, "the functions, queues and log groups it shows are the stack's", names)
+
+
 CHECKS = {
     TABLE: check_table,
     ROLE: check_role,
@@ -803,6 +846,7 @@ CHECKS = {
     KEY: check_key,
     FUNCTION: check_function,
     MAPPING: check_mapping,
+    DASHBOARD: check_dashboard,
 }
 
 
