@@ -695,19 +695,23 @@ def check_key(rep, st, lid):
 def check_function_role(rep, st, lid):
     """A function's role: trusted by Lambda, UpdateItem on the one table it writes (the status table for the status
     and notification functions, the count table for the counting function) and the stream-read actions on the one
-    stream it reads only, its own queues and log group; the policy as a document (moto evaluates no IAM)."""
+    stream it reads only, its own queues and log group; the dashboard's online counting function, which no stream
+    starts, Query on the status table's index only. The policy as a document (moto evaluates no IAM)."""
     props = st.resources[lid]["Properties"]
     subject = f"role {st.physical.get(lid, lid)}"
     fn = next(f for f in st.of_type(FUNCTION) if st.resources[f]["Properties"]["Role"]["Fn::GetAtt"][0] == lid)
     variables = st.resources[fn]["Properties"]["Environment"]["Variables"]
     status_lid = (variables.get("COUNT_TABLE") or variables["STATUS_TABLE"])["Ref"]
     mapping = next(
-        m
-        for m in st.of_type(MAPPING)
-        if st.resources[m]["Properties"]["FunctionName"] == {"Ref": fn}
-        and st.resources[m]["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+        (
+            m
+            for m in st.of_type(MAPPING)
+            if st.resources[m]["Properties"]["FunctionName"] == {"Ref": fn}
+            and st.resources[m]["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+        ),
+        None,
     )
-    stream = st.resolve(st.resources[mapping]["Properties"]["EventSourceArn"])
+    stream = mapping and st.resolve(st.resources[mapping]["Properties"]["EventSourceArn"])
     deployed = {}
 
     def trust():
@@ -730,6 +734,10 @@ def check_function_role(rep, st, lid):
                 for a in as_list(s.get("Action")):
                     if a.startswith("dynamodb:") or a == "*":
                         grants.setdefault(a, set()).update(as_list(s.get("Resource")))
+        if mapping is None:
+            index = "{}/index/{}".format(st.arns[status_lid], variables["INDEX_NAME"])
+            expect({"dynamodb:Query": {index}}, grants)
+            return f"Query on {index}"
         read = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
         want = {"dynamodb:UpdateItem": {st.arns[status_lid]}, **{a: {stream} for a in read}}
         expect(want, grants)
@@ -737,7 +745,11 @@ def check_function_role(rep, st, lid):
 
     rep.check(subject, "trust policy", trust)
     rep.check(subject, "inline policy equals the template's (resolved)", policies)
-    rep.check(subject, "DynamoDB: UpdateItem on its table, reads on its stream, nothing else", dynamodb_scoped)
+    rep.check(
+        subject,
+        "DynamoDB: UpdateItem on its table, reads on its stream (or Query on the index), nothing else",
+        dynamodb_scoped,
+    )
 
 
 def check_function(rep, st, lid):
