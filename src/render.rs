@@ -17,7 +17,10 @@ use serde_json::json;
 // Notifications (issue 22): the inline code of the functions, and the scope of their resources.
 mod inline;
 mod notify;
+// The dashboard (issue 19): its counting function and its body.
+mod dashboard;
 
+use dashboard::DashboardScope;
 pub use inline::MAX_INLINE_CODE;
 use notify::NotifyScope;
 
@@ -32,7 +35,7 @@ use crate::model::{
 const POLICIES: (&str, &str) = ("policies", include_str!("../templates/policies.json.hbs"));
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 19] = [
     ("stack", include_str!("../templates/stack.json.hbs")),
     ("table", include_str!("../templates/table.json.hbs")),
     ("role", include_str!("../templates/role.json.hbs")),
@@ -66,6 +69,7 @@ const TEMPLATES: [(&str, &str); 18] = [
         "notify_key",
         include_str!("../templates/notify_key.json.hbs"),
     ),
+    ("dashboard", include_str!("../templates/dashboard.json.hbs")),
 ];
 
 /// The status function's code as inlined in `Code.ZipFile` (CloudFormation takes at most 4,096 characters there):
@@ -124,6 +128,9 @@ struct PipelineScope<'a> {
     /// The notifications of the status table, and what their resources need beyond the model.
     n: Option<&'a crate::model::Notifications>,
     notify: Option<NotifyScope>,
+    /// The dashboard, and what its resources need beyond the model.
+    d: Option<&'a crate::model::Dashboard>,
+    dash: Option<DashboardScope>,
 }
 
 /// The status function's code, environment, log group name and alarm texts.
@@ -360,6 +367,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
                     .into_iter()
                     .chain(status)
                     .chain(notify::log_group_names(p))
+                    .chain(dashboard::log_group_names(p))
             })
             .map(|name| {
                 per_stack(format!(
@@ -423,6 +431,15 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
                     model.notify_topic_key(),
                 )
             });
+        let d = p.status.as_ref().and_then(|s| s.dashboard.as_ref());
+        let dash = p
+            .status
+            .as_ref()
+            .zip(d)
+            .zip(status.as_ref())
+            .map(|((s, d), scope)| {
+                dashboard::dashboard_scope(p, s, d, scope.checkov_skips.clone())
+            });
         let source_arn = format!(
             "arn:${{AWS::Partition}}:iot:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
             p.rule.name.as_deref().unwrap_or("*")
@@ -449,6 +466,8 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             status,
             n,
             notify,
+            d,
+            dash,
         };
         let ctx = context("table", &scope)?;
         resources.insert(p.ids.table.clone(), render("table", &ctx)?);
@@ -465,6 +484,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             (p.table.scaling.is_some(), "scaling"),
             (scope.status.is_some(), "status"),
             (scope.notify.is_some(), "notify"),
+            (scope.dash.is_some(), "dashboard"),
         ] {
             if present {
                 match render(name, &ctx)? {

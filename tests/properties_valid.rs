@@ -26,6 +26,8 @@ struct PipelineSpec {
     status: bool,
     /// Its notifications (on with the status table unless turned off), and where they are fanned out.
     notify: Notify,
+    /// Its dashboard (on with the status table unless `dashboard: false`).
+    dashboard: bool,
 }
 
 /// A status pipeline's notifications as generated: off, on, or on with a topic of the stack or an existing one.
@@ -127,13 +129,15 @@ fn status() -> impl Strategy<Value = Option<Value>> {
                 Just(Some(json!({"topic_arn": "arn:aws:sns:eu-west-1:123456789012:ops",
                     "flapping": {"disconnects": 2, "within_seconds": 60}, "event_bus_name": "presence"}))),
             ],
+            prop::option::of(any::<bool>()),
         )
-            .prop_map(|(concurrency, days, notifications)| {
+            .prop_map(|(concurrency, days, notifications, dashboard)| {
                 let mut s = Map::new();
                 s.insert("enabled".into(), json!(true));
                 insert_opt(&mut s, "reserved_concurrency", concurrency.map(Value::from));
                 insert_opt(&mut s, "log_retention_days", days.map(Value::from));
                 insert_opt(&mut s, "notifications", notifications);
+                insert_opt(&mut s, "dashboard", dashboard.map(Value::from));
                 Some(Value::Object(s))
             }),
     ]
@@ -318,6 +322,7 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
                 insert_opt(&mut p, "error_action", error_action);
                 let enabled = status.as_ref().is_some_and(|s| s["enabled"] == true);
                 let notify = notify_of(status.as_ref());
+                let dashboard = enabled && status.as_ref().is_some_and(|s| s["dashboard"] != false);
                 insert_opt(&mut p, "status", status);
                 let provisioned = p
                     .get("table")
@@ -329,6 +334,7 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
                     provisioned,
                     status: enabled,
                     notify,
+                    dashboard,
                 }
             },
         )
@@ -593,11 +599,18 @@ fn check_invariants(
     let fanned = mailed + count(|p| p.notify == Notify::Topic);
     let new_topic = matches!(spec.alarms, Alarms::NewTopic { .. });
     let alarmed = spec.alarms != Alarms::Off;
+    // The dashboard: the online counting function's log group, role, function, schedule and permission, the
+    // dashboard, and a metric filter on each notification function's log group.
+    let dashboards = count(|p| p.dashboard);
+    let filtered = count(|p| p.dashboard && p.notify != Notify::Off);
     let expected: BTreeMap<&str, usize> = [
         ("AWS::IoT::TopicRule", n),
         ("AWS::DynamoDB::Table", n + statuses + notifying),
-        ("AWS::IAM::Role", n + statuses + 2 * notifying),
-        ("AWS::Logs::LogGroup", logs + statuses + 2 * notifying),
+        ("AWS::IAM::Role", n + statuses + 2 * notifying + dashboards),
+        (
+            "AWS::Logs::LogGroup",
+            logs + statuses + 2 * notifying + dashboards,
+        ),
         ("AWS::SQS::Queue", queues + statuses + 2 * notifying),
         (
             "AWS::KMS::Key",
@@ -622,9 +635,15 @@ fn check_invariants(
         ),
         ("AWS::ApplicationAutoScaling::ScalableTarget", 2 * scaled),
         ("AWS::ApplicationAutoScaling::ScalingPolicy", 2 * scaled),
-        ("AWS::Lambda::Function", statuses + 2 * notifying),
+        (
+            "AWS::Lambda::Function",
+            statuses + 2 * notifying + dashboards,
+        ),
         ("AWS::Lambda::EventSourceMapping", statuses + 3 * notifying),
-        ("AWS::Events::Rule", fanned),
+        ("AWS::Events::Rule", fanned + dashboards),
+        ("AWS::Lambda::Permission", dashboards),
+        ("AWS::CloudWatch::Dashboard", dashboards),
+        ("AWS::Logs::MetricFilter", 2 * filtered),
     ]
     .into_iter()
     .collect();
@@ -762,10 +781,13 @@ fn check_invariants(
             .map(|(k, v)| json!({"Key": k, "Value": v}))
             .collect();
         // CloudFormation cannot tag these.
-        const UNTAGGABLE: [&str; 3] = [
+        const UNTAGGABLE: [&str; 6] = [
             "AWS::SNS::TopicPolicy",
             "AWS::SNS::Subscription",
             "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "AWS::Lambda::Permission",
+            "AWS::Logs::MetricFilter",
+            "AWS::CloudWatch::Dashboard",
         ];
         for (id, r) in resources {
             if UNTAGGABLE.iter().any(|t| r["Type"] == *t) {
@@ -821,6 +843,7 @@ fn invariant_checks_catch_broken_templates() {
             provisioned: false,
             status: false,
             notify: Notify::Off,
+            dashboard: false,
         }],
         outputs: true,
         tags: BTreeMap::new(),

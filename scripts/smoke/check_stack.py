@@ -35,11 +35,13 @@ KEY = "AWS::KMS::Key"
 RULE = "AWS::IoT::TopicRule"
 FUNCTION = "AWS::Lambda::Function"
 MAPPING = "AWS::Lambda::EventSourceMapping"
+DASHBOARD = "AWS::CloudWatch::Dashboard"
 # Resource types moto 5.2.5 has no CloudFormation model for: the stack completes without them
 # ("No Moto CloudFormation support for ..." in its log) and lists none of them.
 UNMODELLED = (
     RULE,
     "AWS::CloudWatch::Alarm",
+    "AWS::Logs::MetricFilter",
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",
     "AWS::ApplicationAutoScaling::ScalableTarget",
@@ -268,6 +270,8 @@ class Stack:
                     self.arns[lid] = fn["Configuration"]["FunctionArn"]
                 elif rtype == MAPPING:
                     self.described[lid] = aws("lambda", "get-event-source-mapping", "--uuid", phys)
+                elif rtype == DASHBOARD:
+                    self.described[lid] = aws("cloudwatch", "get-dashboard", "--dashboard-name", phys)
             except Fail as e:
                 self.errors[lid] = str(e)
 
@@ -691,19 +695,23 @@ def check_key(rep, st, lid):
 def check_function_role(rep, st, lid):
     """A function's role: trusted by Lambda, UpdateItem on the one table it writes (the status table for the status
     and notification functions, the count table for the counting function) and the stream-read actions on the one
-    stream it reads only, its own queues and log group; the policy as a document (moto evaluates no IAM)."""
+    stream it reads only, its own queues and log group; the dashboard's online counting function, which no stream
+    starts, Query on the status table's index only. The policy as a document (moto evaluates no IAM)."""
     props = st.resources[lid]["Properties"]
     subject = f"role {st.physical.get(lid, lid)}"
     fn = next(f for f in st.of_type(FUNCTION) if st.resources[f]["Properties"]["Role"]["Fn::GetAtt"][0] == lid)
     variables = st.resources[fn]["Properties"]["Environment"]["Variables"]
     status_lid = (variables.get("COUNT_TABLE") or variables["STATUS_TABLE"])["Ref"]
     mapping = next(
-        m
-        for m in st.of_type(MAPPING)
-        if st.resources[m]["Properties"]["FunctionName"] == {"Ref": fn}
-        and st.resources[m]["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+        (
+            m
+            for m in st.of_type(MAPPING)
+            if st.resources[m]["Properties"]["FunctionName"] == {"Ref": fn}
+            and st.resources[m]["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+        ),
+        None,
     )
-    stream = st.resolve(st.resources[mapping]["Properties"]["EventSourceArn"])
+    stream = mapping and st.resolve(st.resources[mapping]["Properties"]["EventSourceArn"])
     deployed = {}
 
     def trust():
@@ -726,6 +734,10 @@ def check_function_role(rep, st, lid):
                 for a in as_list(s.get("Action")):
                     if a.startswith("dynamodb:") or a == "*":
                         grants.setdefault(a, set()).update(as_list(s.get("Resource")))
+        if mapping is None:
+            index = "{}/index/{}".format(st.arns[status_lid], variables["INDEX_NAME"])
+            expect({"dynamodb:Query": {index}}, grants)
+            return f"Query on {index}"
         read = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
         want = {"dynamodb:UpdateItem": {st.arns[status_lid]}, **{a: {stream} for a in read}}
         expect(want, grants)
@@ -733,7 +745,11 @@ def check_function_role(rep, st, lid):
 
     rep.check(subject, "trust policy", trust)
     rep.check(subject, "inline policy equals the template's (resolved)", policies)
-    rep.check(subject, "DynamoDB: UpdateItem on its table, reads on its stream, nothing else", dynamodb_scoped)
+    rep.check(
+        subject,
+        "DynamoDB: UpdateItem on its table, reads on its stream (or Query on the index), nothing else",
+        dynamodb_scoped,
+    )
 
 
 def check_function(rep, st, lid):
@@ -795,6 +811,48 @@ def check_mapping(rep, st, lid):
     rep.check(subject, "starting position, batch size, bisection, retries, record age, failure destination", settings)
 
 
+def check_dashboard(rep, st, lid):
+    subject = f"dashboard {st.physical.get(lid, lid)}"
+
+    def body():
+        if lid in st.errors:
+            raise Fail(st.errors[lid])
+        text = st.described[lid]["DashboardBody"]
+        # moto leaves the names of what it does not model (the topic rule) unsubstituted: nothing else may be.
+        left = set(re.findall(r"\$\{([^}.]+)[^}]*\}", text))
+        wrong = sorted(v for v in left if st.resources.get(v, {}).get("Type") not in UNMODELLED)
+        if wrong:
+            raise Fail(f"substitutions left in the body: {wrong}")
+        widgets = json.loads(re.sub(r"\$\{[^}]*\}", "unmodelled", text))["widgets"]
+        return f"{len(widgets)} widgets, valid JSON after substitution (moto left {sorted(left)})"
+
+    def names():
+        # Every function, queue and log group the widgets name is one of this stack's, as deployed.
+        widgets = json.loads(st.described[lid]["DashboardBody"])["widgets"]
+        deployed = {t: set() for t in (FUNCTION, QUEUE, LOG_GROUP)}
+        for other, res in st.resources.items():
+            if res.get("Type") in deployed and other in st.physical:
+                phys = st.physical[other]
+                deployed[res["Type"]].add(phys.rsplit("/", 1)[-1] if res["Type"] == QUEUE else phys)
+        named = {t: set() for t in deployed}
+        for w in widgets:
+            props = w["properties"]
+            if w["type"] == "log":
+                named[LOG_GROUP].update(re.findall(r"SOURCE '([^']+)'", props["query"]))
+            for line in props.get("metrics", []):
+                parts = [p for p in line if isinstance(p, str)]
+                for dim, kind in (("FunctionName", FUNCTION), ("QueueName", QUEUE)):
+                    if dim in parts:
+                        named[kind].add(parts[parts.index(dim) + 1])
+        for kind, found in named.items():
+            if not found <= deployed[kind]:
+                raise Fail(f"names no {kind} of the stack: {sorted(found - deployed[kind])}")
+        return ", ".join(f"{len(v)} {k.split('::')[-1]}" for k, v in named.items())
+
+    rep.check(subject, "body is JSON once CloudFormation substituted it", body)
+    rep.check(subject, "the functions, queues and log groups it shows are the stack's", names)
+
+
 CHECKS = {
     TABLE: check_table,
     ROLE: check_role,
@@ -803,6 +861,7 @@ CHECKS = {
     KEY: check_key,
     FUNCTION: check_function,
     MAPPING: check_mapping,
+    DASHBOARD: check_dashboard,
 }
 
 

@@ -162,7 +162,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("pipelines[].error_action.retention_days", RETENTION),
     (
         "pipelines[].status",
-        "a mapping with any of `enabled`, `reserved_concurrency`, `log_retention_days` and `notifications`",
+        "a mapping with any of `enabled`, `reserved_concurrency`, `log_retention_days`, `notifications` and `dashboard`",
     ),
     ("pipelines[].status.enabled", BOOLEAN),
     (
@@ -170,6 +170,7 @@ const FIELDS: &[(&str, &str)] = &[
         "a whole number of function instances from 1 to 1,000",
     ),
     ("pipelines[].status.log_retention_days", RETENTION),
+    ("pipelines[].status.dashboard", BOOLEAN),
     (
         "pipelines[].status.notifications",
         "a mapping with any of `enabled`, `offline_after_seconds`, `flapping`, `client_id_conflict`, \

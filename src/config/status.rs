@@ -25,6 +25,11 @@ pub struct StatusConfig {
     /// over its client ID (on by default with the status table).
     #[serde(default, skip_serializing_if = "NotificationsConfig::is_default")]
     pub notifications: NotificationsConfig,
+    /// A CloudWatch dashboard of the pipeline: connected devices now and over time (counted every minute by a
+    /// small scheduled function), connects and disconnects, notifications, failures, and the latest changes
+    /// (default true).
+    #[serde(default)]
+    pub dashboard: Option<bool>,
 }
 
 impl StatusConfig {

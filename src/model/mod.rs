@@ -12,6 +12,8 @@ use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
 mod alarms;
 mod choose;
+// The dashboard (issue 19): its resources and the stack's own metrics.
+mod dashboard;
 mod fields;
 mod names;
 // Notifications (issue 22): the model of `status.notifications`.
@@ -22,6 +24,9 @@ mod scaling;
 mod status;
 
 pub use choose::{Among, ChoiceError};
+pub use dashboard::{
+    CONNECTED_METRIC, COUNT_SCHEDULE, Dashboard, DashboardIds, METRIC_NAMESPACE, SENT_METRIC,
+};
 pub use fields::{FieldError, Fields, Place};
 pub use names::pascal_case;
 pub use notifications::{
@@ -259,6 +264,8 @@ pub struct StatusFunction {
     pub fields: Fields,
     /// The notifications sent from the status table, unless `status.notifications.enabled: false`.
     pub notifications: Option<Notifications>,
+    /// The CloudWatch dashboard, unless `status.dashboard: false`.
+    pub dashboard: Option<Dashboard>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -794,12 +801,12 @@ mod tests {
         .unwrap();
         // Six resources a pipeline (table, role, rule, error log, two alarms) and the alarm topic's three.
         assert_eq!((m.output_count(), m.resource_count()), (0, 41 * 6 + 3));
-        // A status table adds three outputs: the message says the pipelines differ. (Without notifications, whose
-        // 15 resources a pipeline would take 25 of them past the 500 resources first.)
+        // A status table adds three outputs: the message says the pipelines differ. (Without notifications and the
+        // dashboard, whose 15 and 6 to 8 resources a pipeline would take 25 of them past the 500 resources first.)
         let mut pipelines: Vec<String> = (0..25)
             .map(|i| {
                 format!(
-                    "{{name: s{i}, status: {{enabled: true, notifications: {{enabled: false}}}}}}"
+                    "{{name: s{i}, status: {{enabled: true, dashboard: false, notifications: {{enabled: false}}}}}}"
                 )
             })
             .collect();

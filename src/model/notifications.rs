@@ -369,7 +369,8 @@ mod tests {
         let m = build("{enabled: true, notifications: {email: ops@example.com}}").unwrap();
         assert_eq!(m.notify_topic_key(), Some(super::NOTIFY_TOPIC_KEY));
         // Event table, role, rule, error log, 2 alarms; status: 6 + 2 alarms; notifications 12 + 3 alarms + rule,
-        // topic, policy, subscription; the alarm topic's 3 and the notification topic's key.
-        assert_eq!(m.resource_count(), 6 + 8 + 19 + 3 + 1);
+        // topic, policy, subscription; the dashboard, its counting function's 5 and 2 metric filters; the alarm
+        // topic's 3 and the notification topic's key.
+        assert_eq!(m.resource_count(), 6 + 8 + 19 + 8 + 3 + 1);
     }
 }

@@ -91,6 +91,7 @@ pub(super) fn resolve_pipeline(
             ),
             ("log_retention_days", p.status.log_retention_days.is_some()),
             ("notifications", !p.status.notifications.is_default()),
+            ("dashboard", p.status.dashboard.is_some()),
         ] {
             if set {
                 problems.push(Problem::new(

@@ -134,16 +134,23 @@ impl StatusFunction {
         if let Some(n) = &self.notifications {
             out.extend(n.resource_ids(alarms));
         }
+        if let Some(d) = &self.dashboard {
+            out.extend(d.resource_ids(self.notifications.is_some()));
+        }
         out
     }
 
-    /// The status table's name and index name, and the failure queue's ARN.
+    /// The status table's name and index name, the failure queue's ARN, and the dashboard's URL.
     pub fn output_names(&self) -> Vec<String> {
         let ids = &self.ids;
-        vec![
+        let mut out = vec![
             format!("{}Name", ids.table),
             format!("{}IndexName", ids.table),
             format!("{}Arn", ids.queue),
-        ]
+        ];
+        if let Some(d) = &self.dashboard {
+            out.extend(d.output_names());
+        }
+        out
     }
 }

@@ -68,5 +68,7 @@ pub(super) fn resolve_status(
         window_ms: DEFAULT_WINDOW_MS,
         fields,
         notifications,
+        dashboard: (config.dashboard != Some(false))
+            .then(|| super::dashboard::Dashboard::new(&pipeline.name)),
     })
 }

@@ -26,6 +26,12 @@ pub fn count_code() -> &'static str {
     CODE.get_or_init(|| embed(include_str!("../../templates/count_function.py")))
 }
 
+/// The online counting function's code (`templates/online_count_function.py`), embedded.
+pub fn online_count_code() -> &'static str {
+    static CODE: OnceLock<String> = OnceLock::new();
+    CODE.get_or_init(|| embed(include_str!("../../templates/online_count_function.py")))
+}
+
 /// Python source without its module docstring, one-line docstrings, comment lines, trailing comments (`  # `, as
 /// ruff formats them) and blank lines, with each four spaces of indentation made one. It holds for the code
 /// ruff formats in `templates/`, which has no multi-line strings past the module docstring and no `  # ` inside a
@@ -72,6 +78,7 @@ mod tests {
             ("status", status_code()),
             ("notify", notify_code()),
             ("count", count_code()),
+            ("online count", online_count_code()),
         ] {
             assert!(
                 code.chars().count() <= MAX_INLINE_CODE,

@@ -168,9 +168,19 @@ def load(code, name, variables):
     return module
 
 
+# The log line the functions print per event sent (read by the dashboard's metric filter and queries), as `told`.
+LOGGED = collections.Counter()
+
+
 def quietly(handler, records):
-    with contextlib.redirect_stdout(io.StringIO()):  # the functions print the failures they report
-        return handler({"Records": records}, None)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # the functions print the failures they report
+        result = handler({"Records": records}, None)
+    for line in out.getvalue().splitlines():
+        if line.startswith('{"sent": '):
+            logged = json.loads(line)
+            LOGGED[told({"source": "presence-stack", "detail-type": logged["sent"], "detail": logged})] += 1
+    return result
 
 
 def deliver_stream(handler, records, rng):
@@ -281,6 +291,7 @@ def test_every_notification_once(layout, seed, monkeypatch):
     for order in range(ORDERS):
         arrivals = deliveries(seed, order > 0, rng)
         start = datetime.datetime.fromtimestamp(arrivals[0][0] / 1000, tz=datetime.UTC)
+        LOGGED.clear()
         with freeze_time(start, tick=False) as clock, mock_aws():
             got, want, tally = run_order(
                 stack,
@@ -297,6 +308,8 @@ def test_every_notification_once(layout, seed, monkeypatch):
             )
             want = want(offline_ms, flapping, conflict)
         assert got == want, diff(got, want)
+        # Every event sent was logged once: the dashboard's metrics count what EventBridge received.
+        assert LOGGED == got, diff(LOGGED, got)
         # `simulate --notifications`, the same rules in Rust, on the same arrivals.
         simulated = simulate(config, arrivals, f"notify-{layout}-{seed}-{order}")
         assert simulated == got, diff(simulated, got)
