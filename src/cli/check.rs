@@ -1,14 +1,14 @@
 //! `presence-stack check`: every check of a config, and the drift gate against a committed template.
 
 use std::fs;
-use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use presence_stack::{Format, Source};
 
 use super::files::{io_reason, read_config, shell_word};
-use super::{DEFAULT_CONFIG, Failure, report_warnings};
+use super::shell::Shell;
+use super::{DEFAULT_CONFIG, Failure};
 
 #[derive(clap::Args)]
 pub(super) struct CheckArgs {
@@ -23,7 +23,7 @@ pub(super) struct CheckArgs {
     deny_warnings: bool,
 }
 
-pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
+pub(super) fn run(args: &CheckArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
     let (name, text) = read_config(&args.config)?;
     let source = Source {
         name: &name,
@@ -38,7 +38,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
         .unwrap_or(Format::Json);
     let synthesis = presence_stack::synthesize(source, format)?;
     let warnings = synthesis.warnings;
-    report_warnings(&warnings);
+    shell.diagnostics(&warnings);
     let mut summary = format!(
         "{name}: {} pipeline(s) checked",
         synthesis.model.pipelines.len()
@@ -58,11 +58,11 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
             if let Some(invisible) = invisible_differences(&actual, &expected) {
                 let what: Vec<_> = invisible.iter().map(|d| d.what()).collect();
                 let causes: Vec<_> = invisible.iter().map(|d| d.cause(&shown)).collect();
-                return Err(Failure(vec![format!(
+                return Err(Failure::error(format!(
                     "{shown}: is what synth writes except for {}; {regenerate}, and {}",
                     what.join(" and "),
                     causes.join("; ")
-                )]));
+                )));
             }
             // CRLF line endings make every line differ: diff without them, so that the real change shows.
             let mut actual = String::from_utf8_lossy(&actual).into_owned();
@@ -73,22 +73,21 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
                 ""
             };
             let diff = short_diff(&actual, &expected, &shown);
-            let mut stderr = io::stderr().lock();
-            let _ = write!(stderr, "{diff}");
-            return Err(Failure(vec![format!(
+            shell.text(&diff);
+            return Err(Failure::error(format!(
                 "{shown}: is not what `presence-stack synth {}` writes{crlf}; {regenerate}",
                 args.config.display(),
-            )]));
+            )));
         }
         summary.push_str(&format!(", {shown} is up to date"));
     }
     if args.deny_warnings && !warnings.is_empty() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: {} warning(s) and --deny-warnings",
             warnings.len()
-        )]));
+        )));
     }
-    message!("presence-stack: {summary}");
+    shell.note(summary);
     Ok(ExitCode::SUCCESS)
 }
 
