@@ -3,6 +3,7 @@
 //! The library takes text and returns text or typed errors; it never touches the disk. The flow is
 //! config text --[`config`]--> `Config` --[`model`]--> `Model` --[`render`]--> JSON value --[`emit`]--> template.
 
+pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod emit;
@@ -16,6 +17,7 @@ pub mod simulate;
 pub mod sql;
 pub mod status;
 
+pub use catalog::Id;
 pub use emit::Format;
 pub use error::{Diagnostic, Error, Severity, TooLarge};
 pub use model::Model;
@@ -50,7 +52,7 @@ pub fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> {
         Error::Config(vec![Diagnostic {
             line: p.line,
             column: p.column,
-            ..Diagnostic::new(Severity::Error, name, p.path, p.message)
+            ..Diagnostic::new(p.id, name, p.path, p.message)
         }])
     })
 }
@@ -65,13 +67,13 @@ pub struct Synthesis {
 
 /// Parse and resolve a config, reporting every problem with its location.
 pub fn load(source: Source) -> Result<Model, Error> {
-    let problem = |path: String, message: String, line, column| Diagnostic {
+    let problem = |id: Id, path: String, message: String, line, column| Diagnostic {
         line,
         column,
-        ..Diagnostic::new(Severity::Error, source.name, path, message)
+        ..Diagnostic::new(id, source.name, path, message)
     };
     let config = config::parse(source.text)
-        .map_err(|p| Error::Config(vec![problem(p.path, p.message, p.line, p.column)]))?;
+        .map_err(|p| Error::Config(vec![problem(p.id, p.path, p.message, p.line, p.column)]))?;
     Model::build(&config).map_err(|problems| {
         let positions = config::Positions::new(source.text);
         Error::Config(
@@ -79,7 +81,7 @@ pub fn load(source: Source) -> Result<Model, Error> {
                 .into_iter()
                 .map(|p| {
                     let at = positions.locate(&p.path);
-                    problem(p.path, p.message, at.map(|a| a.0), at.map(|a| a.1))
+                    problem(p.id, p.path, p.message, at.map(|a| a.0), at.map(|a| a.1))
                 })
                 .collect(),
         )
@@ -93,10 +95,9 @@ pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
     // Read the file's positions once, and only when a finding needs one.
     let mut positions = None;
     for d in &mut findings {
-        // Findings get their place in the file, except those in the rule SQL, which carry their column in it
-        // (a computed key's expression is short and written on its key's line: it gets both).
-        if (d.sql_column.is_none() || d.path.ends_with(".expression"))
-            && d.line.is_none()
+        // Every finding gets its place in the file; those in the rule SQL also carry their column in it, and
+        // their text shows only that (see `Diagnostic::shows_position`).
+        if d.line.is_none()
             && !d.path.is_empty()
             && let Some((line, column)) = positions
                 .get_or_insert_with(|| config::Positions::new(source.text))

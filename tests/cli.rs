@@ -642,3 +642,83 @@ mod pipes;
 
 #[path = "cli_replay.rs"]
 mod replay;
+
+/// `check --message-format`: the same diagnostics, with their ids, as a JSON array, a SARIF log or GitHub
+/// annotations on standard output; the summary stays on standard error, and the exit code is the text form's.
+#[test]
+fn check_prints_its_diagnostics_in_the_chosen_format() {
+    let stdout_of = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    // Warnings only: exit 0, and exit 1 with --deny-warnings, in every form.
+    let out = run(&[
+        "check",
+        "examples/seed-article.yaml",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["PS301", "PS308", "PS306"], "{json:#}");
+    for d in json.as_array().unwrap() {
+        assert_eq!(d["severity"], "warning");
+        assert_eq!(d["file"], "examples/seed-article.yaml");
+        assert!(d["line"].as_u64().unwrap() > 0 && d["column"].as_u64().unwrap() > 0);
+        assert!(d["path"].as_str().unwrap().starts_with("pipelines[0]."));
+    }
+    assert_eq!(
+        json[1]["hint"],
+        "end the filter in `#`: '$aws/events/presence/+/#'"
+    );
+    assert!(!stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("1 pipeline(s) checked"));
+    let out = run(&[
+        "check",
+        "examples/seed-article.yaml",
+        "--message-format",
+        "github",
+        "--deny-warnings",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = stdout_of(&out).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(
+        lines[0].starts_with(
+            "::warning file=examples/seed-article.yaml,line=15,col=7,title=PS301::pipelines[0].table.sort_key: "
+        ),
+        "{lines:#?}"
+    );
+    assert!(stderr_of(&out).contains("3 warning(s) and --deny-warnings"));
+    // Errors: exit 1, the whole log all the same.
+    let out = run(&[
+        "check",
+        "tests/invalid/bad-names.yaml",
+        "--message-format",
+        "sarif",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr_of(&out), "", "nothing but the log");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let rule_ids: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(rule_ids, ["PS101", "PS104", "PS105"]);
+    let region = &results[1]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(4), Some(7))
+    );
+    // A clean config still gets a document.
+    let out = run(&["check", "examples/minimal.yaml", "--message-format", "json"]);
+    assert_eq!(
+        (out.status.code(), stdout_of(&out).as_str()),
+        (Some(0), "[]\n")
+    );
+}

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::PipelineCheck;
-use crate::error::Severity;
+use crate::catalog::Id;
 use crate::events::EventKind;
 use crate::sql::{Span, Statement};
 
@@ -48,7 +48,7 @@ impl PipelineCheck<'_> {
                     None,
                 )
             };
-            self.at_span(Severity::Warning, path.span, message, hint);
+            self.at_span(Id::UnknownPayloadField, path.span, message, hint);
         }
     }
 }

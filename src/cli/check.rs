@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use presence_stack::{Format, Source};
 
 use super::files::{io_reason, read_config, shell_word};
-use super::shell::Shell;
+use super::shell::{MessageFormat, Shell};
 use super::{DEFAULT_CONFIG, Failure};
 
 #[derive(clap::Args)]
@@ -21,9 +21,14 @@ pub(super) struct CheckArgs {
     /// Exit with status 1 when there are warnings
     #[arg(long)]
     deny_warnings: bool,
+    /// How to print the diagnostics: text on standard error, or on standard output a JSON array, a SARIF 2.1.0
+    /// log or GitHub Actions annotations
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
+    message_format: MessageFormat,
 }
 
 pub(super) fn run(args: &CheckArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    shell.set_format(args.message_format);
     let (name, text) = read_config(&args.config)?;
     let source = Source {
         name: &name,

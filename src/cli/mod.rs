@@ -4,6 +4,7 @@
 mod at;
 mod check;
 mod files;
+mod formats;
 mod init;
 mod replay;
 mod shell;
@@ -166,6 +167,7 @@ impl From<presence_stack::Error> for Failure {
     fn from(e: presence_stack::Error) -> Self {
         match e {
             presence_stack::Error::Config(diagnostics) => Failure::Config(diagnostics),
+            presence_stack::Error::TooLarge(e) => Failure::Config(vec![e.diagnostic()]),
             other => Failure::Errors(other.to_string().lines().map(str::to_owned).collect()),
         }
     }
@@ -191,8 +193,20 @@ pub fn main() -> ExitCode {
     report(result, &mut shell)
 }
 
-/// The one place that turns a command's outcome into what the user sees and the exit code.
+/// The one place that turns a command's outcome into what the user sees and the exit code: the failure, then
+/// the document of a machine format, if one was chosen.
 fn report(result: Result<ExitCode, Failure>, shell: &mut Shell) -> ExitCode {
+    let code = report_failure(result, shell);
+    match shell.finish() {
+        Ok(()) => code,
+        // A reader that stopped early changes nothing: the check's own outcome stands.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => code,
+        Err(error) => report_failure(Err(Failure::stdout("the diagnostics", error)), shell),
+    }
+}
+
+/// What a command's outcome prints, and its exit code.
+fn report_failure(result: Result<ExitCode, Failure>, shell: &mut Shell) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Errors(lines)) => {

@@ -1,15 +1,33 @@
 //! The one reporter: every line the binary writes to standard error goes through [`Shell`], as cargo's own
 //! `Shell` does. It alone knows the prefix (`presence-stack: error: `, `presence-stack: warning: `,
-//! `presence-stack: `), and it alone prints a library [`Diagnostic`]. A reader that closed a stream early costs nothing: a line that cannot be written is dropped, where
+//! `presence-stack: `), and it alone prints a library [`Diagnostic`], with its catalog id, in the format
+//! `check --message-format` chose. A reader that closed a stream early costs nothing: a line that cannot be written is dropped, where
 //! `eprintln!` would crash the tool.
 
 use std::io::{self, Write};
 
 use presence_stack::{Diagnostic, Severity};
 
+/// How located diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum MessageFormat {
+    /// One line each on standard error, ending in the diagnostic's id
+    #[default]
+    Text,
+    /// One JSON array of every diagnostic on standard output
+    Json,
+    /// One SARIF 2.1.0 log on standard output (GitHub code scanning and other SARIF readers)
+    Sarif,
+    /// GitHub Actions workflow commands on standard output: an annotation at each diagnostic's line
+    Github,
+}
+
 /// Where the reporter writes: standard error, or a buffer in tests.
 pub(crate) struct Shell {
     err: Box<dyn Write>,
+    format: MessageFormat,
+    /// The diagnostics of a format written as one document at the end.
+    collected: Vec<Diagnostic>,
 }
 
 const PREFIX: &str = "presence-stack: ";
@@ -21,7 +39,15 @@ impl Shell {
     }
 
     pub(crate) fn to(err: Box<dyn Write>) -> Shell {
-        Shell { err }
+        Shell {
+            err,
+            format: MessageFormat::Text,
+            collected: Vec::new(),
+        }
+    }
+
+    pub(crate) fn set_format(&mut self, format: MessageFormat) {
+        self.format = format;
     }
 
     /// `presence-stack: error: <message>`.
@@ -63,10 +89,30 @@ impl Shell {
     }
 
     fn diagnostic(&mut self, d: &Diagnostic) {
-        match d.severity {
-            Severity::Error => self.error(d),
-            Severity::Warning => self.warn(d),
+        let id = d.id.code();
+        match (self.format, d.severity) {
+            (MessageFormat::Text, Severity::Error) => self.error(format_args!("{d} [{id}]")),
+            (MessageFormat::Text, Severity::Warning) => self.warn(format_args!("{d} [{id}]")),
+            (MessageFormat::Json | MessageFormat::Sarif, _) => self.collected.push(d.clone()),
+            (MessageFormat::Github, _) => {
+                let mut out = io::stdout().lock();
+                let _ = writeln!(out, "{}", super::formats::github(d));
+            }
         }
+    }
+
+    /// The end of a run that reports diagnostics: the document of a format that writes one, on standard output,
+    /// even when it is empty (an empty array, a SARIF log without results), so that a reader always gets one.
+    pub(crate) fn finish(&mut self) -> io::Result<()> {
+        let document = match self.format {
+            MessageFormat::Json => super::formats::json(&self.collected),
+            MessageFormat::Sarif => super::formats::sarif(&self.collected),
+            MessageFormat::Text | MessageFormat::Github => return Ok(()),
+        };
+        self.collected.clear();
+        let mut out = io::stdout().lock();
+        out.write_all(document.as_bytes())?;
+        out.flush()
     }
 }
 
@@ -103,9 +149,14 @@ pub(crate) mod tests {
         shell.warn("x.yaml: odd");
         shell.note("x.yaml: 1 pipeline(s) checked");
         shell.plain("  aws cloudformation deploy");
-        let error = Diagnostic::new(Severity::Error, "c.yaml", "pipelines[0].name", "no");
+        let error = Diagnostic::new(
+            presence_stack::Id::PipelineName,
+            "c.yaml",
+            "pipelines[0].name",
+            "no",
+        );
         let warning = Diagnostic::new(
-            Severity::Warning,
+            presence_stack::Id::RuleDisabled,
             "c.yaml",
             "pipelines[0].rule.enabled",
             "off",
@@ -117,8 +168,8 @@ pub(crate) mod tests {
              presence-stack: warning: x.yaml: odd\n\
              presence-stack: x.yaml: 1 pipeline(s) checked\n  \
              aws cloudformation deploy\n\
-             presence-stack: warning: c.yaml: pipelines[0].rule.enabled: off\n\
-             presence-stack: error: c.yaml: pipelines[0].name: no\n"
+             presence-stack: warning: c.yaml: pipelines[0].rule.enabled: off [PS303]\n\
+             presence-stack: error: c.yaml: pipelines[0].name: no [PS101]\n"
         );
     }
 }

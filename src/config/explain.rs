@@ -6,6 +6,7 @@
 
 use super::expected::expected;
 use super::{ParseProblem, Positions};
+use crate::catalog::Id;
 
 /// serde_yaml writes `path: message at line L column C`; split that into its parts, and say the message in the
 /// config's words.
@@ -29,11 +30,13 @@ pub(super) fn from_yaml_error(e: &serde_yaml::Error, text: &str) -> ParseProblem
         return problem;
     }
     let (path, message) = split_path(&full);
+    let id = id_of(message);
     let message = match (line, column) {
         (Some(line), Some(column)) if path.is_empty() => syntax(message, text, line, column),
         _ => explain(path, message),
     };
     ParseProblem {
+        id,
         path: path.to_owned(),
         message,
         line,
@@ -91,6 +94,21 @@ fn syntax(message: &str, text: &str, line: usize, column: usize) -> String {
         }
     }
     explain("", message)
+}
+
+/// The catalog's id of one of serde's or YAML's messages, by how it starts.
+fn id_of(message: &str) -> Id {
+    if message.starts_with("unknown field ") {
+        Id::UnknownField
+    } else if message.starts_with("missing field ") {
+        Id::MissingField
+    } else if message.starts_with("duplicate field ") || message.starts_with("duplicate key ") {
+        Id::DuplicateKey
+    } else if SERDE_MESSAGES.iter().any(|m| message.starts_with(m)) {
+        Id::WrongValue
+    } else {
+        Id::YamlSyntax
+    }
 }
 
 /// The messages serde's data formats write, by how they start: what follows a path.
@@ -227,6 +245,7 @@ fn tab_indent(text: &str, line: usize) -> Option<ParseProblem> {
     let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
     let tab = l[..indent].find('\t')?;
     Some(ParseProblem {
+        id: Id::YamlSyntax,
         path: String::new(),
         message: "a tab indents this line, and YAML indents with spaces only; replace the tab with spaces"
             .to_owned(),
@@ -249,6 +268,7 @@ pub(super) fn merge_key(text: &str) -> Option<ParseProblem> {
         .and_then(|l| l.get(..byte_column - 1))
         .map_or(byte_column, |before| before.chars().count() + 1);
     Some(ParseProblem {
+        id: Id::MergeKey,
         path,
         message: "merge keys (`<<`) are not supported; write the keys out in this mapping (an alias of a whole \
                   value is supported: `&shared` on a mapping, then `rule: *shared`)"

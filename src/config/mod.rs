@@ -411,6 +411,8 @@ pub fn schema() -> serde_json::Value {
 /// A problem found while reading the file, before any meaning is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseProblem {
+    /// Which diagnostic of the catalog it is.
+    pub id: crate::catalog::Id,
     /// Dotted path of the offending node (`pipelines[0].table`), empty at the root.
     pub path: String,
     pub message: String,
@@ -424,20 +426,25 @@ pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 /// Parse the text of a config file.
 pub fn parse(text: &str) -> Result<Config, ParseProblem> {
     if text.len() > MAX_CONFIG_BYTES {
-        return Err(root_problem(format!(
-            "the file is {} bytes, more than the {} a config may have",
-            text.len(),
-            MAX_CONFIG_BYTES
-        )));
+        return Err(root_problem(
+            crate::catalog::Id::FileTooLarge,
+            format!(
+                "the file is {} bytes, more than the {} a config may have",
+                text.len(),
+                MAX_CONFIG_BYTES
+            ),
+        ));
     }
     text::check_text(text)?;
     if text.trim().is_empty() || is_only_comments(text) {
         return Err(root_problem(
+            crate::catalog::Id::EmptyFile,
             "the file is empty; the smallest config is `pipelines: [{name: presence}]`".to_owned(),
         ));
     }
     if let Some((line, column)) = too_deep(text) {
         return Err(ParseProblem {
+            id: crate::catalog::Id::TooDeep,
             path: String::new(),
             message: format!(
                 "brackets nest deeper than {MAX_FLOW_DEPTH} levels, far deeper than a config needs; is this the right file?"
@@ -483,8 +490,9 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-fn root_problem(message: String) -> ParseProblem {
+fn root_problem(id: crate::catalog::Id, message: String) -> ParseProblem {
     ParseProblem {
+        id,
         path: String::new(),
         message,
         line: None,

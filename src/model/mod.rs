@@ -7,6 +7,7 @@ use crate::sql::{
     self, BinaryOp, EvalError, Expr, Program, SelectClause, SqlError, Statement, build,
 };
 
+use crate::catalog::Id;
 use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKind, KeyConfig};
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
@@ -451,13 +452,16 @@ pub enum ErrorTarget {
 /// A problem with the meaning of the config, at a dotted path of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Which diagnostic of the catalog it is.
+    pub id: Id,
     pub path: String,
     pub message: String,
 }
 
 impl Problem {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    fn new(id: Id, path: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
+            id,
             path: path.into(),
             message: message.into(),
         }
@@ -472,6 +476,7 @@ impl Model {
         if let Some(d) = &description {
             if d.len() > MAX_DESCRIPTION_BYTES {
                 problems.push(Problem::new(
+                    Id::DescriptionTooLong,
                     "stack.description",
                     format!(
                         "is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}",
@@ -484,6 +489,7 @@ impl Model {
         let tags = resolve_tags(&config.stack.tags, &mut problems);
         if config.pipelines.is_empty() {
             problems.push(Problem::new(
+                Id::NoPipelines,
                 "pipelines",
                 "at least one pipeline is needed, e.g. `pipelines: [{name: presence}]`",
             ));
@@ -520,6 +526,7 @@ impl Model {
             let resources = model.resource_count();
             if resources > MAX_RESOURCES {
                 problems.push(Problem::new(
+                Id::StackQuota,
                     "pipelines",
                     format!(
                         "the stack would have {resources} resources; CloudFormation allows {MAX_RESOURCES}: split the pipelines over several stacks"
@@ -537,6 +544,7 @@ impl Model {
                     _ => format!("{n} pipelines × {}", most.unwrap_or(0)),
                 };
                 problems.push(Problem::new(
+                Id::StackQuota,
                     "pipelines",
                     format!(
                         "the stack would have {outputs} outputs ({per_pipeline}); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks"

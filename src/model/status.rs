@@ -16,6 +16,7 @@ pub(super) fn resolve_status(
         Ok(f) => Some(f),
         Err(e) => {
             problems.push(Problem::new(
+                Id::Status,
                 format!("pipelines[{i}].status"),
                 format!("the status table cannot be kept from this pipeline's items: {e}"),
             ));
@@ -27,6 +28,7 @@ pub(super) fn resolve_status(
         .unwrap_or(DEFAULT_STATUS_CONCURRENCY);
     if !(1..=1000).contains(&reserved_concurrency) {
         problems.push(Problem::new(
+            Id::Status,
             at("reserved_concurrency"),
             "must be from 1 to 1000 concurrent executions",
         ));
@@ -34,6 +36,7 @@ pub(super) fn resolve_status(
     let log_retention_days = config.log_retention_days.unwrap_or(DEFAULT_STATUS_LOG_DAYS);
     if !LOG_RETENTION_DAYS.contains(&log_retention_days) {
         problems.push(Problem::new(
+            Id::Status,
             at("log_retention_days"),
             format!(
                 "{log_retention_days} is not a retention CloudWatch Logs accepts; use one of {}",
