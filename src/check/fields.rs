@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::PipelineCheck;
 use crate::catalog::Id;
 use crate::events::EventKind;
+use crate::spelling::edit_distance;
 use crate::sql::{Span, Statement};
 
 impl PipelineCheck<'_> {
@@ -85,20 +86,6 @@ pub(super) fn suggest(name: &str, kinds: &[EventKind]) -> Option<&'static str> {
         }
     }
     best.map(|(_, f)| f)
-}
-
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

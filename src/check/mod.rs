@@ -230,9 +230,9 @@ fn syntax_message(e: &sql::SqlError) -> (String, Option<String>) {
         e.expected, e.found
     );
     let found = e.found.trim_matches('\'').to_ascii_uppercase();
-    let keyword = ["SELECT", "FROM", "WHERE"]
-        .into_iter()
-        .find(|k| e.expected.contains(k) && found != *k && fields::edit_distance(&found, k) <= 2);
+    let keyword = ["SELECT", "FROM", "WHERE"].into_iter().find(|k| {
+        e.expected.contains(k) && found != *k && crate::spelling::edit_distance(&found, k) <= 2
+    });
     (message, keyword.map(|k| format!("did you mean `{k}`?")))
 }
 

@@ -6,10 +6,11 @@
 
 use super::PipelineCheck;
 use super::abstract_value::{Event, Truth, equality};
-use super::fields::{edit_distance, suggest};
+use super::fields::suggest;
 use super::narrow::kinds_matching;
 use crate::catalog::Id;
 use crate::events::{EVENT_TYPE_FIELD, EventKind, FieldType};
+use crate::spelling::edit_distance;
 use crate::sql::{BinaryOp, Expr, ExprKind, PathSegment, SelectClause, Span, Statement, UnaryOp};
 
 /// A part of the WHERE that is never true, and why.

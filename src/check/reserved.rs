@@ -3,9 +3,9 @@
 //! may be a family AWS added after `events.rs` was written, and is a warning.
 
 use super::PipelineCheck;
-use super::fields::edit_distance;
 use crate::catalog::Id;
 use crate::events::{RESERVED_ROOT, RESERVED_TOPICS, RESERVED_TOPICS_SOURCE};
+use crate::spelling::edit_distance;
 use crate::sql::{self, TopicFrom};
 
 /// The largest distance (in edited characters, see [`distance`]) at which a filter is taken for a misspelling of

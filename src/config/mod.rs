@@ -59,6 +59,9 @@ pub struct StackConfig {
     /// (messages waiting), and who hears of them.
     #[serde(default)]
     pub alarms: AlarmsConfig,
+    /// Warnings not to report anywhere in the stack, each with the reason (ids as in the README's "Checks").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<IgnoreConfig>,
 }
 
 impl Default for StackConfig {
@@ -68,8 +71,21 @@ impl Default for StackConfig {
             tags: BTreeMap::new(),
             outputs: true,
             alarms: AlarmsConfig::default(),
+            ignore: Vec::new(),
         }
     }
+}
+
+/// A warning not to report, and why. Only warnings can be ignored; an error always stops the stack.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreConfig {
+    /// The warning's id, as listed in the README's "Checks" (e.g. `PS305`).
+    #[schemars(regex(pattern = r"^PS[0-9]{3}$"))]
+    pub id: String,
+    /// Why the warning does not apply here, for whoever reads the config next.
+    #[schemars(length(min = 1))]
+    pub reason: String,
 }
 
 /// The stack's alarms. By default they notify a new SNS topic (encrypted with a key of its own, which CloudWatch
@@ -131,6 +147,9 @@ pub struct PipelineConfig {
     /// A table of every client's current state, kept from the event table's stream (off by default).
     #[serde(default, skip_serializing_if = "StatusConfig::is_default")]
     pub status: StatusConfig,
+    /// Warnings not to report about this pipeline, each with the reason (ids as in the README's "Checks").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<IgnoreConfig>,
 }
 
 /// The topic rule.

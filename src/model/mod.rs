@@ -14,6 +14,7 @@ use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 mod alarms;
 mod choose;
 mod fields;
+mod ignore;
 mod names;
 mod pipeline;
 mod resources;
@@ -26,6 +27,8 @@ pub use names::pascal_case;
 pub use pipeline::{WrittenKey, generated_rule, generated_sql};
 
 use alarms::resolve_alarms;
+pub use ignore::Ignore;
+use ignore::resolve_ignores;
 use names::{
     check_computed_key_name, check_text, check_unique, is_pipeline_name, is_rule_name,
     is_table_name, resolve_tags,
@@ -64,6 +67,9 @@ pub struct Model {
     pub key: Option<StackKey>,
     /// Where the alarms of every rule and error queue notify; `None` when alarms are off.
     pub alarms: Option<Alarms>,
+    /// The warnings the config says not to report.
+    #[serde(skip)]
+    pub ignores: Vec<Ignore>,
 }
 
 /// The stack's alarms notify one SNS topic.
@@ -514,6 +520,7 @@ impl Model {
             });
 
         let alarms = resolve_alarms(&config.stack.alarms, &mut problems);
+        let ignores = resolve_ignores(config, &mut problems);
         let model = Model {
             description,
             tags,
@@ -521,6 +528,7 @@ impl Model {
             outputs: config.stack.outputs,
             key,
             alarms,
+            ignores,
         };
         if problems.is_empty() {
             let resources = model.resource_count();
