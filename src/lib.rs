@@ -73,8 +73,14 @@ pub fn load(source: Source) -> Result<Model, Error> {
         column,
         ..Diagnostic::new(id, source.name, path, message)
     };
-    let config = config::parse(source.text)
-        .map_err(|p| Error::Config(vec![problem(p.id, p.path, p.message, p.line, p.column)]))?;
+    let config = config::parse_all(source.text).map_err(|problems| {
+        Error::Config(
+            problems
+                .into_iter()
+                .map(|p| problem(p.id, p.path, p.message, p.line, p.column))
+                .collect(),
+        )
+    })?;
     Model::build(&config).map_err(|problems| {
         let positions = config::Positions::new(source.text);
         Error::Config(

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::catalog::Id;
 use crate::events::EventKind;
 
 // The only unsafe code of the crate: calls into the YAML parser, each with a SAFETY note.
@@ -20,8 +21,9 @@ mod libyaml;
 mod locate;
 mod status;
 mod text;
+mod validate;
 
-pub use explain::rust_phrasing;
+pub use explain::{out_of_range, rust_phrasing};
 pub use locate::{Positions, locate};
 pub use status::StatusConfig;
 pub use text::decode;
@@ -431,7 +433,7 @@ pub fn schema() -> serde_json::Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseProblem {
     /// Which diagnostic of the catalog it is.
-    pub id: crate::catalog::Id,
+    pub id: Id,
     /// Dotted path of the offending node (`pipelines[0].table`), empty at the root.
     pub path: String,
     pub message: String,
@@ -442,11 +444,68 @@ pub struct ParseProblem {
 /// Files larger than this are refused before parsing: a real config is a few kilobytes.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
-/// Parse the text of a config file.
+/// Parse the text of a config file, stopping at the first problem.
 pub fn parse(text: &str) -> Result<Config, ParseProblem> {
+    parse_all(text).map_err(|mut problems| problems.swap_remove(0))
+}
+
+/// Parse the text of a config file; when it cannot be read, every mistake of its shape (unknown fields,
+/// missing fields, values of the wrong kind or out of range), each at its line and column, the parser's own
+/// first. Never an empty list.
+pub fn parse_all(text: &str) -> Result<Config, Vec<ParseProblem>> {
+    let first = match parse_first(text) {
+        Ok(config) => return Ok(config),
+        Err(first) => first,
+    };
+    let shape = [Id::UnknownField, Id::MissingField, Id::WrongValue];
+    if !shape.contains(&first.id) {
+        return Err(vec![first]);
+    }
+    let positions = Positions::new(text);
+    let mut problems = vec![first];
+    for m in validate::mistakes(text) {
+        let message = explain::explain(&m.path, &m.serde_message);
+        let id = explain::id_of(&m.serde_message);
+        // The parser's own problem says the same of its node: keep its words and place.
+        let same_node = problems[0].path == m.path
+            && (id != Id::UnknownField || problems[0].message == message);
+        if same_node
+            || problems
+                .iter()
+                .any(|p| p.path == m.path && p.message == message)
+        {
+            continue;
+        }
+        let at = match &m.key {
+            Some(key) => positions.locate(&join_path(&m.path, key)),
+            None if id == Id::MissingField => positions.locate_value(&m.path),
+            None => positions.locate_value(&m.path),
+        };
+        problems.push(ParseProblem {
+            id,
+            path: m.path,
+            message,
+            line: at.map(|a| a.0),
+            column: at.map(|a| a.1),
+        });
+    }
+    // In the order they are written, as a reader fixes them.
+    problems.sort_by_key(|p| (p.line.is_none(), p.line, p.column));
+    Err(problems)
+}
+
+fn join_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn parse_first(text: &str) -> Result<Config, ParseProblem> {
     if text.len() > MAX_CONFIG_BYTES {
         return Err(root_problem(
-            crate::catalog::Id::FileTooLarge,
+            Id::FileTooLarge,
             format!(
                 "the file is {} bytes, more than the {} a config may have",
                 text.len(),
@@ -457,13 +516,13 @@ pub fn parse(text: &str) -> Result<Config, ParseProblem> {
     text::check_text(text)?;
     if text.trim().is_empty() || is_only_comments(text) {
         return Err(root_problem(
-            crate::catalog::Id::EmptyFile,
+            Id::EmptyFile,
             "the file is empty; the smallest config is `pipelines: [{name: presence}]`".to_owned(),
         ));
     }
     if let Some((line, column)) = too_deep(text) {
         return Err(ParseProblem {
-            id: crate::catalog::Id::TooDeep,
+            id: Id::TooDeep,
             path: String::new(),
             message: format!(
                 "brackets nest deeper than {MAX_FLOW_DEPTH} levels, far deeper than a config needs; is this the right file?"
@@ -509,7 +568,7 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-fn root_problem(id: crate::catalog::Id, message: String) -> ParseProblem {
+fn root_problem(id: Id, message: String) -> ParseProblem {
     ParseProblem {
         id,
         path: String::new(),

@@ -275,11 +275,12 @@ fn resolve_capacity(
         config::Billing::Provisioned => {
             let mut get = |field: &str, value: Option<u64>| match value {
                 Some(v @ 1..=40_000) => v,
-                Some(_) => {
+                Some(v) => {
+                    let path = at(&format!("table.{field}"));
                     problems.push(Problem::new(
-                        Id::Capacity,
-                        at(&format!("table.{field}")),
-                        "must be from 1 to 40000 capacity units",
+                        Id::WrongValue,
+                        &path,
+                        config::out_of_range(&path, v),
                     ));
                     1
                 }
@@ -311,7 +312,10 @@ fn resolve_ttl(
     t.ttl_days.and_then(|days| {
         if !(1..=36_500).contains(&days) {
             problems.push(Problem::new(
-                Id::Ttl,at("table.ttl_days"), "must be from 1 to 36500 days"));
+                Id::WrongValue,
+                at("table.ttl_days"),
+                config::out_of_range(&at("table.ttl_days"), days),
+            ));
             return None;
         }
         for key in std::iter::once(partition_key).chain(sort_key) {
@@ -337,13 +341,11 @@ fn resolve_error_action(
         (ErrorActionKind::CloudwatchLogs, days) => {
             let days = days.unwrap_or(30);
             if !LOG_RETENTION_DAYS.contains(&days) {
+                let path = at("error_action.retention_days");
                 problems.push(Problem::new(
-                    Id::Retention,
-                    at("error_action.retention_days"),
-                    format!(
-                        "{days} is not a retention CloudWatch Logs accepts; use one of {}",
-                        LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
-                    ),
+                    Id::WrongValue,
+                    &path,
+                    config::out_of_range(&path, days),
                 ));
             }
             ErrorTarget::CloudwatchLogs {

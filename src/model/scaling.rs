@@ -55,10 +55,11 @@ pub(super) fn resolve_scaling(
         .target_utilization
         .unwrap_or(DEFAULT_TARGET_UTILIZATION);
     if !(20..=90).contains(&target_utilization) {
+        let path = format!("{path}.target_utilization");
         problems.push(Problem::new(
-            Id::Autoscaling,
-            format!("{path}.target_utilization"),
-            "must be a percentage from 20 to 90 (Application Auto Scaling's range for DynamoDB)",
+            Id::WrongValue,
+            &path,
+            crate::config::out_of_range(&path, target_utilization),
         ));
     }
     Some(Scaling {

@@ -27,21 +27,20 @@ pub(super) fn resolve_status(
         .reserved_concurrency
         .unwrap_or(DEFAULT_STATUS_CONCURRENCY);
     if !(1..=1000).contains(&reserved_concurrency) {
+        let path = at("reserved_concurrency");
         problems.push(Problem::new(
-            Id::Status,
-            at("reserved_concurrency"),
-            "must be from 1 to 1000 concurrent executions",
+            Id::WrongValue,
+            &path,
+            crate::config::out_of_range(&path, reserved_concurrency),
         ));
     }
     let log_retention_days = config.log_retention_days.unwrap_or(DEFAULT_STATUS_LOG_DAYS);
     if !LOG_RETENTION_DAYS.contains(&log_retention_days) {
+        let path = at("log_retention_days");
         problems.push(Problem::new(
-            Id::Status,
-            at("log_retention_days"),
-            format!(
-                "{log_retention_days} is not a retention CloudWatch Logs accepts; use one of {}",
-                LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
-            ),
+            Id::WrongValue,
+            &path,
+            crate::config::out_of_range(&path, log_retention_days),
         ));
     }
     let fields = fields?;
