@@ -49,6 +49,7 @@ pub enum Id {
     TemplateTooLarge,
     IgnoreUnknownId,
     IgnoreError,
+    StackName,
     // The rule SQL: errors.
     SqlSyntax,
     UnknownFunction,
@@ -347,6 +348,13 @@ pub const CATALOG: &[Entry] = &[
         E,
         "an ignore of an error",
         "fix the error: only warnings can be ignored",
+    ),
+    entry(
+        Id::StackName,
+        "PS124",
+        E,
+        "an invalid stack name",
+        "1 to 128 letters, digits or `-`, starting with a letter",
     ),
     entry(
         Id::SqlSyntax,

@@ -97,7 +97,7 @@ fn output_file_format_follows_its_extension_and_the_deploy_command_is_printed() 
     let err = stderr_of(&out);
     assert!(
         err.contains(&format!(
-            "aws cloudformation deploy --template-file {} --stack-name presence --capabilities CAPABILITY_IAM",
+            "aws cloudformation deploy --template-file {} --stack-name device-presence --capabilities CAPABILITY_IAM",
             target.display()
         )),
         "{err}"

@@ -73,7 +73,11 @@ pub(super) fn run(args: &SynthArgs, shell: &mut Shell) -> Result<ExitCode, Failu
             shell.plain(format_args!(
                 "  aws cloudformation deploy --template-file {} --stack-name {} --capabilities CAPABILITY_IAM{s3}",
                 shell_word(&path.display().to_string()),
-                stack_name(&args.config)
+                synthesis
+                    .model
+                    .stack_name
+                    .clone()
+                    .unwrap_or_else(|| stack_name(&args.config))
             ));
         }
         None => return print_stdout(&synthesis.template, "the template"),

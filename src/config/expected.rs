@@ -31,7 +31,12 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         "stack",
-        "a mapping with any of `description`, `tags`, `outputs`, `alarms` and `ignore`",
+        "a mapping with any of `name`, `description`, `tags`, `outputs`, `alarms` and `ignore`",
+    ),
+    (
+        "stack.name",
+        "a stack name of letters, digits and `-`, starting with a letter, at most 128 characters (e.g. \
+         `device-presence`)",
     ),
     ("stack.ignore", IGNORES),
     ("stack.ignore[]", IGNORE),

@@ -45,6 +45,11 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StackConfig {
+    /// The CloudFormation stack's name, in the `aws cloudformation deploy` command `synth` prints (default: one
+    /// made from the config's file name). Letters, digits and `-`, starting with a letter, at most 128.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9-]{0,127}$"))]
+    pub name: Option<String>,
     /// The template's Description (at most 1024 bytes).
     #[serde(default)]
     pub description: Option<String>,
@@ -69,6 +74,7 @@ pub struct StackConfig {
 impl Default for StackConfig {
     fn default() -> Self {
         StackConfig {
+            name: None,
             description: None,
             tags: BTreeMap::new(),
             outputs: true,

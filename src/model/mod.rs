@@ -58,6 +58,9 @@ pub const QUEUE_RETENTION_SECONDS: u64 = 1_209_600;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
+    /// The stack's name, when the config gives one.
+    #[serde(skip)]
+    pub stack_name: Option<String>,
     pub description: Option<String>,
     pub tags: Vec<Tag>,
     pub pipelines: Vec<Pipeline>,
@@ -521,7 +524,21 @@ impl Model {
 
         let alarms = resolve_alarms(&config.stack.alarms, &mut problems);
         let ignores = resolve_ignores(config, &mut problems);
+        let stack_name = config.stack.name.clone();
+        if let Some(name) = &stack_name
+            && !names::is_stack_name(name)
+        {
+            problems.push(Problem::new(
+                Id::StackName,
+                "stack.name",
+                format!(
+                    "`{name}` is not a stack name; use 1 to 128 letters, digits or `-`, starting with a letter (e.g. \
+                     `device-presence`)"
+                ),
+            ));
+        }
         let model = Model {
+            stack_name,
             description,
             tags,
             pipelines,

@@ -6,6 +6,13 @@ use std::collections::BTreeMap;
 use super::{MAX_TAGS, Pipeline, Problem, Tag};
 use crate::catalog::Id;
 
+/// A name CloudFormation takes for a stack: `[A-Za-z][A-Za-z0-9-]*`, at most 128 characters.
+pub fn is_stack_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// `device_presence` -> `DevicePresence`: the prefix of every logical ID of a pipeline.
 pub fn pascal_case(name: &str) -> String {
     name.split('_')
