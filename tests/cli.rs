@@ -722,3 +722,66 @@ fn check_prints_its_diagnostics_in_the_chosen_format() {
         (Some(0), "[]\n")
     );
 }
+
+/// The CI example installs the release this is, deploys the stack name the examples use, and runs the gate,
+/// SARIF, cfn-lint and checkov: it stays in step with the tool it shows.
+#[test]
+fn the_ci_example_pins_this_release_and_runs_every_gate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = fs::read_to_string(root.join("examples/ci/github-actions.yml")).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(
+        workflow["env"]["PRESENCE_STACK_VERSION"].as_str(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    let presence = fs::read_to_string(root.join("examples/presence.yaml")).unwrap();
+    let config: serde_yaml::Value = serde_yaml::from_str(&presence).unwrap();
+    assert_eq!(workflow["env"]["STACK_NAME"], config["stack"]["name"]);
+    for needed in [
+        "--tag \"v$PRESENCE_STACK_VERSION\"",
+        "actions/cache@",
+        "--message-format sarif",
+        "github/codeql-action/upload-sarif@",
+        "--template template.yaml --deny-warnings",
+        "cfn-lint template.yaml",
+        "checkov -f template.yaml",
+        "--stack-name \"$STACK_NAME\"",
+    ] {
+        assert!(text.contains(needed), "the CI example lacks {needed}");
+    }
+    let starter = presence_stack::STARTER_CONFIG;
+    assert!(
+        starter.contains("name: device-presence")
+            && starter.contains("--stack-name device-presence")
+    );
+}
+
+/// `check a.yaml b.yaml`, as a pre-commit hook calls it: each config is checked, a failure does not hide the
+/// next, and `--template` takes one config.
+#[test]
+fn check_takes_several_configs_and_reports_each() {
+    let out = run(&[
+        "check",
+        "tests/invalid/bad-names.yaml",
+        "examples/minimal.yaml",
+        "tests/invalid/bad-stack-name.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("bad-names.yaml: pipelines[0].name:"), "{err}");
+    assert!(
+        err.contains("examples/minimal.yaml: 1 pipeline(s) checked"),
+        "{err}"
+    );
+    assert!(err.contains("bad-stack-name.yaml: stack.name:"), "{err}");
+    let out = run(&["check", "examples/minimal.yaml", "examples/presence.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = run(&[
+        "check",
+        "examples/minimal.yaml",
+        "examples/presence.yaml",
+        "--template",
+        "t.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

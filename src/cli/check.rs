@@ -1,7 +1,7 @@
 //! `presence-stack check`: every check of a config, and the drift gate against a committed template.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use presence_stack::{Format, Source};
@@ -12,10 +12,11 @@ use super::{DEFAULT_CONFIG, Failure};
 
 #[derive(clap::Args)]
 pub(super) struct CheckArgs {
-    /// The config file; `-` reads standard input
+    /// The config files (each checked on its own, as a pre-commit hook passes them); `-` reads standard input
     #[arg(default_value = DEFAULT_CONFIG)]
-    config: PathBuf,
-    /// A template to compare, byte for byte, with what synth writes in its format (from its extension)
+    config: Vec<PathBuf>,
+    /// A template to compare, byte for byte, with what synth writes in its format (from its extension); with one
+    /// config only
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
     /// Exit with status 1 when there are warnings
@@ -29,7 +30,30 @@ pub(super) struct CheckArgs {
 
 pub(super) fn run(args: &CheckArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
     shell.set_format(args.message_format);
-    let (name, text) = read_config(&args.config)?;
+    if let [config] = args.config.as_slice() {
+        return check(args, config, shell);
+    }
+    if args.template.is_some() {
+        return Err(Failure::Usage(
+            "--template compares one config's template: give one config with it".to_owned(),
+        ));
+    }
+    // Every config is checked, whatever the ones before it gave; the exit code is the worst.
+    let mut code = ExitCode::SUCCESS;
+    for config in &args.config {
+        if let Err(failure) = check(args, config, shell) {
+            code = super::report_failure(Err(failure), shell);
+            if code != ExitCode::FAILURE {
+                return Ok(code);
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// Every check of one config, and its drift against `--template`.
+fn check(args: &CheckArgs, config: &Path, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    let (name, text) = read_config(config)?;
     let source = Source {
         name: &name,
         text: &text,
@@ -56,7 +80,7 @@ pub(super) fn run(args: &CheckArgs, shell: &mut Shell) -> Result<ExitCode, Failu
         if actual != expected.as_bytes() {
             let regenerate = format!(
                 "regenerate it with `presence-stack synth {} -o {}`",
-                args.config.display(),
+                config.display(),
                 shell_word(&shown)
             );
             // A diff of lines that look the same helps nobody: name what cannot be seen, and what causes it.
@@ -81,7 +105,7 @@ pub(super) fn run(args: &CheckArgs, shell: &mut Shell) -> Result<ExitCode, Failu
             shell.text(&diff);
             return Err(Failure::error(format!(
                 "{shown}: is not what `presence-stack synth {}` writes{crlf}; {regenerate}",
-                args.config.display(),
+                config.display(),
             )));
         }
         summary.push_str(&format!(", {shown} is up to date"));

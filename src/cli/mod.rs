@@ -206,7 +206,7 @@ fn report(result: Result<ExitCode, Failure>, shell: &mut Shell) -> ExitCode {
 }
 
 /// What a command's outcome prints, and its exit code.
-fn report_failure(result: Result<ExitCode, Failure>, shell: &mut Shell) -> ExitCode {
+pub(crate) fn report_failure(result: Result<ExitCode, Failure>, shell: &mut Shell) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Errors(lines)) => {
