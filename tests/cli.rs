@@ -514,6 +514,7 @@ fn help_texts() {
             "",
             "synth",
             "check",
+            "diff",
             "simulate",
             "replay",
             "schema",
@@ -746,6 +747,7 @@ fn the_ci_example_pins_this_release_and_runs_every_gate() {
         "cfn-lint template.yaml",
         "checkov -f template.yaml",
         "--stack-name \"$STACK_NAME\"",
+        "presence-stack diff presence-stack.yaml --deployed deployed.json",
     ] {
         assert!(text.contains(needed), "the CI example lacks {needed}");
     }
@@ -784,4 +786,82 @@ fn check_takes_several_configs_and_reports_each() {
         "t.json",
     ]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `diff` against what `aws cloudformation get-template --output json` prints: 0.1's key replaces the table,
+/// which fails the run unless allowed; the JSON form says the same.
+#[test]
+fn diff_marks_the_table_a_new_key_replaces() {
+    let dir = TempDir::new().unwrap();
+    let old_config = dir.path().join("old.yaml");
+    fs::write(
+        &old_config,
+        "pipelines:\n  - name: presence\n    table: {sort_key: {name: timestamp, type: N}}\n",
+    )
+    .unwrap();
+    let old = cmd().arg("synth").arg(&old_config).output().unwrap();
+    assert!(old.status.success());
+    let deployed = dir.path().join("deployed.json");
+    let printed = format!(
+        "{{\"TemplateBody\": {}, \"StagesAvailable\": [\"Original\", \"Processed\"]}}",
+        String::from_utf8(old.stdout).unwrap()
+    );
+    fs::write(&deployed, printed).unwrap();
+    let deployed = deployed.to_str().unwrap();
+    let out = run(&["diff", "examples/minimal.yaml", "--deployed", deployed]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("~ PresenceTable (AWS::DynamoDB::Table): replaced (holds data)\n"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("    Properties.KeySchema: ")
+                && l.ends_with("(replaces the resource)")),
+        "{text}"
+    );
+    assert!(stderr_of(&out).contains("pass --allow-replacement"));
+    let out = run(&[
+        "diff",
+        "examples/minimal.yaml",
+        "--deployed",
+        deployed,
+        "--allow-replacement",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let changes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let table = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["logicalId"] == "PresenceTable")
+        .unwrap();
+    assert_eq!(
+        (table["replaces"].as_bool(), table["stateful"].as_bool()),
+        (Some(true), Some(true))
+    );
+    // The same config against its own template: nothing to do.
+    let same = run(&[
+        "diff",
+        "examples/minimal.yaml",
+        "--deployed",
+        "examples/minimal.yaml",
+    ]);
+    assert_eq!(same.status.code(), Some(1), "a config is not a template");
+    let own = dir.path().join("own.json");
+    let synth = cmd()
+        .args(["synth", "examples/minimal.yaml"])
+        .output()
+        .unwrap();
+    fs::write(&own, synth.stdout).unwrap();
+    let out = run(&[
+        "diff",
+        "examples/minimal.yaml",
+        "--deployed",
+        own.to_str().unwrap(),
+    ]);
+    assert_eq!((out.status.code(), out.stdout.is_empty()), (Some(0), true));
 }

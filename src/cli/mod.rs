@@ -3,6 +3,7 @@
 
 mod at;
 mod check;
+mod diff;
 mod files;
 mod formats;
 mod init;
@@ -19,6 +20,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use presence_stack::Diagnostic;
 
 use check::CheckArgs;
+use diff::DiffArgs;
 use init::InitArgs;
 use replay::ReplayArgs;
 use shell::Shell;
@@ -60,6 +62,19 @@ enum Command {
     #[command(after_help = "Examples:\n  presence-stack check\n  \
         presence-stack check presence-stack.yaml --template template.yaml --deny-warnings")]
     Check(CheckArgs),
+    /// Show what deploying the config's template would change in a deployed stack, and what it would replace
+    ///
+    /// Lists the resources added, removed and changed, each changed property before and after, and marks the
+    /// changes that make CloudFormation replace the resource (from the resource reference's update behaviours).
+    /// Exits with status 1 when a table, log group, queue or key would be replaced or removed, unless
+    /// --allow-replacement.
+    #[command(
+        after_help = "Examples:\n  aws cloudformation get-template --stack-name device-presence --output json > deployed.json\n  \
+        presence-stack diff presence-stack.yaml --deployed deployed.json\n  \
+        aws cloudformation get-template --stack-name device-presence --output json \\\n    \
+        | presence-stack diff presence-stack.yaml --deployed - --message-format json"
+    )]
+    Diff(DiffArgs),
     /// Run each pipeline's rule on recorded events and print the DynamoDB item each would write
     ///
     /// Events are JSON lines (one event per line) or one JSON array. An event is a bare presence or subscription
@@ -179,6 +194,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Synth(args) => synth::run(&args, &mut shell),
         Command::Check(args) => check::run(&args, &mut shell),
+        Command::Diff(args) => diff::run(&args, &mut shell),
         Command::Simulate(args) => simulate::run(&args, &mut shell),
         Command::Replay(args) => replay::run(&args, &mut shell),
         Command::Status(args) => status::run(&args, &mut shell),
