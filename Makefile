@@ -4,7 +4,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGET ?= synth
 
 .PHONY: help all fmt lint test review lint-templates validate-sarif test-pre-commit yaml-equivalence deploy-smoke ci bench bench-synth \
-	bench-simulate bench-status fuzz schema
+	bench-simulate bench-status bench-report fuzz schema
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -23,8 +23,8 @@ lint: ## clippy and rustdoc with warnings denied, shellcheck and ruff
 test: ## the test suite, as the README gives it
 	scripts/test
 
-review: ## review changed snapshots (with the cargo-insta that scripts/test builds)
-	PATH="$$PWD/target/tools/bin:$$PATH" cargo insta review
+review: ## run the tests and review each changed snapshot: accept or reject (scripts/review)
+	scripts/review
 
 schema: ## regenerate the committed JSON Schema of the config
 	cargo run --quiet -- schema > presence-stack.schema.json
@@ -47,7 +47,7 @@ deploy-smoke: ## deploy every example to moto with the README's command, and rea
 ci: ## everything CI runs
 	bash .ci/run
 
-bench: bench-synth bench-simulate bench-status ## every benchmark (several minutes; not part of CI)
+bench: bench-synth bench-simulate bench-status bench-report ## every benchmark (several minutes; not part of CI)
 
 bench-synth: ## synth against cdk synth and troposphere
 	scripts/bench-synth
@@ -57,6 +57,9 @@ bench-simulate: ## simulate on a million generated events
 
 bench-status: ## status on two million generated items
 	scripts/bench-status
+
+bench-report: ## report on a million generated items of 10,000 devices
+	scripts/bench-report
 
 fuzz: ## one fuzz target for FUZZ_SECONDS (FUZZ_TARGET=synth|sql|eval|items; needs cargo-fuzz)
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -a $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS) -jobs=1 -workers=1

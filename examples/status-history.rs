@@ -1,7 +1,7 @@
 //! Generated fleet histories for `status`: the benchmark's input, and JSON lines for tests in other languages.
 //!
 //! ```text
-//! cargo run --release --example status-history -- scan  ITEMS SEED OUT.json TRUTH.jsonl   # aws dynamodb scan pages
+//! cargo run --release --example status-history -- scan  ITEMS SEED OUT.json TRUTH.jsonl [DAYS]  # scan pages
 //! cargo run --release --example status-history -- lines CLIENTS SEED                     # deliveries + truth, JSON lines
 //! cargo run --release --example status-history -- compare TRUTH.jsonl STATUS.jsonl
 //! cargo run --release --example status-history -- read SCAN.json [REPEATS]              # the item reader alone
@@ -10,7 +10,8 @@
 //! `scan` writes about ITEMS distinct items as a Scan returns them (partitions in hash order, items in sort-key
 //! order within one, redeliveries collapsed by the key), in pages of 100,000 printed like the aws CLI does
 //! (4-space indent), and TRUTH.jsonl with the true state of every client at the end of the history and the naive
-//! "latest item by timestamp" answer; it prints the time to ask (`at`) and the naive answer's error rate.
+//! "latest item by timestamp" answer; it prints the time to ask (`at`) and the naive answer's error rate. The
+//! histories last DAYS (4 by default, about 12 items a client); longer ones give fewer clients more items each.
 //! `lines` prints every delivery (`{"delivery": {"arrivalMs", "trueMs", "payload"}}`, in arrival order) and every
 //! client's true connections (`{"history": {...}}`). `compare` counts how the resolver's answers (from
 //! `status --json`) match the truth. `read` times the item reader on a file held in memory (no I/O, no output),
@@ -39,6 +40,14 @@ fn main() -> ExitCode {
             seed.parse().unwrap_or(1),
             out,
             truth,
+            DAYS,
+        ),
+        ["scan", items, seed, out, truth, days] => scan(
+            items.parse().unwrap_or(2_000_000),
+            seed.parse().unwrap_or(1),
+            out,
+            truth,
+            days.parse().unwrap_or(DAYS).max(1),
         ),
         ["lines", clients, seed] => lines(clients.parse().unwrap_or(10), seed.parse().unwrap_or(1)),
         ["compare", truth, status] => compare(truth, status),
@@ -46,7 +55,7 @@ fn main() -> ExitCode {
         ["read", scan, repeats] => read(scan, repeats.parse().unwrap_or(3)),
         _ => {
             eprintln!(
-                "usage: status-history scan ITEMS SEED OUT TRUTH | lines CLIENTS SEED | compare TRUTH STATUS | read SCAN [REPEATS]"
+                "usage: status-history scan ITEMS SEED OUT TRUTH [DAYS] | lines CLIENTS SEED | compare TRUTH STATUS | read SCAN [REPEATS]"
             );
             return ExitCode::from(2);
         }
@@ -76,9 +85,9 @@ fn truth_json(t: &Truth) -> Value {
     }
 }
 
-fn scan(target: u64, seed: u64, out: &str, truth: &str) -> io::Result<()> {
+fn scan(target: u64, seed: u64, out: &str, truth: &str, days: i64) -> io::Result<()> {
     let mut rng = Rng::new(seed);
-    let end = START + DAYS * 86_400_000;
+    let end = START + days * 86_400_000;
     let at = end;
     let mut out = BufWriter::with_capacity(1 << 20, File::create(out)?);
     let mut truth_out = BufWriter::new(File::create(truth)?);

@@ -50,6 +50,7 @@ pub enum Id {
     IgnoreUnknownId,
     IgnoreError,
     StackName,
+    Notifications,
     // The rule SQL: errors.
     SqlSyntax,
     UnknownFunction,
@@ -355,6 +356,13 @@ pub const CATALOG: &[Entry] = &[
         E,
         "an invalid stack name",
         "1 to 128 letters, digits or `-`, starting with a letter",
+    ),
+    entry(
+        Id::Notifications,
+        "PS125",
+        E,
+        "notification settings that contradict each other or are malformed",
+        "a real event bus name, email address or SNS topic ARN, not both an email and a topic, only with notifications on",
     ),
     entry(
         Id::SqlSyntax,

@@ -14,6 +14,13 @@ use serde_json::{Map, Value};
 
 use serde_json::json;
 
+// Notifications (issue 22): the inline code of the functions, and the scope of their resources.
+mod inline;
+mod notify;
+
+pub use inline::MAX_INLINE_CODE;
+use notify::NotifyScope;
+
 use crate::model::{
     AlarmTopic, Encryption, ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey,
     StatusFunction, Tag,
@@ -25,7 +32,7 @@ use crate::model::{
 const POLICIES: (&str, &str) = ("policies", include_str!("../templates/policies.json.hbs"));
 
 /// The templates, by name.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 18] = [
     ("stack", include_str!("../templates/stack.json.hbs")),
     ("table", include_str!("../templates/table.json.hbs")),
     ("role", include_str!("../templates/role.json.hbs")),
@@ -54,10 +61,18 @@ const TEMPLATES: [(&str, &str); 16] = [
         "status_outputs",
         include_str!("../templates/status_outputs.json.hbs"),
     ),
+    ("notify", include_str!("../templates/notify.json.hbs")),
+    (
+        "notify_key",
+        include_str!("../templates/notify_key.json.hbs"),
+    ),
 ];
 
-/// The status function's code, inlined as `Code.ZipFile` (CloudFormation takes at most 4,096 characters there).
-pub const STATUS_FUNCTION_CODE: &str = include_str!("../templates/status_function.py");
+/// The status function's code as inlined in `Code.ZipFile` (CloudFormation takes at most 4,096 characters there):
+/// `templates/status_function.py` without its comments and docstrings.
+pub fn status_function_code() -> &'static str {
+    inline::status_code()
+}
 
 /// How often the stream retries a failing batch (halved each time by bisection) before it goes to the queue.
 const STATUS_MAX_RETRIES: u64 = 5;
@@ -111,6 +126,9 @@ struct PipelineScope<'a> {
     log_metadata: Value,
     /// What the status function's resources need beyond the model.
     status: Option<StatusScope>,
+    /// The notifications of the status table, and what their resources need beyond the model.
+    n: Option<&'a crate::model::Notifications>,
+    notify: Option<NotifyScope>,
 }
 
 /// The status function's code, environment, log group name and alarm texts.
@@ -120,6 +138,8 @@ struct StatusScope {
     environment: BTreeMap<&'static str, Value>,
     log_group_name: Value,
     checkov_skips: Vec<Value>,
+    /// The status table's stream, for the notification function.
+    stream: bool,
     max_retries: u64,
     max_record_age_seconds: u64,
     /// Only new and changed items invoke the function: TTL expiries (REMOVE) never do.
@@ -193,19 +213,26 @@ fn status_scope(p: &Pipeline, status: &StatusFunction, cmk: bool) -> StatusScope
     let skip = |id: &str, comment: &str| json!({"id": id, "comment": comment});
     let mut checkov_skips = vec![skip(
         "CKV_AWS_117",
-        "it only talks to DynamoDB, SQS and CloudWatch Logs through their public endpoints; a VPC would add NAT or endpoints and nothing to protect",
+        "talks only to AWS APIs; a VPC would add NAT or endpoints and protect nothing",
     )];
     if !cmk {
         checkov_skips.push(skip(
             "CKV_AWS_173",
-            "the variables hold attribute names, no secret; Lambda encrypts them at rest with its own key, and a key of the stack's own is used when the pipeline has one",
+            "no secrets in the variables; Lambda's own key encrypts them (the stack key does when there is one)",
+        ));
+    }
+    if status.reserved_concurrency.is_none() {
+        checkov_skips.push(skip(
+            "CKV_AWS_115",
+            "opt-in (status.reserved_concurrency): accounts must keep 100 unreserved, so new accounts cannot reserve any",
         ));
     }
     StatusScope {
-        code: STATUS_FUNCTION_CODE,
+        code: inline::status_code(),
         environment,
         log_group_name: per_stack(status_log_group_name(p)),
         checkov_skips,
+        stream: status.notifications.is_some(),
         max_retries: STATUS_MAX_RETRIES,
         max_record_age_seconds: STATUS_MAX_RECORD_AGE_SECONDS,
         filter: r#"{"eventName": ["INSERT", "MODIFY"]}"#,
@@ -334,7 +361,10 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
                 let error = matches!(p.error, ErrorTarget::CloudwatchLogs { .. })
                     .then(|| log_group_name(p));
                 let status = p.status.as_ref().map(|_| status_log_group_name(p));
-                error.into_iter().chain(status)
+                error
+                    .into_iter()
+                    .chain(status)
+                    .chain(notify::log_group_names(p))
             })
             .map(|name| {
                 per_stack(format!(
@@ -370,8 +400,34 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             resources.insert((*subscription_id).to_owned(), render("alarm_email", &ctx)?);
         }
     }
+    if let Some(key_id) = model.notify_topic_key() {
+        let scope = AlarmTopicScope {
+            topic: &AlarmTopic::Existing { arn: String::new() },
+            tags: &model.tags,
+        };
+        resources.insert(
+            key_id.to_owned(),
+            render("notify_key", &context("notify_key", &scope)?)?,
+        );
+    }
     for p in &model.pipelines {
         let cmk = p.table.encryption == Encryption::CustomerManaged;
+        let status = p.status.as_ref().map(|s| status_scope(p, s, cmk));
+        let n = p.status.as_ref().and_then(|s| s.notifications.as_ref());
+        let notify = p
+            .status
+            .as_ref()
+            .zip(n)
+            .zip(status.as_ref())
+            .map(|((s, n), scope)| {
+                notify::notify_scope(
+                    p,
+                    s,
+                    n,
+                    scope.checkov_skips.clone(),
+                    model.notify_topic_key(),
+                )
+            });
         let source_arn = format!(
             "arn:${{AWS::Partition}}:iot:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
             p.rule.name.as_deref().unwrap_or("*")
@@ -405,7 +461,9 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
                 "CKV_AWS_158",
                 "CloudWatch Logs encrypts the log group at rest",
             ),
-            status: p.status.as_ref().map(|s| status_scope(p, s, cmk)),
+            status,
+            n,
+            notify,
         };
         let ctx = context("table", &scope)?;
         resources.insert(p.ids.table.clone(), render("table", &ctx)?);
@@ -421,6 +479,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             (scope.alarm.is_some(), "alarms"),
             (p.table.scaling.is_some(), "scaling"),
             (scope.status.is_some(), "status"),
+            (scope.notify.is_some(), "notify"),
         ] {
             if present {
                 match render(name, &ctx)? {

@@ -56,7 +56,9 @@ def update(image):
     condition = "attribute_not_exists(#st) OR " + LATER
     if kind == "connected":
         values[":on"] = {"S": "1"}
-        expression = sets + ", #on = :on REMOVE #why"
+        values[":one"] = {"N": "1"}
+        # `connects` counts the connects applied: the notification function's offline check needs none since.
+        expression = sets + ", #on = :on REMOVE #why ADD connects :one"
     else:
         # A disconnect beats the connect of its own connection, whatever the timestamps say.
         values[":conn"] = {"S": "connected"}

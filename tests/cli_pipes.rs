@@ -129,6 +129,18 @@ fn a_reader_that_stops_early_ends_every_command_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
         assert_eq!(stderr_of(&out), "", "{args:?}: quietly");
     }
+    // `report`, whose page goes to standard output without `-o`.
+    let args = [
+        "report",
+        "examples/minimal.yaml",
+        "--items",
+        items.to_str().unwrap(),
+        "--at",
+        "1700000600000",
+    ];
+    let out = run_into_closed_pipe(&args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr_of(&out));
+    assert_eq!(stderr_of(&out), "", "{args:?}: quietly");
 }
 
 #[test]

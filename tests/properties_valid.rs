@@ -24,6 +24,17 @@ struct PipelineSpec {
     provisioned: bool,
     /// With a status table (`status.enabled`), and so its function, queue, log group and role.
     status: bool,
+    /// Its notifications (on with the status table unless turned off), and where they are fanned out.
+    notify: Notify,
+}
+
+/// A status pipeline's notifications as generated: off, on, or on with a topic of the stack or an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notify {
+    Off,
+    On,
+    Email,
+    Topic,
 }
 
 /// A key as the config writes it: `None` leaves the field out (its default).
@@ -109,15 +120,40 @@ fn status() -> impl Strategy<Value = Option<Value>> {
         2 => (
             prop::option::of(prop_oneof![1u64..=1000, Just(1), Just(1000)]),
             prop::option::of(select(LOG_RETENTION_DAYS.to_vec())),
+            prop_oneof![
+                Just(None),
+                Just(Some(json!({"enabled": false}))),
+                Just(Some(json!({"email": "ops@example.com", "offline_after_seconds": 1200}))),
+                Just(Some(json!({"topic_arn": "arn:aws:sns:eu-west-1:123456789012:ops",
+                    "flapping": {"disconnects": 2, "within_seconds": 60}, "event_bus_name": "presence"}))),
+            ],
         )
-            .prop_map(|(concurrency, days)| {
+            .prop_map(|(concurrency, days, notifications)| {
                 let mut s = Map::new();
                 s.insert("enabled".into(), json!(true));
                 insert_opt(&mut s, "reserved_concurrency", concurrency.map(Value::from));
                 insert_opt(&mut s, "log_retention_days", days.map(Value::from));
+                insert_opt(&mut s, "notifications", notifications);
                 Some(Value::Object(s))
             }),
     ]
+}
+
+/// What a generated `status` asks of notifications.
+fn notify_of(status: Option<&Value>) -> Notify {
+    let Some(s) = status.filter(|s| s["enabled"] == true) else {
+        return Notify::Off;
+    };
+    let n = &s["notifications"];
+    if n["enabled"] == false {
+        Notify::Off
+    } else if n.get("email").is_some() {
+        Notify::Email
+    } else if n.get("topic_arn").is_some() {
+        Notify::Topic
+    } else {
+        Notify::On
+    }
 }
 
 fn events() -> impl Strategy<Value = Option<Value>> {
@@ -281,6 +317,7 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
                 }
                 insert_opt(&mut p, "error_action", error_action);
                 let enabled = status.as_ref().is_some_and(|s| s["enabled"] == true);
+                let notify = notify_of(status.as_ref());
                 insert_opt(&mut p, "status", status);
                 let provisioned = p
                     .get("table")
@@ -291,6 +328,7 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
                     customer_managed: encryption == Some("customer_managed"),
                     provisioned,
                     status: enabled,
+                    notify,
                 }
             },
         )
@@ -548,37 +586,45 @@ fn check_invariants(
     let queues = count(|p| p.error == ErrorKind::Sqs);
     let scaled = count(|p| p.provisioned);
     let statuses = count(|p| p.status);
+    // Notifications: a count table, two queues, log groups, roles and functions, three mappings and alarms; a rule
+    // with a topic; a topic, its policy and subscription with an address, and the stack's topic key once.
+    let notifying = count(|p| p.notify != Notify::Off);
+    let mailed = count(|p| p.notify == Notify::Email);
+    let fanned = mailed + count(|p| p.notify == Notify::Topic);
     let new_topic = matches!(spec.alarms, Alarms::NewTopic { .. });
     let alarmed = spec.alarms != Alarms::Off;
     let expected: BTreeMap<&str, usize> = [
         ("AWS::IoT::TopicRule", n),
-        ("AWS::DynamoDB::Table", n + statuses),
-        ("AWS::IAM::Role", n + statuses),
-        ("AWS::Logs::LogGroup", logs + statuses),
-        ("AWS::SQS::Queue", queues + statuses),
+        ("AWS::DynamoDB::Table", n + statuses + notifying),
+        ("AWS::IAM::Role", n + statuses + 2 * notifying),
+        ("AWS::Logs::LogGroup", logs + statuses + 2 * notifying),
+        ("AWS::SQS::Queue", queues + statuses + 2 * notifying),
         (
             "AWS::KMS::Key",
-            usize::from(spec.pipelines.iter().any(|p| p.customer_managed)) + usize::from(new_topic),
+            usize::from(spec.pipelines.iter().any(|p| p.customer_managed))
+                + usize::from(new_topic)
+                + usize::from(mailed > 0),
         ),
-        // Two a rule, one an error queue, two a status function.
+        // Two a rule, one an error queue, two a status function, three a pipeline's notifications.
         (
             "AWS::CloudWatch::Alarm",
             if alarmed {
-                2 * n + queues + 2 * statuses
+                2 * n + queues + 2 * statuses + 3 * notifying
             } else {
                 0
             },
         ),
-        ("AWS::SNS::Topic", usize::from(new_topic)),
-        ("AWS::SNS::TopicPolicy", usize::from(new_topic)),
+        ("AWS::SNS::Topic", usize::from(new_topic) + mailed),
+        ("AWS::SNS::TopicPolicy", usize::from(new_topic) + mailed),
         (
             "AWS::SNS::Subscription",
-            usize::from(spec.alarms == Alarms::NewTopic { email: true }),
+            usize::from(spec.alarms == Alarms::NewTopic { email: true }) + mailed,
         ),
         ("AWS::ApplicationAutoScaling::ScalableTarget", 2 * scaled),
         ("AWS::ApplicationAutoScaling::ScalingPolicy", 2 * scaled),
-        ("AWS::Lambda::Function", statuses),
-        ("AWS::Lambda::EventSourceMapping", statuses),
+        ("AWS::Lambda::Function", statuses + 2 * notifying),
+        ("AWS::Lambda::EventSourceMapping", statuses + 3 * notifying),
+        ("AWS::Events::Rule", fanned),
     ]
     .into_iter()
     .collect();
@@ -774,6 +820,7 @@ fn invariant_checks_catch_broken_templates() {
             customer_managed: false,
             provisioned: false,
             status: false,
+            notify: Notify::Off,
         }],
         outputs: true,
         tags: BTreeMap::new(),

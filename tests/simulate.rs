@@ -576,3 +576,114 @@ fn write_requests_seed_a_table_with_one_request_per_key() {
         "{out}"
     );
 }
+
+/// `--notifications`: what the stack's functions would send, arriving at `arrivedAt` (else at `timestamp`); the
+/// check of an outage is made before an event that arrives when it is due.
+#[test]
+fn notifications_follow_the_arrivals() {
+    let dir = TempDir::new().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let event = |kind: &str,
+                 ts: i64,
+                 session: &str,
+                 version: u64,
+                 arrived: i64,
+                 reason: Option<&str>| {
+        let mut e = json!({"clientId": "sensor-17", "timestamp": ts, "eventType": kind,
+            "sessionIdentifier": session, "principalIdentifier": "p", "versionNumber": version, "arrivedAt": arrived});
+        if let Some(reason) = reason {
+            e["disconnectReason"] = json!(reason);
+            e["clientInitiatedDisconnect"] = json!(false);
+        } else {
+            e["ipAddress"] = json!("192.0.2.1");
+        }
+        e.to_string()
+    };
+    let lines = [
+        event("connected", 1_000_000, "a", 1, 1_000_500, None),
+        event(
+            "disconnected",
+            1_100_000,
+            "a",
+            1,
+            1_100_400,
+            Some("MQTT_KEEP_ALIVE_TIMEOUT"),
+        ),
+        // A redelivery, and a reconnect 300 s after the disconnect arrived: the check is due first.
+        event(
+            "disconnected",
+            1_100_000,
+            "a",
+            1,
+            1_200_000,
+            Some("MQTT_KEEP_ALIVE_TIMEOUT"),
+        ),
+        event("connected", 1_400_200, "b", 2, 1_400_400, None),
+        // A takeover, its disconnect after the new connect: no outage.
+        event("connected", 1_500_000, "c", 3, 1_500_100, None),
+        event(
+            "disconnected",
+            1_499_990,
+            "b",
+            2,
+            1_500_200,
+            Some("DUPLICATE_CLIENTID"),
+        ),
+    ];
+    fs::write(&events, lines.join("\n")).unwrap();
+    let out = Command::cargo_bin("presence-stack")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "simulate",
+            "examples/status-table.yaml",
+            "--notifications",
+            "--events",
+        ])
+        .arg(&events)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let sent: Vec<(String, i64)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|n| {
+            (
+                n["detail-type"].as_str().unwrap().to_owned(),
+                n["at"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("Device Connected", 1_000_500),
+        ("Device Disconnected", 1_100_400),
+        ("Device Offline", 1_400_400),
+        ("Device Connected", 1_400_400),
+        ("Device Online", 1_400_400),
+    ];
+    assert_eq!(sent, want.map(|(k, t)| (k.to_owned(), t)));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("5 notification(s): 2 Device Connected, 1 Device Disconnected, 1 Device Offline, 1 Device Online"), "{stderr}");
+
+    let (code, _, stderr) = simulate("examples/minimal.yaml", "examples/events/stream.jsonl");
+    assert_eq!(code, Some(0), "{stderr}");
+    let none = Command::cargo_bin("presence-stack")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "simulate",
+            "examples/minimal.yaml",
+            "--events",
+            "examples/events/stream.jsonl",
+            "--notifications",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        String::from_utf8(none.stderr)
+            .unwrap()
+            .contains("no pipeline sends notifications")
+    );
+}

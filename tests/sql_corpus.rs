@@ -158,5 +158,5 @@ fn the_corpus_reads_as_aws_reads_it() {
     );
 }
 
-const MIN_ACCEPTED: usize = 64;
-const MIN_REFUSED: usize = 15;
+const MIN_ACCEPTED: usize = 66;
+const MIN_REFUSED: usize = 14;

@@ -351,3 +351,6 @@ fn simulate_status_ends_with_every_client_and_status_skips_those_lines() {
 
 #[path = "status_cli_now.rs"]
 mod now;
+
+#[path = "report_cli.rs"]
+mod report;

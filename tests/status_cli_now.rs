@@ -13,7 +13,7 @@ fn clock() -> i64 {
 }
 
 /// The cases, stamped seconds ago: each is answered now, though each is within the timestamp error.
-fn fresh_page(now: i64) -> String {
+pub(super) fn fresh_page(now: i64) -> String {
     let items = vec![
         // A connect 30 seconds ago.
         item("connect", now - 30_000, "connected", "a", 1, None),

@@ -689,13 +689,20 @@ def check_key(rep, st, lid):
 
 
 def check_function_role(rep, st, lid):
-    """The status function's role: trusted by Lambda, UpdateItem on the status table and the stream-read actions on
-    the event table's stream only, its own queue and log group; the policy as a document (moto evaluates no IAM)."""
+    """A function's role: trusted by Lambda, UpdateItem on the one table it writes (the status table for the status
+    and notification functions, the count table for the counting function) and the stream-read actions on the one
+    stream it reads only, its own queues and log group; the policy as a document (moto evaluates no IAM)."""
     props = st.resources[lid]["Properties"]
     subject = f"role {st.physical.get(lid, lid)}"
     fn = next(f for f in st.of_type(FUNCTION) if st.resources[f]["Properties"]["Role"]["Fn::GetAtt"][0] == lid)
-    status_lid = st.resources[fn]["Properties"]["Environment"]["Variables"]["STATUS_TABLE"]["Ref"]
-    mapping = next(m for m in st.of_type(MAPPING) if st.resources[m]["Properties"]["FunctionName"] == {"Ref": fn})
+    variables = st.resources[fn]["Properties"]["Environment"]["Variables"]
+    status_lid = (variables.get("COUNT_TABLE") or variables["STATUS_TABLE"])["Ref"]
+    mapping = next(
+        m
+        for m in st.of_type(MAPPING)
+        if st.resources[m]["Properties"]["FunctionName"] == {"Ref": fn}
+        and st.resources[m]["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+    )
     stream = st.resolve(st.resources[mapping]["Properties"]["EventSourceArn"])
     deployed = {}
 
@@ -726,7 +733,7 @@ def check_function_role(rep, st, lid):
 
     rep.check(subject, "trust policy", trust)
     rep.check(subject, "inline policy equals the template's (resolved)", policies)
-    rep.check(subject, "DynamoDB: UpdateItem on the status table, reads on the stream, nothing else", dynamodb_scoped)
+    rep.check(subject, "DynamoDB: UpdateItem on its table, reads on its stream, nothing else", dynamodb_scoped)
 
 
 def check_function(rep, st, lid):
@@ -750,8 +757,8 @@ def check_function(rep, st, lid):
 
     def concurrency():
         got = st.described[lid].get("Concurrency", {}).get("ReservedConcurrentExecutions")
-        expect(props["ReservedConcurrentExecutions"], got)
-        return str(got)
+        expect(props.get("ReservedConcurrentExecutions"), got)
+        return str(got) if got is not None else "none reserved"
 
     rep.check(subject, "runtime, handler, role, timeout, memory", configuration)
     rep.check(subject, "environment (where the rule puts each field)", environment)
@@ -780,10 +787,11 @@ def check_mapping(rep, st, lid):
             "MaximumRecordAgeInSeconds",
             "DestinationConfig",
         )
+        keys = [k for k in keys if k in props]  # a queue's mapping has no starting position, retries or destination
         expect({k: st.resolve(props[k]) for k in keys}, {k: m.get(k) for k in keys})
         return ", ".join(f"{k} {props[k]}" for k in keys[:5])
 
-    rep.check(subject, "the event table's stream into the status function", source_and_target)
+    rep.check(subject, "its stream or queue into its function", source_and_target)
     rep.check(subject, "starting position, batch size, bisection, retries, record age, failure destination", settings)
 
 

@@ -267,8 +267,7 @@ impl<'a> Event<'a> {
     /// The outcomes of a conjunction (nested `AND`s flattened): true only if every part can be, each knowing
     /// the equalities the others state.
     fn conjunction(&self, expr: &Expr) -> Truth {
-        let mut parts = Vec::new();
-        flatten_and(expr, &mut parts);
+        let parts = expr.conjuncts();
         let plain: Vec<Truth> = parts.iter().map(|p| self.eval(p).truth()).collect();
         let mut assumed = self.assumed.clone();
         assumed.extend(parts.iter().filter_map(|p| self.equality_stated(p)));
@@ -476,21 +475,6 @@ impl<'a> Event<'a> {
             _ => return Abstract::any(),
         };
         Abstract::from_truth(truth)
-    }
-}
-
-/// The parts of a conjunction, nested `AND`s flattened.
-fn flatten_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match &expr.kind {
-        ExprKind::Binary {
-            op: BinaryOp::And,
-            lhs,
-            rhs,
-        } => {
-            flatten_and(lhs, out);
-            flatten_and(rhs, out);
-        }
-        _ => out.push(expr),
     }
 }
 

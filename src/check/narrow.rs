@@ -4,7 +4,7 @@
 use super::PipelineCheck;
 use crate::catalog::Id;
 use crate::events::{EVENT_TYPE_FIELD, EventKind, KIND_TOPIC_LEVEL};
-use crate::sql::{self, BinaryOp, Expr, ExprKind, Statement, UnaryOp};
+use crate::sql::{self, BinaryOp, Expr, ExprKind, Logic, Statement, UnaryOp};
 
 impl PipelineCheck<'_> {
     /// `+/+` (or any filter) reading connect_failed events without a WHERE that drops them.
@@ -15,7 +15,15 @@ impl PipelineCheck<'_> {
         let matched = kinds_matching(&from.filter);
         let presence_pair =
             matched.contains(&EventKind::Connected) && matched.contains(&EventKind::Disconnected);
-        if self.p.custom_sql && presence_pair && kinds.contains(&EventKind::ConnectFailed) {
+        let chosen = stmt
+            .where_
+            .as_ref()
+            .is_some_and(|w| names_kind(w, EventKind::ConnectFailed));
+        if self.p.custom_sql
+            && presence_pair
+            && kinds.contains(&EventKind::ConnectFailed)
+            && !chosen
+        {
             self.at_span(
                 Id::ConnectFailedMatched,
                 from.span,
@@ -32,6 +40,21 @@ impl PipelineCheck<'_> {
             );
         }
     }
+}
+
+/// Whether `expr` asks for `kind` by name (`eventType = 'connect_failed'` or `topic(4) = 'connect_failed'`
+/// anywhere in it): a rule that names a kind reads it on purpose.
+fn names_kind(expr: &Expr, kind: EventKind) -> bool {
+    expr.logic_atoms().into_iter().any(|atom| match &atom.kind {
+        ExprKind::Binary {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+        } => kind_literal(lhs, rhs)
+            .or_else(|| kind_literal(rhs, lhs))
+            .is_some_and(|v| v == kind.as_str()),
+        _ => false,
+    })
 }
 
 /// The event kinds whose topics the FROM filter matches.
@@ -57,33 +80,32 @@ pub(super) fn kinds_read(stmt: &Statement) -> Option<Vec<EventKind>> {
     Some(matched.into_iter().filter(|k| kept.contains(k)).collect())
 }
 
-/// The kinds for which `expr` can be true, among `all`.
+/// The kinds for which `expr` can be true, among `all`: those of any part of an OR, those of every part of an
+/// AND.
 fn narrow(expr: &Expr, all: &[EventKind]) -> Vec<EventKind> {
-    match &expr.kind {
-        ExprKind::Binary {
-            op: BinaryOp::Or,
-            lhs,
-            rhs,
-        } => {
-            let mut l = narrow(lhs, all);
-            for k in narrow(rhs, all) {
-                if !l.contains(&k) {
-                    l.push(k);
+    match expr.logic() {
+        Logic::Or(..) => {
+            let mut kinds = Vec::new();
+            for k in expr.disjuncts().into_iter().flat_map(|d| narrow(d, all)) {
+                if !kinds.contains(&k) {
+                    kinds.push(k);
                 }
             }
-            l
+            kinds
         }
-        ExprKind::Binary {
-            op: BinaryOp::And,
-            lhs,
-            rhs,
-        } => {
-            let r = narrow(rhs, all);
-            narrow(lhs, all)
-                .into_iter()
-                .filter(|k| r.contains(k))
-                .collect()
-        }
+        Logic::And(..) => expr
+            .conjuncts()
+            .into_iter()
+            .map(|c| narrow(c, all))
+            .reduce(|kept, next| kept.into_iter().filter(|k| next.contains(k)).collect())
+            .unwrap_or_default(),
+        Logic::Atom => narrow_atom(expr, all),
+    }
+}
+
+/// The kinds for which a condition that is no AND or OR can be true, among `all`.
+fn narrow_atom(expr: &Expr, all: &[EventKind]) -> Vec<EventKind> {
+    match &expr.kind {
         ExprKind::Binary {
             op: op @ (BinaryOp::Eq | BinaryOp::NotEq),
             lhs,

@@ -11,7 +11,9 @@ use super::narrow::kinds_matching;
 use crate::catalog::Id;
 use crate::events::{EVENT_TYPE_FIELD, EventKind, FieldType};
 use crate::spelling::edit_distance;
-use crate::sql::{BinaryOp, Expr, ExprKind, PathSegment, SelectClause, Span, Statement, UnaryOp};
+use crate::sql::{
+    BinaryOp, Expr, ExprKind, Logic, PathSegment, SelectClause, Span, Statement, UnaryOp,
+};
 
 /// A part of the WHERE that is never true, and why.
 struct Fault {
@@ -50,21 +52,14 @@ impl Reader<'_> {
 
     /// Why `expr`, never true, is never true: the innermost parts at fault.
     fn faults(&self, expr: &Expr) -> Vec<Fault> {
-        match &expr.kind {
-            ExprKind::Binary {
-                op: BinaryOp::Or,
-                lhs,
-                rhs,
-            } => {
-                let mut out = self.faults(lhs);
-                out.extend(self.faults(rhs));
-                out
-            }
-            ExprKind::Binary {
-                op: BinaryOp::And,
-                lhs,
-                rhs,
-            } => {
+        match expr.logic() {
+            Logic::Or(..) => expr
+                .disjuncts()
+                .into_iter()
+                .flat_map(|d| self.faults(d))
+                .collect(),
+            // Binary, not flattened: the fault of an AND whose sides can each be true spans that AND.
+            Logic::And(lhs, rhs) => {
                 if !self.can_be_true(lhs) {
                     self.faults(lhs)
                 } else if !self.can_be_true(rhs) {
@@ -77,7 +72,7 @@ impl Reader<'_> {
                     }]
                 }
             }
-            _ => vec![self.atom_fault(expr)],
+            Logic::Atom => vec![self.atom_fault(expr)],
         }
     }
 
@@ -316,12 +311,9 @@ pub(super) fn kinds_let_through(stmt: &Statement, kinds: Vec<EventKind>) -> Vec<
 
 /// The OR arms and IN elements that never match, below a condition that can be true.
 fn dead_branches(reader: &Reader<'_>, expr: &Expr, out: &mut Vec<Fault>) {
-    match &expr.kind {
-        ExprKind::Binary {
-            op: BinaryOp::Or,
-            lhs,
-            rhs,
-        } => {
+    match expr.logic() {
+        // Arm by arm as the tree groups them: a group of arms never true is reported by its faults.
+        Logic::Or(lhs, rhs) => {
             for arm in [lhs, rhs] {
                 if reader.can_be_true(arm) {
                     dead_branches(reader, arm, out);
@@ -329,15 +321,17 @@ fn dead_branches(reader: &Reader<'_>, expr: &Expr, out: &mut Vec<Fault>) {
                     out.extend(reader.faults(arm).into_iter().map(arm_fault));
                 }
             }
+            return;
         }
-        ExprKind::Binary {
-            op: BinaryOp::And,
-            lhs,
-            rhs,
-        } => {
-            dead_branches(reader, lhs, out);
-            dead_branches(reader, rhs, out);
+        Logic::And(..) => {
+            for part in expr.conjuncts() {
+                dead_branches(reader, part, out);
+            }
+            return;
         }
+        Logic::Atom => {}
+    }
+    match &expr.kind {
         ExprKind::Binary {
             op: BinaryOp::In,
             lhs,

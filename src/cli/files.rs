@@ -126,6 +126,23 @@ pub(super) fn refuse_config_as_output(config: &Path, output: &Path) -> Result<()
     Ok(())
 }
 
+/// Refuse an output that is one of the files being read (`what`: "the config", "the items"): writing `what_out`
+/// there would replace it.
+pub(super) fn refuse_input_as_output(
+    input: &Path,
+    output: &Path,
+    what: &str,
+    what_out: &str,
+) -> Result<(), Failure> {
+    if is_the_config(input, output) {
+        return Err(Failure::error(format!(
+            "{}: is {what} being read, and writing {what_out} there would replace it; write it to another file",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Whether the regular file `output` is `config` (`-`: whatever standard input reads). Devices and FIFOs are
 /// left out: `/dev/stdin` and `/dev/stdout` are often the same terminal, and neither is a file to lose.
 fn is_the_config(config: &Path, output: &Path) -> bool {

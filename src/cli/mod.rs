@@ -7,7 +7,9 @@ mod diff;
 mod files;
 mod formats;
 mod init;
+mod notify;
 mod replay;
+mod report;
 mod shell;
 mod simulate;
 mod status;
@@ -23,6 +25,7 @@ use check::CheckArgs;
 use diff::DiffArgs;
 use init::InitArgs;
 use replay::ReplayArgs;
+use report::ReportArgs;
 use shell::Shell;
 use simulate::SimulateArgs;
 use status::StatusArgs;
@@ -83,7 +86,8 @@ enum Command {
     /// summary that counts the writes landing on the key of an earlier item.
     #[command(
         after_help = "Examples:\n  presence-stack simulate examples/presence.yaml --events examples/events/article.jsonl\n  \
-        cat events.jsonl | presence-stack simulate presence-stack.yaml --events - --now 1672742949382"
+        cat events.jsonl | presence-stack simulate presence-stack.yaml --events - --now 1672742949382\n  \
+        presence-stack simulate examples/status-table.yaml --events examples/events/stream.jsonl --notifications"
     )]
     Simulate(SimulateArgs),
     /// Re-run a pipeline's rule on the events its error action caught, as aws dynamodb batch-write-item input
@@ -120,6 +124,21 @@ enum Command {
         | presence-stack status presence-stack.yaml --items -"
     )]
     Status(StatusArgs),
+    /// Write one self-contained HTML page of the fleet, from the table's items (aws dynamodb scan or query output)
+    ///
+    /// The same input and the same answers as status: a summary with its counts, a sortable and filterable table
+    /// of every client, each client's timeline (connected intervals, disconnects by reason, takeovers and flapping
+    /// marked), the connected devices over time, the devices that flap most and the client IDs in conflict. The
+    /// page fetches nothing: its style, script and SVG are inline, to open from disk or keep as a CI artifact.
+    /// The same items and --at give the same bytes. Standard error ends with the counts.
+    #[command(
+        after_help = "Examples:\n  aws dynamodb scan --table-name \"$TABLE\" --output json > scan.json\n  \
+        presence-stack report presence-stack.yaml --items scan.json -o report.html\n  \
+        presence-stack report presence-stack.yaml --items scan.json --at 2026-12-07T09:00:00Z -o yesterday.html\n  \
+        presence-stack simulate presence-stack.yaml --events recorded.jsonl \\\n    \
+        | presence-stack report presence-stack.yaml --items - > report.html"
+    )]
+    Report(ReportArgs),
     /// Print the JSON Schema of the config, for editors and validators
     #[command(
         after_help = "Examples:\n  presence-stack schema > presence-stack.schema.json\n\n\
@@ -198,6 +217,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(&args, &mut shell),
         Command::Replay(args) => replay::run(&args, &mut shell),
         Command::Status(args) => status::run(&args, &mut shell),
+        Command::Report(args) => report::run(&args, &mut shell),
         Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
         Command::Init(args) => init::run(&args, &mut shell),
         Command::Completions { shell: kind } => {

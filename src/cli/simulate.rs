@@ -27,11 +27,16 @@ pub(super) struct SimulateArgs {
     /// Instead of one line per event, print `aws dynamodb batch-write-item --request-items` documents (JSON lines,
     /// at most 25 items each) that put the items the pipeline's rule would write into this table: one request per
     /// key, the last write winning, as in the table itself
-    #[arg(long, value_name = "TABLE")]
+    #[arg(long, value_name = "TABLE", conflicts_with = "notifications")]
     write_requests: Option<String>,
     /// The pipeline whose items --write-requests prints [default: the only pipeline]
     #[arg(long, value_name = "NAME", requires = "write_requests")]
     pipeline: Option<String>,
+    /// Print the notifications the stack would send instead of the items: one JSON line each (`at`, `source`,
+    /// `detail-type`, `detail`), by the rules of its functions. Events arrive in the order of the file, each at
+    /// its `arrivedAt` field (epoch milliseconds; taken off before the rule runs), else at its `timestamp`
+    #[arg(long)]
+    notifications: bool,
 }
 
 pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
@@ -40,6 +45,13 @@ pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Fa
     let (name, model) = load_config(&args.config, &args.events, "events", shell)?;
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
     let mut status = super::status::SimulateStatus::new(&model, args.status, args.now);
+    let mut notify = super::notify::SimulateNotify::new(&model, args.notifications);
+    if args.notifications && notify.is_empty() {
+        return Err(Failure::error(format!(
+            "{name}: no pipeline sends notifications; `--notifications` needs `status: {{enabled: true}}` on a \
+             pipeline (and notifications not turned off)"
+        )));
+    }
 
     let seed = match &args.write_requests {
         Some(table) => Some((
@@ -57,10 +69,18 @@ pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Fa
     let mut unreadable = 0u64;
     let mut index = 0u64;
     let mut on_event = |line: usize, value: Result<serde_json::Value, String>| -> bool {
+        let mut arrived = None;
+        let value = value.map(|mut v| {
+            if args.notifications {
+                arrived = super::notify::SimulateNotify::take_arrival(&mut v);
+            }
+            v
+        });
         let event = value.and_then(Event::from_json);
         match event {
             Ok(event) => simulator.run(event, |pipeline, outcome| {
                 status.observe(pipeline, outcome);
+                notify.observe(pipeline, outcome, arrived);
                 if let Some((_, chosen, requests)) = &mut seed {
                     if let Outcome::Written { key, item } = outcome
                         && pipeline == chosen.as_str()
@@ -68,7 +88,11 @@ pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Fa
                         requests.add(key, item);
                     }
                 } else if write_error.is_none()
-                    && let Err(e) = write_line(&mut out, index, pipeline, outcome)
+                    && let Err(e) = if args.notifications {
+                        notify.drain(&mut out)
+                    } else {
+                        write_line(&mut out, index, pipeline, outcome)
+                    }
                 {
                     write_error = Some(e);
                 }
@@ -85,6 +109,9 @@ pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Fa
     if let Some(e) = write_error {
         return Err(Failure::stdout("the items", e));
     }
+    let notify_lines = notify
+        .finish(&mut out)
+        .map_err(|e| Failure::stdout("the notifications", e))?;
     let status_lines = status
         .finish(&mut out)
         .map_err(|e| Failure::stdout("the items", e))?;
@@ -116,6 +143,9 @@ pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Fa
         )));
     }
     shell.note(summary.line());
+    if args.notifications {
+        notify_lines.report(shell);
+    }
     status_lines.report(shell);
     seed_line.iter().for_each(|line| shell.note(line));
     if summary.overwritten > 0 {

@@ -18,7 +18,7 @@ use super::load_config;
 use super::shell::Shell;
 
 /// How many unreadable items or pages are printed one by one; the rest are only counted.
-const MAX_PROBLEMS_SHOWN: u64 = 100;
+pub(super) const MAX_PROBLEMS_SHOWN: u64 = 100;
 
 #[derive(clap::Args)]
 pub(super) struct StatusArgs {
@@ -192,7 +192,7 @@ pub(super) fn run(args: &StatusArgs, shell: &mut Shell) -> Result<ExitCode, Fail
 
 /// Asked about now (no `--at`, or one at or after the clock), every stored event has happened: no near-time.
 /// Asked about the past, events stamped near that time may lie on either side of it.
-fn resolver(at: Option<At>, clock: i64, params: Params) -> Resolver {
+pub(super) fn resolver(at: Option<At>, clock: i64, params: Params) -> Resolver {
     match at.map(|a| a.resolve(clock)) {
         Some(t) if t < clock => Resolver::new(t, params),
         _ => Resolver::now(clock, params),
@@ -225,7 +225,7 @@ fn write_documents(documents: &[String]) -> io::Result<()> {
     out.flush()
 }
 
-fn clock_ms() -> i64 {
+pub(super) fn clock_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -319,6 +319,10 @@ pub(super) struct StatusLines {
 }
 
 impl StatusLines {
+    pub(super) fn new(summaries: Vec<String>, warning: Option<String>) -> StatusLines {
+        StatusLines { summaries, warning }
+    }
+
     pub(super) fn report(&self, shell: &mut Shell) {
         self.summaries.iter().for_each(|line| shell.note(line));
         self.warning.iter().for_each(|line| shell.warn(line));

@@ -184,7 +184,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("pipelines[].error_action.retention_days", RETENTION),
     (
         "pipelines[].status",
-        "a mapping with any of `enabled`, `reserved_concurrency` and `log_retention_days`",
+        "a mapping with any of `enabled`, `reserved_concurrency`, `log_retention_days` and `notifications`",
     ),
     ("pipelines[].status.enabled", BOOLEAN),
     (
@@ -192,6 +192,52 @@ const FIELDS: &[(&str, &str)] = &[
         "a whole number of function instances from 1 to 1,000",
     ),
     ("pipelines[].status.log_retention_days", RETENTION),
+    (
+        "pipelines[].status.notifications",
+        "a mapping with any of `enabled`, `offline_after_seconds`, `flapping`, `client_id_conflict`, \
+         `event_bus_name`, `email` and `topic_arn`",
+    ),
+    ("pipelines[].status.notifications.enabled", BOOLEAN),
+    (
+        "pipelines[].status.notifications.offline_after_seconds",
+        "a whole number of seconds from 60 to 86,400",
+    ),
+    (
+        "pipelines[].status.notifications.flapping",
+        "a mapping with any of `disconnects` and `within_seconds` (e.g. `{disconnects: 5, within_seconds: 600}`)",
+    ),
+    (
+        "pipelines[].status.notifications.flapping.disconnects",
+        "a whole number of disconnects from 2 to 1,000",
+    ),
+    (
+        "pipelines[].status.notifications.flapping.within_seconds",
+        "a whole number of seconds from 60 to 86,400",
+    ),
+    (
+        "pipelines[].status.notifications.client_id_conflict",
+        "a mapping with any of `takeovers` and `within_seconds` (e.g. `{takeovers: 3, within_seconds: 300}`)",
+    ),
+    (
+        "pipelines[].status.notifications.client_id_conflict.takeovers",
+        "a whole number of takeovers from 2 to 1,000",
+    ),
+    (
+        "pipelines[].status.notifications.client_id_conflict.within_seconds",
+        "a whole number of seconds from 60 to 86,400",
+    ),
+    (
+        "pipelines[].status.notifications.event_bus_name",
+        "the name of an EventBridge event bus: 1 to 256 letters, digits and `. - _ /` (e.g. `presence`)",
+    ),
+    (
+        "pipelines[].status.notifications.email",
+        "an email address, like `ops@example.com`",
+    ),
+    (
+        "pipelines[].status.notifications.topic_arn",
+        "the ARN of an SNS topic, `arn:aws:sns:<region>:<account>:<name>`",
+    ),
 ];
 
 /// What the field at a dotted path (`pipelines[2].table.sort_key.type`) takes, if the path names a field.

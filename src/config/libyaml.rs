@@ -127,8 +127,9 @@ impl Iterator for Parser<'_> {
 
 impl Drop for Parser<'_> {
     fn drop(&mut self) {
-        // SAFETY: the parser was initialized in `new` and is deleted once, here; the box it lives in came from
-        // `Box::into_raw` in `new` and is freed once, after libyaml released its own buffers.
+        // SAFETY: the parser was initialized in `new` and is deleted once, here; the box it lives in was leaked
+        // with `Box::leak` in `new` (its only owner is `self.sys`), so rebuilding the box from that pointer frees
+        // it exactly once, after libyaml released its own buffers.
         unsafe {
             yaml_parser_delete(self.sys.as_ptr());
             drop(Box::from_raw(

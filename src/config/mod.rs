@@ -25,7 +25,7 @@ mod validate;
 
 pub use explain::{out_of_range, rust_phrasing};
 pub use locate::{Positions, locate};
-pub use status::StatusConfig;
+pub use status::{ConflictConfig, FlappingConfig, NotificationsConfig, StatusConfig};
 pub use text::decode;
 
 /// A presence-stack config: the pipelines of one CloudFormation stack.

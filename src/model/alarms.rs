@@ -20,22 +20,14 @@ pub(super) fn resolve_alarms(config: &AlarmsConfig, problems: &mut Vec<Problem>)
         }
         return None;
     }
-    if let Some(email) = &config.email {
-        let valid = email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !email.contains(char::is_whitespace)
-                && !domain.contains('@')
-        });
-        if !valid {
-            problems.push(Problem::new(
-                Id::Alarms,
-                format!("{path}.email"),
-                format!("`{email}` is not an email address; write one like `ops@example.com`"),
-            ));
-        }
+    if let Some(email) = &config.email
+        && !is_email(email)
+    {
+        problems.push(Problem::new(
+            Id::Alarms,
+            format!("{path}.email"),
+            format!("`{email}` is not an email address; write one like `ops@example.com`"),
+        ));
     }
     let topic = match (&config.topic_arn, &config.email) {
         (Some(_), Some(_)) => {
@@ -79,4 +71,16 @@ pub(super) fn is_sns_topic_arn(arn: &str) -> bool {
             && account.chars().all(|c| c.is_ascii_digit())
             && (1..=256).contains(&name.len())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+}
+
+/// An address SNS can mail: `local@domain.tld`, no spaces.
+pub(super) fn is_email(email: &str) -> bool {
+    email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !email.contains(char::is_whitespace)
+            && !domain.contains('@')
+    })
 }

@@ -16,6 +16,8 @@ mod choose;
 mod fields;
 mod ignore;
 mod names;
+// Notifications (issue 22): the model of `status.notifications`.
+mod notifications;
 mod pipeline;
 mod resources;
 mod scaling;
@@ -24,6 +26,9 @@ mod status;
 pub use choose::{Among, ChoiceError};
 pub use fields::{FieldError, Fields, Place};
 pub use names::pascal_case;
+pub use notifications::{
+    DETAIL_TYPES, EVENT_SOURCE, FanOut, NOTIFY_TOPIC_KEY, Notifications, NotifyIds, Window,
+};
 pub use pipeline::{WrittenKey, generated_rule, generated_sql};
 
 use alarms::resolve_alarms;
@@ -241,8 +246,6 @@ impl CompiledRule {
 
 /// The index of the status table that holds only the connected clients.
 pub const STATUS_INDEX: &str = "Online";
-/// The status function's reserved concurrency unless the config says otherwise.
-pub const DEFAULT_STATUS_CONCURRENCY: u64 = 10;
 /// How long the status function's log group keeps its logs unless the config says otherwise.
 pub const DEFAULT_STATUS_LOG_DAYS: u64 = 30;
 /// The ordering window W of [`crate::status::supersedes`], which the status function applies too: 20 minutes (the
@@ -255,7 +258,8 @@ pub const DEFAULT_WINDOW_MS: i64 = 20 * 60 * 1000;
 pub struct StatusFunction {
     pub ids: StatusIds,
     pub index: &'static str,
-    pub reserved_concurrency: u64,
+    /// `None`: no reserved concurrency (the account's unreserved pool).
+    pub reserved_concurrency: Option<u64>,
     pub log_retention_days: u64,
     /// The ordering window of [`crate::status::supersedes`], in milliseconds.
     pub window_ms: i64,
@@ -263,6 +267,8 @@ pub struct StatusFunction {
     /// `render` gives the function their dotted paths.
     #[serde(skip)]
     pub fields: Fields,
+    /// The notifications sent from the status table, unless `status.notifications.enabled: false`.
+    pub notifications: Option<Notifications>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -821,9 +827,14 @@ mod tests {
         .unwrap();
         // Six resources a pipeline (table, role, rule, error log, two alarms) and the alarm topic's three.
         assert_eq!((m.output_count(), m.resource_count()), (0, 41 * 6 + 3));
-        // A status table adds three outputs: the message says the pipelines differ.
+        // A status table adds three outputs: the message says the pipelines differ. (Without notifications, whose
+        // 15 resources a pipeline would take 25 of them past the 500 resources first.)
         let mut pipelines: Vec<String> = (0..25)
-            .map(|i| format!("{{name: s{i}, status: {{enabled: true}}}}"))
+            .map(|i| {
+                format!(
+                    "{{name: s{i}, status: {{enabled: true, notifications: {{enabled: false}}}}}}"
+                )
+            })
             .collect();
         pipelines.push("{name: p, error_action: {kind: none}}".to_owned());
         let got = problems(&format!("pipelines: [{}]", pipelines.join(", ")));

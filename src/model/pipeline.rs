@@ -90,6 +90,7 @@ pub(super) fn resolve_pipeline(
                 p.status.reserved_concurrency.is_some(),
             ),
             ("log_retention_days", p.status.log_retention_days.is_some()),
+            ("notifications", !p.status.notifications.is_default()),
         ] {
             if set {
                 problems.push(Problem::new(

@@ -11,6 +11,7 @@ impl Model {
         let alarms = self.alarms.is_some();
         let mut ids: Vec<&str> = self.key.iter().map(|k| k.id).collect();
         ids.extend(self.alarms.iter().flat_map(Alarms::resource_ids));
+        ids.extend(self.notify_topic_key());
         ids.extend(self.pipelines.iter().flat_map(|p| p.resource_ids(alarms)));
         ids
     }
@@ -129,6 +130,9 @@ impl StatusFunction {
         ];
         if alarms {
             out.extend([ids.errors_alarm.as_str(), &ids.queue_alarm]);
+        }
+        if let Some(n) = &self.notifications {
+            out.extend(n.resource_ids(alarms));
         }
         out
     }

@@ -23,15 +23,13 @@ pub(super) fn resolve_status(
             None
         }
     };
-    let reserved_concurrency = config
-        .reserved_concurrency
-        .unwrap_or(DEFAULT_STATUS_CONCURRENCY);
-    if !(1..=1000).contains(&reserved_concurrency) {
+    let reserved_concurrency = config.reserved_concurrency;
+    if let Some(r) = reserved_concurrency.filter(|r| !(1..=1000).contains(r)) {
         let path = at("reserved_concurrency");
         problems.push(Problem::new(
             Id::WrongValue,
             &path,
-            crate::config::out_of_range(&path, reserved_concurrency),
+            crate::config::out_of_range(&path, r),
         ));
     }
     let log_retention_days = config.log_retention_days.unwrap_or(DEFAULT_STATUS_LOG_DAYS);
@@ -43,6 +41,13 @@ pub(super) fn resolve_status(
             crate::config::out_of_range(&path, log_retention_days),
         ));
     }
+    // Notifications (issue 22): any problem with them is counted below.
+    let notifications = super::notifications::resolve_notifications(
+        i,
+        &pipeline.name,
+        &config.notifications,
+        problems,
+    );
     let fields = fields?;
     if problems.len() > before {
         return None;
@@ -64,5 +69,6 @@ pub(super) fn resolve_status(
         log_retention_days,
         window_ms: DEFAULT_WINDOW_MS,
         fields,
+        notifications,
     })
 }

@@ -1,56 +1,54 @@
-//! Standard base64 (RFC 4648, `+` and `/`), the alphabet of `base64OriginalPayload`. Strict: a payload that does
-//! not decode exactly is reported rather than guessed at, because a wrong guess would write a wrong item.
+//! Standard base64 (RFC 4648, `+` and `/`), the alphabet of `base64OriginalPayload`, decoded by the `base64`
+//! crate in its strict form. Strict: a payload that does not decode exactly is reported rather than guessed at,
+//! because a wrong guess would write a wrong item.
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// Padding optional (the error action pads; a hand-copied record may not), trailing bits refused.
+const STRICT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false),
+);
 
 /// Decode `text`; padding is optional, whitespace and other characters are not allowed. The error says where
 /// the text stops being base64.
 pub fn decode(text: &str) -> Result<Vec<u8>, String> {
-    let bytes = text.as_bytes();
-    let unpadded = bytes
-        .strip_suffix(b"==")
-        .or_else(|| bytes.strip_suffix(b"="))
-        .unwrap_or(bytes);
-    if bytes.len() != unpadded.len() && !bytes.len().is_multiple_of(4) {
-        return Err(format!(
-            "is {} characters with padding; padded base64 comes in groups of 4",
-            bytes.len()
-        ));
+    // The crate's `Indifferent` mode takes partial padding (`Zg=`); padding, when present, completes a group.
+    if text.ends_with('=') && !text.len().is_multiple_of(4) {
+        return Err(padding(text));
     }
-    let mut out = Vec::with_capacity(unpadded.len() / 4 * 3 + 2);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    for (i, &b) in unpadded.iter().enumerate() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => {
-                let c = text[i..].chars().next().unwrap_or('?');
-                return Err(format!(
-                    "has {c:?} at character {}, which is not base64",
-                    i + 1
-                ));
-            }
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+    STRICT.decode(text).map_err(|e| match e {
+        base64::DecodeError::InvalidByte(at, b'=')
+        | base64::DecodeError::InvalidLastSymbol(at, b'=') => {
+            format!(
+                "has padding at character {}, where padded base64 has none",
+                at + 1
+            )
         }
-    }
-    if unpadded.len() % 4 == 1 {
-        return Err(format!(
-            "is {} characters long, which no base64 text is",
-            unpadded.len()
-        ));
-    }
-    if acc != 0 {
-        return Err("ends in bits that encode nothing: it was cut or altered".to_owned());
-    }
-    Ok(out)
+        base64::DecodeError::InvalidByte(at, _) => {
+            // The offset is in bytes; the character there may take several.
+            let c = text.get(at..).and_then(|t| t.chars().next()).unwrap_or('?');
+            let chars = text.get(..at).map_or(at, |t| t.chars().count());
+            format!("has {c:?} at character {}, which is not base64", chars + 1)
+        }
+        base64::DecodeError::InvalidLength(len) => {
+            format!("is {len} characters long, which no base64 text is")
+        }
+        base64::DecodeError::InvalidLastSymbol(..) => {
+            "ends in bits that encode nothing: it was cut or altered".to_owned()
+        }
+        base64::DecodeError::InvalidPadding => padding(text),
+    })
+}
+
+fn padding(text: &str) -> String {
+    format!(
+        "is {} characters with padding; padded base64 comes in groups of 4",
+        text.len()
+    )
 }
 
 #[cfg(test)]
@@ -80,6 +78,10 @@ mod tests {
         assert!(decode("Zh==").is_err(), "leftover bits");
         assert!(decode("Zm8==").is_err(), "bad padding");
         assert!(decode("Zm9v-_").is_err(), "not the URL alphabet");
-        assert!(decode("ü").is_err());
+        assert!(decode("ü").unwrap_err().contains("'ü' at character 1"));
+        assert!(decode("aüb").unwrap_err().contains("'ü' at character 2"));
+        assert!(decode("Zg=").unwrap_err().contains("groups of 4"));
+        assert!(decode("Zh==").unwrap_err().contains("encode nothing"));
+        assert!(decode("Z").unwrap_err().contains("1 characters long"));
     }
 }

@@ -13,7 +13,7 @@ use super::ast::{
     Assignment, Call, Expr, ExprKind, Ident, ObjectEntry, PathSegment, SelectClause, SelectItem,
     Span, Statement, Subquery, TopicFrom, UnaryOp, WhenThen,
 };
-use super::parse::is_reserved_word;
+use super::keywords::is_reserved_word;
 
 fn ident(name: String) -> Ident {
     Ident::new(name, Span::default())

@@ -5,8 +5,12 @@
 //! [`TokenKind::Invalid`] token and a malformed literal becomes a
 //! [`TokenKind::Error`] token, so that the parser can report whichever problem
 //! comes first in the text, phrased in terms of what it expected there.
+//!
+//! Every word is tagged here, once, with the keyword it spells, if any ([`Word::keyword`]); the parser reads
+//! the tag and never compares text.
 
 use super::ast::Span;
+use super::keywords::Keyword;
 
 /// One lexical unit of the source.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,11 +19,31 @@ pub(crate) struct Token {
     pub span: Span,
 }
 
+/// A word as written, and the keyword it spells. Whether it is used as that keyword is the parser's call:
+/// several keywords (`VALUE`, `CAST`, `SET`) are keywords only in certain positions, identifiers elsewhere.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Word {
+    pub text: String,
+    pub keyword: Option<Keyword>,
+}
+
+impl Word {
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let keyword = Keyword::lookup(&text);
+        Word { text, keyword }
+    }
+
+    /// Whether the word cannot be an identifier.
+    pub fn is_reserved(&self) -> bool {
+        self.keyword.is_some_and(Keyword::is_reserved)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TokenKind {
-    /// An identifier or a keyword; the parser decides which, because several
-    /// words (`VALUE`, `CAST`) are keywords only in certain positions.
-    Word(String),
+    /// An identifier or a keyword.
+    Word(Word),
     /// A string literal, already unescaped.
     Str(String),
     /// A number literal exactly as written, so printing can reproduce it.
@@ -61,7 +85,7 @@ impl TokenKind {
     /// How the token is named in "found ..." parts of error messages.
     pub fn describe(&self) -> String {
         match self {
-            TokenKind::Word(w) => format!("'{}'", truncate(w)),
+            TokenKind::Word(w) => format!("'{}'", truncate(&w.text)),
             TokenKind::Str(s) => format!("string {}", truncate(&super::print::quote(s))),
             TokenKind::Number(n) => format!("'{}'", truncate(n)),
             TokenKind::Variable(v) => format!("'@{}'", truncate(v)),
@@ -225,7 +249,7 @@ impl Lexer<'_> {
         while self.peek().is_some_and(is_ident_continue) {
             self.bump();
         }
-        TokenKind::Word(self.src.get(start..self.pos).unwrap_or("").to_string())
+        TokenKind::Word(Word::new(self.src.get(start..self.pos).unwrap_or("")))
     }
 
     /// `@` then letters, digits and underscores (the SET clause's rules for variable names).
@@ -387,7 +411,34 @@ mod tests {
     }
 
     fn word(w: &str) -> TokenKind {
-        TokenKind::Word(w.to_string())
+        TokenKind::Word(Word::new(w))
+    }
+
+    #[test]
+    fn words_are_tagged_with_their_keyword() {
+        let toks = tokenize("select Value cast valued From");
+        let tags: Vec<_> = toks
+            .iter()
+            .map(|t| match &t.kind {
+                TokenKind::Word(w) => w.keyword,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            tags,
+            vec![
+                Some(Keyword::Select),
+                Some(Keyword::Value),
+                Some(Keyword::Cast),
+                None,
+                Some(Keyword::From),
+                None
+            ]
+        );
+        assert!(
+            matches!(&toks[0].kind, TokenKind::Word(w) if w.text == "select" && w.is_reserved())
+        );
+        assert!(matches!(&toks[1].kind, TokenKind::Word(w) if !w.is_reserved()));
     }
 
     #[test]

@@ -3,15 +3,19 @@
 //! Output uses uppercase keywords (but `cast`, which the AWS IoT SQL reference lists among the functions and writes
 //! in lower case), single-quoted strings, numbers exactly as written and only the parentheses that precedence
 //! requires, so that parsing the output gives back the same tree (spans aside) and printing is idempotent.
+//!
+//! Where a child needs parentheses is decided by one function per position (`wraps_*`), read both by `Display`
+//! and by [`Leading`], which classifies the first tokens the text will have, from the tree, for the one rule
+//! that tells `SELECT VALUE expr` from a field named `value` ([`super::value_keyword`]).
 
 use std::fmt::{self, Display, Formatter};
 
 use super::ast::{
-    BinaryOp, Expr, ExprKind, Ident, PREC_ATOM, PREC_NEG, PREC_NOT, PathSegment, SelectClause,
-    SelectItem, Statement, UnaryOp,
+    BinaryOp, Expr, ExprKind, Ident, PREC_ATOM, PathSegment, SelectClause, SelectItem, Statement,
+    UnaryOp,
 };
-use super::lex::tokenize;
-use super::parse::opens_with_value_keyword;
+use super::keywords::Keyword;
+use super::value_keyword::{TokenClass, opens_with_value_keyword};
 
 /// Renders `s` as a single-quoted IoT SQL string literal.
 pub(crate) fn quote(s: &str) -> String {
@@ -53,6 +57,299 @@ fn write_segments(f: &mut Formatter<'_>, segments: &[PathSegment], first: bool) 
     Ok(())
 }
 
+/// Whether the base of an access prints in parentheses. A number before a field needs them too: `1.x` would lex
+/// as a bad number (`1[0]` reads back as it is, and wrapping it would make the printed text nest deeper than
+/// what was read).
+fn wraps_access_base(base: &Expr, segments: &[PathSegment]) -> bool {
+    let field_first = matches!(segments.first(), Some(PathSegment::Field(_)));
+    base.precedence() < PREC_ATOM || (field_first && matches!(base.kind, ExprKind::Number(_)))
+}
+
+/// Whether the operand of a prefix operator prints in parentheses.
+fn wraps_operand(op: UnaryOp, operand: &Expr) -> bool {
+    operand.precedence() < op.precedence()
+}
+
+/// Whether the left side of a binary operator prints in parentheses.
+fn wraps_lhs(op: BinaryOp, lhs: &Expr) -> bool {
+    lhs.precedence() < op.precedence()
+}
+
+/// Whether the right side of a binary operator prints in parentheses: at equal precedence too, because every
+/// operator is left-associative.
+fn wraps_rhs(op: BinaryOp, rhs: &Expr) -> bool {
+    rhs.precedence() <= op.precedence()
+}
+
+/// Whether what a nested SELECT reads prints in parentheses.
+fn wraps_from(from: &Expr) -> bool {
+    from.precedence() < PREC_ATOM
+}
+
+/// Whether the first item of a select list prints in parentheses: a first item like `value - 1` would read
+/// back as `SELECT VALUE -1`.
+fn wraps_first_item(item: &SelectItem) -> bool {
+    match item {
+        SelectItem::Wildcard { .. } => false,
+        SelectItem::Expr { expr, alias, .. } => {
+            let [first, second, third] = Leading::of(|l| {
+                l.expr(expr);
+                if let Some(alias) = alias {
+                    l.keyword(Keyword::As);
+                    l.alias(alias);
+                }
+            });
+            opens_with_value_keyword(first, second, third)
+        }
+    }
+}
+
+/// Whether the expression of `SELECT VALUE` prints in parentheses: `SELECT VALUE [a]` would read back as
+/// indexing a field named `value`.
+fn wraps_value(expr: &Expr) -> bool {
+    let [second, third, _] = Leading::of(|l| l.expr(expr));
+    !opens_with_value_keyword(TokenClass::Word(Some(Keyword::Value)), second, third)
+}
+
+/// The classes of the first three tokens of a printed text, computed from the tree, with the printer's own
+/// choices of parentheses: what the lexer would make of the text, without printing and lexing it. A class
+/// past the end of the text is [`TokenClass::End`].
+struct Leading {
+    classes: Vec<TokenClass>,
+}
+
+impl Leading {
+    const WANT: usize = 3;
+
+    fn of(write: impl FnOnce(&mut Leading)) -> [TokenClass; Leading::WANT] {
+        let mut l = Leading {
+            classes: Vec::with_capacity(Leading::WANT),
+        };
+        write(&mut l);
+        let mut out = [TokenClass::End; Leading::WANT];
+        for (slot, class) in out.iter_mut().zip(l.classes) {
+            *slot = class;
+        }
+        out
+    }
+
+    fn full(&self) -> bool {
+        self.classes.len() >= Leading::WANT
+    }
+
+    fn push(&mut self, class: TokenClass) {
+        if !self.full() {
+            self.classes.push(class);
+        }
+    }
+
+    fn keyword(&mut self, keyword: Keyword) {
+        self.push(TokenClass::Word(Some(keyword)));
+    }
+
+    /// A name: one word, or dotted words for a dotted alias.
+    fn alias(&mut self, alias: &Ident) {
+        for (i, part) in alias.name.split('.').enumerate() {
+            if i > 0 {
+                self.push(TokenClass::Dot);
+            }
+            self.push(TokenClass::word(part));
+        }
+    }
+
+    fn wrapped(&mut self, e: &Expr, wrap: bool) {
+        if wrap {
+            self.push(TokenClass::LParen);
+            self.expr(e);
+            self.push(TokenClass::Other);
+        } else {
+            self.expr(e);
+        }
+    }
+
+    fn list<'e>(&mut self, items: impl IntoIterator<Item = &'e Expr>) {
+        for (i, item) in items.into_iter().enumerate() {
+            if self.full() {
+                return;
+            }
+            if i > 0 {
+                self.push(TokenClass::Other);
+            }
+            self.expr(item);
+        }
+    }
+
+    fn segments(&mut self, segments: &[PathSegment], first: bool) {
+        for (i, seg) in segments.iter().enumerate() {
+            if self.full() {
+                return;
+            }
+            match seg {
+                PathSegment::Field(ident) if first && i == 0 => {
+                    self.push(TokenClass::word(&ident.name))
+                }
+                PathSegment::Field(ident) => {
+                    self.push(TokenClass::Dot);
+                    self.push(TokenClass::word(&ident.name));
+                }
+                PathSegment::Index(e) => {
+                    self.push(TokenClass::LBracket);
+                    self.expr(e);
+                    self.push(TokenClass::Other);
+                }
+            }
+        }
+    }
+
+    /// Mirrors `Display for Expr`, token by token.
+    fn expr(&mut self, e: &Expr) {
+        if self.full() {
+            return;
+        }
+        match &e.kind {
+            ExprKind::Path(segments) => self.segments(segments, true),
+            ExprKind::Access { base, segments } => {
+                self.wrapped(base, wraps_access_base(base, segments));
+                self.segments(segments, false);
+            }
+            ExprKind::String(_) | ExprKind::Number(_) | ExprKind::Variable(_) => {
+                self.push(TokenClass::Literal);
+            }
+            ExprKind::Bool(true) => self.keyword(Keyword::True),
+            ExprKind::Bool(false) => self.keyword(Keyword::False),
+            ExprKind::Null => self.keyword(Keyword::Null),
+            ExprKind::Array(items) => {
+                self.push(TokenClass::LBracket);
+                self.list(items);
+                self.push(TokenClass::Other);
+            }
+            ExprKind::Object(entries) => {
+                self.push(TokenClass::LBrace);
+                for (i, entry) in entries.iter().enumerate() {
+                    if self.full() {
+                        return;
+                    }
+                    if i > 0 {
+                        self.push(TokenClass::Other);
+                    }
+                    self.push(TokenClass::Literal);
+                    self.push(TokenClass::Other);
+                    self.expr(&entry.value);
+                }
+                self.push(TokenClass::Other);
+            }
+            ExprKind::Unary { op, expr } => {
+                self.push(match op {
+                    UnaryOp::Neg => TokenClass::Minus,
+                    UnaryOp::Not => TokenClass::Word(Some(Keyword::Not)),
+                });
+                self.wrapped(expr, wraps_operand(*op, expr));
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                self.wrapped(lhs, wraps_lhs(*op, lhs));
+                self.push(match op {
+                    BinaryOp::And => TokenClass::Word(Some(Keyword::And)),
+                    BinaryOp::Or => TokenClass::Word(Some(Keyword::Or)),
+                    BinaryOp::In => TokenClass::Word(Some(Keyword::In)),
+                    BinaryOp::Sub => TokenClass::Minus,
+                    BinaryOp::Mul => TokenClass::Star,
+                    BinaryOp::Eq
+                    | BinaryOp::NotEq
+                    | BinaryOp::Lt
+                    | BinaryOp::Le
+                    | BinaryOp::Gt
+                    | BinaryOp::Ge
+                    | BinaryOp::Add
+                    | BinaryOp::Div
+                    | BinaryOp::Mod => TokenClass::Other,
+                });
+                self.wrapped(rhs, wraps_rhs(*op, rhs));
+            }
+            ExprKind::Call(call) => {
+                self.push(TokenClass::word(&call.name.name));
+                self.push(TokenClass::LParen);
+                self.list(&call.args);
+                self.push(TokenClass::Other);
+            }
+            ExprKind::Cast { expr, ty } => {
+                self.keyword(Keyword::Cast);
+                self.push(TokenClass::LParen);
+                self.expr(expr);
+                self.keyword(Keyword::As);
+                self.push(TokenClass::word(&ty.name));
+                self.push(TokenClass::Other);
+            }
+            ExprKind::Case {
+                operand,
+                branches,
+                otherwise,
+            } => {
+                self.keyword(Keyword::Case);
+                if let Some(operand) = operand {
+                    self.expr(operand);
+                }
+                for b in branches {
+                    if self.full() {
+                        return;
+                    }
+                    self.keyword(Keyword::When);
+                    self.expr(&b.when);
+                    self.keyword(Keyword::Then);
+                    self.expr(&b.then);
+                }
+                if let Some(otherwise) = otherwise {
+                    self.keyword(Keyword::Else);
+                    self.expr(otherwise);
+                }
+                self.keyword(Keyword::End);
+            }
+            ExprKind::Wildcard => self.push(TokenClass::Star),
+            ExprKind::Subquery(sub) => {
+                self.push(TokenClass::LParen);
+                self.keyword(Keyword::Select);
+                self.select(&sub.select);
+                self.keyword(Keyword::From);
+                self.wrapped(&sub.from, wraps_from(&sub.from));
+                if let Some(w) = &sub.where_ {
+                    self.keyword(Keyword::Where);
+                    self.expr(w);
+                }
+                self.push(TokenClass::Other);
+            }
+        }
+    }
+
+    /// Mirrors `write_select`.
+    fn select(&mut self, select: &SelectClause) {
+        match select {
+            SelectClause::Items(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if self.full() {
+                        return;
+                    }
+                    if i > 0 {
+                        self.push(TokenClass::Other);
+                    }
+                    match item {
+                        SelectItem::Wildcard { .. } => self.push(TokenClass::Star),
+                        SelectItem::Expr { expr, .. } => {
+                            self.wrapped(expr, i == 0 && wraps_first_item(item));
+                        }
+                    }
+                    if let Some(alias) = item.alias() {
+                        self.keyword(Keyword::As);
+                        self.alias(alias);
+                    }
+                }
+            }
+            SelectClause::Value(expr) => {
+                self.keyword(Keyword::Value);
+                self.wrapped(expr, wraps_value(expr));
+            }
+        }
+    }
+}
+
 fn write_wrapped(f: &mut Formatter<'_>, e: &Expr, wrap: bool) -> fmt::Result {
     if wrap {
         write!(f, "({e})")
@@ -80,13 +377,7 @@ impl Display for Expr {
         match &self.kind {
             ExprKind::Path(segments) => write_segments(f, segments, true),
             ExprKind::Access { base, segments } => {
-                // A number before a field needs wrapping too: `1.x` would lex
-                // as a bad number (`1[0]` reads back as it is, and wrapping it
-                // would make the printed text nest deeper than what was read).
-                let field_first = matches!(segments.first(), Some(PathSegment::Field(_)));
-                let wrap = base.precedence() < PREC_ATOM
-                    || (field_first && matches!(base.kind, ExprKind::Number(_)));
-                write_wrapped(f, base, wrap)?;
+                write_wrapped(f, base, wraps_access_base(base, segments))?;
                 write_segments(f, segments, false)
             }
             ExprKind::String(s) => f.write_str(&quote(s)),
@@ -119,22 +410,19 @@ impl Display for Expr {
                     }
                 );
                 f.write_str(if space { "- " } else { "-" })?;
-                write_wrapped(f, expr, expr.precedence() < PREC_NEG)
+                write_wrapped(f, expr, wraps_operand(UnaryOp::Neg, expr))
             }
             ExprKind::Unary {
                 op: UnaryOp::Not,
                 expr,
             } => {
                 f.write_str("NOT ")?;
-                write_wrapped(f, expr, expr.precedence() < PREC_NOT)
+                write_wrapped(f, expr, wraps_operand(UnaryOp::Not, expr))
             }
             ExprKind::Binary { op, lhs, rhs } => {
-                let prec = op.precedence();
-                write_wrapped(f, lhs, lhs.precedence() < prec)?;
+                write_wrapped(f, lhs, wraps_lhs(*op, lhs))?;
                 write!(f, " {op} ")?;
-                // Equal precedence on the right needs parentheses because
-                // every operator is left-associative.
-                write_wrapped(f, rhs, rhs.precedence() <= prec)
+                write_wrapped(f, rhs, wraps_rhs(*op, rhs))
             }
             ExprKind::Call(call) => {
                 write!(f, "{}(", call.name.name)?;
@@ -165,7 +453,7 @@ impl Display for Expr {
                 f.write_str("(SELECT ")?;
                 write_select(f, &sub.select)?;
                 f.write_str(" FROM ")?;
-                write_wrapped(f, &sub.from, sub.from.precedence() < PREC_ATOM)?;
+                write_wrapped(f, &sub.from, wraps_from(&sub.from))?;
                 if let Some(w) = &sub.where_ {
                     write!(f, " WHERE {w}")?;
                 }
@@ -208,34 +496,21 @@ fn write_select(f: &mut Formatter<'_>, select: &SelectClause) -> fmt::Result {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                let text = item.to_string();
-                // A first item like `value - 1` would read back as
-                // `SELECT VALUE -1`; parentheses keep it an item.
                 match item {
-                    SelectItem::Expr { expr, alias, .. }
-                        if i == 0 && opens_with_value_keyword(&tokenize(&text)) =>
-                    {
+                    SelectItem::Expr { expr, alias, .. } if i == 0 && wraps_first_item(item) => {
                         write!(f, "({expr})")?;
                         if let Some(alias) = alias {
                             write!(f, " AS {alias}")?;
                         }
                     }
-                    _ => f.write_str(&text)?,
+                    _ => write!(f, "{item}")?,
                 }
             }
             Ok(())
         }
         SelectClause::Value(expr) => {
-            let text = expr.to_string();
-            // `SELECT VALUE [a]` would read back as indexing a field
-            // named `value`.
-            let wrap = !opens_with_value_keyword(&tokenize(&format!("VALUE {text}")));
             f.write_str("VALUE ")?;
-            if wrap {
-                write!(f, "({text})")
-            } else {
-                f.write_str(&text)
-            }
+            write_wrapped(f, expr, wraps_value(expr))
         }
     }
 }
@@ -264,9 +539,28 @@ impl Display for Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::generate::{any_statement, standalone_expr};
+    use crate::sql::generate::{any_expr, any_statement, standalone_expr};
+    use crate::sql::lex::tokenize;
     use crate::sql::{parse, parse_expr};
     use proptest::prelude::*;
+
+    /// The classes of the first three tokens the lexer makes of `text`.
+    fn lexed(text: &str) -> [TokenClass; Leading::WANT] {
+        let mut out = [TokenClass::End; Leading::WANT];
+        for (slot, token) in out.iter_mut().zip(tokenize(text)) {
+            *slot = TokenClass::of(&token.kind);
+        }
+        out
+    }
+
+    /// A select clause as it prints after `SELECT `.
+    struct Select<'a>(&'a SelectClause);
+
+    impl Display for Select<'_> {
+        fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+            write_select(f, self.0)
+        }
+    }
 
     fn canon(sql: &str) -> String {
         match parse(sql) {
@@ -405,7 +699,40 @@ mod tests {
         assert_eq!(canon(&printed), printed);
     }
 
+    #[test]
+    fn leading_classes() {
+        use TokenClass::*;
+        for (src, want) in [
+            ("value - 1", [Word(Some(Keyword::Value)), Minus, Literal]),
+            ("value * [1]", [Word(Some(Keyword::Value)), Star, LBracket]),
+            ("(a + b) * c", [LParen, Word(None), Other]),
+            (
+                "NOT cast(x AS String)",
+                [Word(Some(Keyword::Not)), Word(Some(Keyword::Cast)), LParen],
+            ),
+            ("x", [Word(None), End, End]),
+        ] {
+            let e = parse_expr(src).unwrap();
+            assert_eq!(Leading::of(|l| l.expr(&e)), want, "{src}");
+            assert_eq!(lexed(&e.to_string()), want, "{src}");
+        }
+    }
+
     proptest! {
+        /// What the printer decides from the tree is what the lexer would read in its text: the parentheses
+        /// that keep `value` a field, or `VALUE` the keyword, are those that re-reading the output would put.
+        #[test]
+        fn leading_classes_are_what_the_lexer_reads(e in any_expr(), s in any_statement()) {
+            prop_assert_eq!(Leading::of(|l| l.expr(&e)), lexed(&e.to_string()), "{}", e);
+            let select = Select(&s.select).to_string();
+            prop_assert_eq!(Leading::of(|l| l.select(&s.select)), lexed(&select), "{}", select);
+            if let SelectClause::Items(items) = &s.select {
+                let item = items[0].to_string();
+                let [first, second, third] = lexed(&item);
+                prop_assert_eq!(wraps_first_item(&items[0]), opens_with_value_keyword(first, second, third), "{}", item);
+            }
+        }
+
         #[test]
         fn expr_print_then_parse_is_identity(e in standalone_expr()) {
             let printed = e.to_string();

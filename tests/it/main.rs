@@ -23,6 +23,8 @@ mod cli;
 mod examples;
 #[path = "../properties.rs"]
 mod properties;
+#[path = "../report.rs"]
+mod report;
 #[path = "../simulate.rs"]
 mod simulate;
 #[path = "../sql_corpus.rs"]

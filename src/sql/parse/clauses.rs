@@ -6,12 +6,12 @@ use super::*;
 impl Parser<'_> {
     pub(super) fn statement(&mut self) -> Result<Statement, SqlError> {
         let start = self.peek().span.start;
-        let set = match self.eat_kw("SET") {
+        let set = match self.eat_kw(Keyword::Set) {
             Some(_) => self.set_clause()?,
             None => Vec::new(),
         };
-        if self.eat_kw("SELECT").is_none() {
-            let expected = match (set.is_empty(), self.at_kw("SET")) {
+        if self.eat_kw(Keyword::Select).is_none() {
+            let expected = match (set.is_empty(), self.at_kw(Keyword::Set)) {
                 (true, _) => "SELECT",
                 (false, true) => "',' or SELECT (a statement has one SET clause)",
                 (false, false) => "',' or SELECT",
@@ -19,7 +19,7 @@ impl Parser<'_> {
             return Err(self.unexpected(expected));
         }
         let (select, _) = self.select_clause()?;
-        let from = match self.eat_kw("FROM") {
+        let from = match self.eat_kw(Keyword::From) {
             Some(_) => match &self.peek().kind {
                 TokenKind::Str(filter) => {
                     let filter = filter.clone();
@@ -30,13 +30,13 @@ impl Parser<'_> {
             },
             None => None,
         };
-        let where_ = match self.eat_kw("WHERE") {
+        let where_ = match self.eat_kw(Keyword::Where) {
             Some(_) => Some(self.where_condition()?.0),
             None => None,
         };
         if !self.at(&TokenKind::Eof) {
             let expected = match (&where_, &from) {
-                _ if self.at_kw("SET") => "end of input (SET comes before SELECT)",
+                _ if self.at_kw(Keyword::Set) => "end of input (SET comes before SELECT)",
                 (Some(_), _) => "an operator or end of input",
                 (None, Some(_)) => "WHERE or end of input",
                 (None, None) => "FROM, WHERE or end of input",
@@ -92,13 +92,12 @@ impl Parser<'_> {
 
     /// What follows `SELECT`: `VALUE expr` or a list of items; with the depth of the deepest expression.
     fn select_clause(&mut self) -> Result<(SelectClause, usize), SqlError> {
-        if !opens_with_value_keyword(self.toks.get(self.pos..).unwrap_or(&[])) {
+        if !opens_with_value_keyword(self.class_at(0), self.class_at(1), self.class_at(2)) {
             let (items, depth) = self.select_items()?;
             return Ok((SelectClause::Items(items), depth));
         }
         self.advance();
-        let (expr, depth) = if self.at(&TokenKind::Star) && star_starts_value(Some(self.peek_at(1)))
-        {
+        let (expr, depth) = if self.at(&TokenKind::Star) && star_starts_value(self.class_at(1)) {
             match self.peek_at(1).kind {
                 // `VALUE *.messages`: a path on the whole message.
                 TokenKind::Dot | TokenKind::LBracket => self.expr(0)?,
@@ -138,9 +137,35 @@ impl Parser<'_> {
     pub(super) fn subquery(&mut self) -> Parsed {
         self.nest()?;
         let open = self.advance().span;
+        let (sub, depth) = self.subquery_body()?;
+        let expected = if sub.where_.is_some() {
+            "an operator or ')'"
+        } else {
+            "WHERE or ')'"
+        };
+        let close = self.expect(&TokenKind::RParen, expected)?;
+        self.unnest();
+        let span = open.to(close);
+        let depth = self.check_depth(depth + 1, span)?;
+        Ok((Expr::new(ExprKind::Subquery(Box::new(sub)), span), depth))
+    }
+
+    /// A nested SELECT that a function's parentheses enclose (`isNull(SELECT VALUE x FROM a)`).
+    pub(super) fn bare_subquery(&mut self) -> Parsed {
+        self.nest()?;
+        let start = self.peek().span;
+        let (sub, depth) = self.subquery_body()?;
+        self.unnest();
+        let span = Span::new(start.start, self.last_end);
+        let depth = self.check_depth(depth + 1, span)?;
+        Ok((Expr::new(ExprKind::Subquery(Box::new(sub)), span), depth))
+    }
+
+    /// `SELECT ... FROM field [WHERE condition]`, from the SELECT keyword on.
+    fn subquery_body(&mut self) -> Result<(Subquery, usize), SqlError> {
         self.advance(); // SELECT
         let (select, mut depth) = self.select_clause()?;
-        if self.eat_kw("FROM").is_none() {
+        if self.eat_kw(Keyword::From).is_none() {
             return Err(self.unexpected("FROM (a nested SELECT reads an array of the message)"));
         }
         let from_at = self.peek().clone();
@@ -151,10 +176,21 @@ impl Parser<'_> {
                 &from_at.kind.describe(),
             ));
         }
-        let primary = self.primary()?;
+        // `FROM *`: the whole message as the array or object the nested SELECT reads.
+        let star_from = match &self.peek_at(1).kind {
+            TokenKind::RParen | TokenKind::Comma | TokenKind::Dot | TokenKind::LBracket => true,
+            TokenKind::Word(w) => w.keyword == Some(Keyword::Where),
+            _ => false,
+        };
+        let primary = if self.at(&TokenKind::Star) && star_from {
+            let span = self.advance().span;
+            (Expr::new(ExprKind::Wildcard, span), 1)
+        } else {
+            self.primary()?
+        };
         let (from, from_depth) = self.postfix(primary)?;
         depth = depth.max(from_depth);
-        let where_ = match self.eat_kw("WHERE") {
+        let where_ = match self.eat_kw(Keyword::Where) {
             Some(_) => {
                 let (cond, d) = self.where_condition()?;
                 depth = depth.max(d);
@@ -162,20 +198,11 @@ impl Parser<'_> {
             }
             None => None,
         };
-        let expected = if where_.is_some() {
-            "an operator or ')'"
-        } else {
-            "WHERE or ')'"
-        };
-        let close = self.expect(&TokenKind::RParen, expected)?;
-        self.unnest();
-        let span = open.to(close);
-        let depth = self.check_depth(depth + 1, span)?;
         let sub = Subquery {
             select,
             from: Box::new(from),
             where_,
         };
-        Ok((Expr::new(ExprKind::Subquery(Box::new(sub)), span), depth))
+        Ok((sub, depth))
     }
 }

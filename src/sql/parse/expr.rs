@@ -17,9 +17,12 @@ impl Parser<'_> {
             TokenKind::Star => BinaryOp::Mul,
             TokenKind::Slash => BinaryOp::Div,
             TokenKind::Percent => BinaryOp::Mod,
-            TokenKind::Word(w) if w.eq_ignore_ascii_case("AND") => BinaryOp::And,
-            TokenKind::Word(w) if w.eq_ignore_ascii_case("OR") => BinaryOp::Or,
-            TokenKind::Word(w) if w.eq_ignore_ascii_case("IN") => BinaryOp::In,
+            TokenKind::Word(w) => match w.keyword? {
+                Keyword::And => BinaryOp::And,
+                Keyword::Or => BinaryOp::Or,
+                Keyword::In => BinaryOp::In,
+                _ => return None,
+            },
             _ => return None,
         })
     }
@@ -50,7 +53,7 @@ impl Parser<'_> {
     }
 
     pub(super) fn prefix(&mut self) -> Parsed {
-        let (op, operand_prec) = if self.at_kw("NOT") {
+        let (op, operand_prec) = if self.at_kw(Keyword::Not) {
             // Tighter than AND/OR but looser than comparisons, so that
             // `NOT a = b` negates the comparison.
             (UnaryOp::Not, PREC_NOT + 1)
@@ -93,33 +96,34 @@ impl Parser<'_> {
         let tok = self.peek().clone();
         let atom = |kind| Ok((Expr::new(kind, tok.span), 1));
         match &tok.kind {
-            TokenKind::Word(w) => {
-                let upper = w.to_ascii_uppercase();
-                match upper.as_str() {
-                    "TRUE" | "FALSE" | "NULL" => {
-                        self.advance();
-                        atom(match upper.as_str() {
-                            "TRUE" => ExprKind::Bool(true),
-                            "FALSE" => ExprKind::Bool(false),
-                            _ => ExprKind::Null,
-                        })
-                    }
-                    "CASE" => self.case(),
-                    _ if is_reserved_word(w) => Err(self.unexpected("an expression")),
-                    _ if self.peek_at(1).kind == TokenKind::LParen => {
-                        if upper == "CAST" {
-                            self.cast()
-                        } else {
-                            self.call()
-                        }
-                    }
-                    _ => {
-                        self.advance();
-                        let ident = Ident::new(w.clone(), tok.span);
-                        atom(ExprKind::Path(vec![PathSegment::Field(ident)]))
+            TokenKind::Word(w) => match w.keyword {
+                Some(Keyword::True) => {
+                    self.advance();
+                    atom(ExprKind::Bool(true))
+                }
+                Some(Keyword::False) => {
+                    self.advance();
+                    atom(ExprKind::Bool(false))
+                }
+                Some(Keyword::Null) => {
+                    self.advance();
+                    atom(ExprKind::Null)
+                }
+                Some(Keyword::Case) => self.case(),
+                _ if w.is_reserved() => Err(self.unexpected("an expression")),
+                keyword if self.peek_at(1).kind == TokenKind::LParen => {
+                    if keyword == Some(Keyword::Cast) {
+                        self.cast()
+                    } else {
+                        self.call()
                     }
                 }
-            }
+                _ => {
+                    self.advance();
+                    let ident = Ident::new(w.text.clone(), tok.span);
+                    atom(ExprKind::Path(vec![PathSegment::Field(ident)]))
+                }
+            },
             TokenKind::Str(s) => {
                 self.advance();
                 atom(ExprKind::String(s.clone()))
@@ -128,9 +132,7 @@ impl Parser<'_> {
                 self.advance();
                 atom(ExprKind::Number(n.clone()))
             }
-            TokenKind::LParen if matches!(&self.peek_at(1).kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("SELECT")) => {
-                self.subquery()
-            }
+            TokenKind::LParen if self.peek_at_kw(1, Keyword::Select) => self.subquery(),
             TokenKind::LParen => {
                 self.nest()?;
                 let open = self.advance().span;
@@ -143,6 +145,9 @@ impl Parser<'_> {
             }
             TokenKind::LBracket => self.array(),
             TokenKind::LBrace => self.object(),
+            TokenKind::Invalid('$') if self.peek_at(1).kind == TokenKind::LBrace => {
+                self.substitution()
+            }
             TokenKind::Variable(name) => {
                 if !self.variables.contains(name) {
                     let expected = match self.variables.is_empty() {
@@ -182,13 +187,38 @@ impl Parser<'_> {
 
     /// A function's argument: any expression, or `*` alone, the whole message
     /// (`encode(*, 'base64')`).
+    ///
+    /// In WHERE too: AWS's own `machinelearning_predict(model, role, *)` example is a condition. A nested SELECT
+    /// may stand as an argument without parentheses of its own (`isNull(SELECT VALUE x FROM a)`): the call's
+    /// parentheses enclose it.
     fn argument(&mut self) -> Parsed {
         let alone = matches!(self.peek_at(1).kind, TokenKind::Comma | TokenKind::RParen);
-        if self.at(&TokenKind::Star) && alone && self.in_where == 0 {
+        if self.at(&TokenKind::Star) && alone {
             let span = self.advance().span;
             return Ok((Expr::new(ExprKind::Wildcard, span), 1));
         }
+        if self.at_kw(Keyword::Select) {
+            return self.bare_subquery();
+        }
         self.expr(0)
+    }
+
+    /// `${expr}`, a substitution template, in the SELECT clause: AWS evaluates the expression in place, so the
+    /// tree is the expression's (and prints without the template's marks, which mean the same).
+    fn substitution(&mut self) -> Parsed {
+        if self.in_where > 0 {
+            return Err(self.unexpected(
+                "an expression (a substitution template `${...}` belongs in the SELECT clause)",
+            ));
+        }
+        self.nest()?;
+        let dollar = self.advance().span;
+        self.advance(); // `{`
+        let (mut inner, depth) = self.expr(0)?;
+        let close = self.expect(&TokenKind::RBrace, "'}' (the end of `${...}`)")?;
+        self.unnest();
+        inner.span = dollar.to(close);
+        Ok((inner, depth))
     }
 
     /// `.field` and `[index]` after a primary. Accesses on a field path
@@ -200,7 +230,7 @@ impl Parser<'_> {
                 // position is unambiguous and payload keys are arbitrary.
                 match &self.peek().kind {
                     TokenKind::Word(w) => {
-                        let name = w.clone();
+                        let name = w.text.clone();
                         let span = self.advance().span;
                         PathSegment::Field(Ident::new(name, span))
                     }
@@ -290,7 +320,7 @@ impl Parser<'_> {
 
     pub(super) fn call(&mut self) -> Parsed {
         let name_tok = self.advance();
-        let TokenKind::Word(name) = name_tok.kind else {
+        let TokenKind::Word(Word { text: name, .. }) = name_tok.kind else {
             return Err(self.unexpected("a function name"));
         };
         self.nest()?;
@@ -311,7 +341,7 @@ impl Parser<'_> {
         self.nest()?;
         self.advance(); // `(`
         let (expr, depth) = self.expr(0)?;
-        self.expect_kw("AS")?;
+        self.expect_kw(Keyword::As)?;
         let ty = self.ident("a type name")?;
         self.expect(&TokenKind::RParen, "')'")?;
         self.unnest();
@@ -333,26 +363,26 @@ impl Parser<'_> {
             depth = depth.max(d);
             Ok(e)
         };
-        let operand = if self.at_kw("WHEN") {
+        let operand = if self.at_kw(Keyword::When) {
             None
         } else {
             Some(Box::new(sub(self)?))
         };
         let mut branches = Vec::new();
-        while self.eat_kw("WHEN").is_some() {
+        while self.eat_kw(Keyword::When).is_some() {
             let when = sub(self)?;
-            self.expect_kw("THEN")?;
+            self.expect_kw(Keyword::Then)?;
             let then = sub(self)?;
             branches.push(WhenThen { when, then });
         }
         if branches.is_empty() {
             return Err(self.unexpected("WHEN"));
         }
-        let otherwise = match self.eat_kw("ELSE") {
+        let otherwise = match self.eat_kw(Keyword::Else) {
             Some(_) => Some(Box::new(sub(self)?)),
             None => None,
         };
-        if self.eat_kw("END").is_none() {
+        if self.eat_kw(Keyword::End).is_none() {
             let expected = if otherwise.is_some() {
                 "END"
             } else {

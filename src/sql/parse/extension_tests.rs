@@ -295,12 +295,8 @@ fn star_as_a_value() {
 #[test]
 fn star_where_it_has_no_place() {
     let cases: &[(&str, usize, &str)] = &[
-        // "It's used in the SELECT clause only" (JSON extensions, `*` operator).
-        (
-            "SELECT * FROM 'a' WHERE encode(*, 'base64') = 'x'",
-            32,
-            "an expression (`*`, the whole message, belongs in the SELECT clause)",
-        ),
+        // "It's used in the SELECT clause only" (JSON extensions, `*` operator), but for a function's argument:
+        // AWS's own `machinelearning_predict(model, role, *)` example is a WHERE (see `star_as_an_argument_in_where`).
         (
             "SELECT * FROM 'a' WHERE *.x = 1",
             25,
@@ -443,4 +439,37 @@ fn print_is_canonical_for_the_extensions() {
             "{sql}"
         );
     }
+}
+
+#[test]
+fn star_as_an_argument_in_where_a_bare_nested_select_and_substitution_templates() {
+    for sql in [
+        "SELECT * FROM 'iot/test' WHERE machinelearning_predict('my-model', 'arn:aws:iam::123456789012:role/my-iot-aml-role', *).predictedLabel = 1",
+        "SELECT * FROM 'a' WHERE decode(encode(*, 'base64'), 'base64').temperature > 50",
+        "SELECT * FROM 'a' WHERE isNull(SELECT VALUE v FROM items)",
+        "SELECT get((SELECT v FROM *), 0) AS first FROM 'a'",
+        "SELECT {'topic': ${topic()}, 'id': ${clientid()}} AS meta FROM 'a/+'",
+    ] {
+        let stmt = parse(sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        let printed = stmt.to_string();
+        let again = parse(&printed).unwrap_or_else(|e| panic!("{printed}: {e:?}"));
+        assert_eq!(again.to_string(), printed, "{sql}");
+    }
+    // The bare nested SELECT is the same tree as the parenthesized one; the template is its expression.
+    assert_eq!(
+        parse("SELECT isNull(SELECT VALUE v FROM items) AS n FROM 'a'")
+            .unwrap()
+            .to_string(),
+        parse("SELECT isNull((SELECT VALUE v FROM items)) AS n FROM 'a'")
+            .unwrap()
+            .to_string()
+    );
+    assert_eq!(
+        parse("SELECT {'t': ${topic(2)}} AS x FROM 'a/b'")
+            .unwrap()
+            .to_string(),
+        "SELECT {'t': topic(2)} AS x FROM 'a/b'"
+    );
+    let e = parse("SELECT * FROM 'a' WHERE ${topic()} = 'a'").unwrap_err();
+    assert!(e.expected.contains("substitution template"), "{e:?}");
 }

@@ -14,7 +14,9 @@ use super::ast::{
     PathSegment, SelectClause, SelectItem, Span, Statement, Subquery, TopicFrom, UnaryOp, WhenThen,
     line_col,
 };
-use super::lex::{Token, TokenKind, tokenize};
+use super::keywords::Keyword;
+use super::lex::{Token, TokenKind, Word, tokenize};
+use super::value_keyword::{TokenClass, opens_with_value_keyword, star_starts_value};
 
 mod clauses;
 mod expr;
@@ -27,19 +29,6 @@ mod tests;
 pub const MAX_NESTING: usize = 64;
 /// How deep a parsed expression tree may be.
 pub const MAX_TREE_DEPTH: usize = 256;
-
-/// Words that cannot name a field, alias, function or type. `VALUE` and
-/// `CAST` are absent on purpose: they are keywords only right after
-/// `SELECT` and before `(` respectively, and are common field names.
-const RESERVED: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "AS", "AND", "OR", "NOT", "IN", "TRUE", "FALSE", "NULL", "CASE",
-    "WHEN", "THEN", "ELSE", "END",
-];
-
-/// Whether `word` is reserved and so cannot be used as an identifier.
-pub fn is_reserved_word(word: &str) -> bool {
-    RESERVED.iter().any(|k| k.eq_ignore_ascii_case(word))
-}
 
 /// A syntax error: what the parser wanted at a position and what it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,57 +71,6 @@ pub fn parse_expr(src: &str) -> Result<Expr, SqlError> {
         return Err(p.unexpected("an operator or end of input"));
     }
     Ok(expr)
-}
-
-/// Whether `*` at this point is the whole message used as a value rather than
-/// a multiplication: at the start of `SELECT VALUE *...`, where nothing or a
-/// path follows it.
-fn star_starts_value(after_star: Option<&Token>) -> bool {
-    after_star.is_none_or(|t| match &t.kind {
-        TokenKind::Dot | TokenKind::LBracket | TokenKind::Eof => true,
-        TokenKind::Word(w) => w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("WHERE"),
-        _ => false,
-    })
-}
-
-/// Whether a token can begin the expression of `SELECT VALUE <expr>`.
-///
-/// `value` is also a plausible field name, so `SELECT value FROM ...`,
-/// `SELECT value, x ...`, `SELECT value.x ...` and `SELECT value[0] ...`
-/// keep reading it as a field; only a following token that starts an
-/// expression makes it the keyword. `[` is excluded because indexing a
-/// field called `value` is likelier than selecting an array literal, and
-/// `-` is included, so `SELECT value - 1` means `SELECT VALUE (-1)`.
-pub(crate) fn starts_value_expr(next: &TokenKind) -> bool {
-    match next {
-        TokenKind::Word(w) => {
-            !is_reserved_word(w)
-                || ["NOT", "CASE", "TRUE", "FALSE", "NULL"]
-                    .iter()
-                    .any(|k| k.eq_ignore_ascii_case(w))
-        }
-        TokenKind::Str(_)
-        | TokenKind::Number(_)
-        | TokenKind::Variable(_)
-        | TokenKind::LParen
-        | TokenKind::LBrace
-        | TokenKind::Minus => true,
-        _ => false,
-    }
-}
-
-/// Whether `tokens` open with `VALUE` used as the keyword. `value * x` stays
-/// a product of a field named `value`; `VALUE *.messages` and `VALUE *`
-/// select from the whole message.
-pub(crate) fn opens_with_value_keyword(tokens: &[Token]) -> bool {
-    match tokens {
-        [first, second, rest @ ..] => {
-            matches!(&first.kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("value"))
-                && (starts_value_expr(&second.kind)
-                    || (second.kind == TokenKind::Star && star_starts_value(rest.first())))
-        }
-        _ => false,
-    }
 }
 
 /// An expression and the depth of its tree.
@@ -203,16 +141,26 @@ impl<'a> Parser<'a> {
         self.eat(kind).ok_or_else(|| self.unexpected(expected))
     }
 
-    fn at_kw(&self, kw: &str) -> bool {
-        matches!(&self.peek().kind, TokenKind::Word(w) if w.eq_ignore_ascii_case(kw))
+    fn at_kw(&self, kw: Keyword) -> bool {
+        self.peek_at_kw(0, kw)
     }
 
-    fn eat_kw(&mut self, kw: &str) -> Option<Span> {
+    /// Whether the token `n` ahead is the keyword `kw`.
+    fn peek_at_kw(&self, n: usize, kw: Keyword) -> bool {
+        matches!(&self.peek_at(n).kind, TokenKind::Word(w) if w.keyword == Some(kw))
+    }
+
+    fn eat_kw(&mut self, kw: Keyword) -> Option<Span> {
         self.at_kw(kw).then(|| self.advance().span)
     }
 
-    fn expect_kw(&mut self, kw: &str) -> Result<Span, SqlError> {
-        self.eat_kw(kw).ok_or_else(|| self.unexpected(kw))
+    fn expect_kw(&mut self, kw: Keyword) -> Result<Span, SqlError> {
+        self.eat_kw(kw).ok_or_else(|| self.unexpected(kw.as_str()))
+    }
+
+    /// The class of the token `n` ahead, for the reading of `VALUE`.
+    fn class_at(&self, n: usize) -> TokenClass {
+        TokenClass::of(&self.peek_at(n).kind)
     }
 
     fn error_at(&self, offset: usize, expected: &str, found: &str) -> SqlError {
@@ -260,19 +208,19 @@ impl<'a> Parser<'a> {
 
     fn ident(&mut self, expected: &str) -> Result<Ident, SqlError> {
         match &self.peek().kind {
-            TokenKind::Word(w) if !is_reserved_word(w) => {
+            TokenKind::Word(w) if !w.is_reserved() => {
                 let tok = self.advance();
-                let TokenKind::Word(name) = tok.kind else {
+                let TokenKind::Word(word) = tok.kind else {
                     return Err(self.unexpected(expected));
                 };
-                Ok(Ident::new(name, tok.span))
+                Ok(Ident::new(word.text, tok.span))
             }
             _ => Err(self.unexpected(expected)),
         }
     }
 
     fn alias(&mut self) -> Result<Option<Ident>, SqlError> {
-        if self.eat_kw("AS").is_none() {
+        if self.eat_kw(Keyword::As).is_none() {
             return Ok(None);
         }
         let mut alias = self.ident("a name after AS")?;

@@ -19,16 +19,8 @@
 //! bytes around each value (`{`, a line break, sixteen spaces, `"S": "`): those are learned too ([`Layout`]) and
 //! taken as one masked compare of words.
 //!
-//! Where the time goes (callgrind on 50,000 items of the benchmark's scan, 790 bytes each, the whole `status
-//! --json` run): 4,530 instructions an item, against 7,270 with the general code alone and 8,900 before either
-//! was learned. Most of it now is delivering the event, the resolver, the one UTF-8 conversion of the kept
-//! strings (one pass over the span from the first to the last, 425; a conversion per string cost 240 more) and
-//! the answers. A skeleton that fails where another begins the same way hands over its place, so a disconnect
-//! tried against a connect's skeleton first is not read twice. Measured and given up: SSE2 masks of 64-byte
-//! blocks (whitespace, line breaks and string stops, `std::arch` behind one audited call) made the general code
-//! slower, 10,400 instructions an item against 8,100, because its cost is per token, not per byte: every jump
-//! costs the same bookkeeping whether it skips 2 bytes or 17. Counting line breaks over the item's bytes
-//! afterwards cost 3,800 instructions an item.
+//! What a skeleton buys and what was measured on the way (SSE2 block masks given up, among others) is history,
+//! kept in the README's status speed section and the CHANGELOG, not here.
 
 use std::borrow::Cow;
 use std::ops::Range;

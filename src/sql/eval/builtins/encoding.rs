@@ -10,11 +10,12 @@
 //!   JSON. `encode(*, 'base64')` encodes the payload: AWS encodes the bytes that were published; the simulator
 //!   only has the recorded JSON value, so it encodes that value's compact JSON, which differs from the published
 //!   bytes when they had other spacing or key order.
-//! * `decode` returns Null when its value is not base64 (documented); decoded bytes that are a JSON object or
-//!   array become that value, so `decode(x, 'base64').temperature` reads a field (documented); anything else is
+//! * `decode` returns Null when its value is not base64 (documented); decoded bytes that are a JSON document
+//!   become that value, so `decode(x, 'base64').temperature` reads a field (documented); anything else is
 //!   returned as a string (documented), malformed UTF-8 replaced by U+FFFD as Java's `new String(bytes, UTF_8)`
-//!   does (inferred). A decoded JSON scalar (`33`) stays the string "33" (inferred: the page speaks of "a JSON
-//!   document" and "an addressable object").
+//!   does (inferred). Decoded bytes that are any JSON document become its value, a scalar too:
+//!   `decode(encode(*, 'base64'), 'base64')` on the payload `80` is the number 80, as AWS evaluates it (an earlier
+//!   inference kept a decoded scalar a string; statements checked against AWS showed otherwise).
 //! * The scheme must be the literal `'base64'`; `'proto'` (protobuf, with a descriptor read from S3) is refused
 //!   before the rule runs (see [`super::check_arguments`]).
 
@@ -55,7 +56,7 @@ pub(super) fn decode(x: &Evaluated<'_>) -> Value {
     };
     let decoded = String::from_utf8_lossy(&bytes);
     match serde_json::from_str::<Json>(&decoded) {
-        Ok(j @ (Json::Object(_) | Json::Array(_))) => Value::from_json(&j),
+        Ok(j) => Value::from_json(&j),
         _ => Value::String(decoded.into_owned()),
     }
 }
@@ -86,7 +87,18 @@ mod tests {
             // Padding is optional, as in Java's basic decoder.
             ("decode('aGVsbG8', 'base64')", &temp, Some(json!("hello"))),
             ("decode('WzEsMl0=', 'base64')", &temp, Some(json!([1, 2]))),
-            ("decode('MzM=', 'base64')", &temp, Some(json!("33"))),
+            ("decode('MzM=', 'base64')", &temp, Some(json!(33))),
+            ("decode('ImEi', 'base64')", &temp, Some(json!("a"))),
+            (
+                "decode(encode(*, 'base64'), 'base64')",
+                &json!(80),
+                Some(json!(80)),
+            ),
+            (
+                "decode(encode(*, 'base64'), 'base64')",
+                &temp,
+                Some(temp.clone()),
+            ),
             ("decode('', 'base64')", &temp, Some(json!(""))),
             ("decode('not base64!', 'base64')", &temp, Some(Json::Null)),
             ("decode('aGVs\nbG8=', 'base64')", &temp, Some(Json::Null)),

@@ -1,0 +1,160 @@
+//! `presence-stack report`: one self-contained HTML page of the fleet, from the same items and with the same
+//! answers as `status`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use presence_stack::fleet::{Collector, Fleet, Source};
+use presence_stack::model::Among;
+use presence_stack::status::{
+    self, DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Fields, Params, Read, report,
+};
+
+use super::at::{self, At};
+use super::files::{open_input, refuse_input_as_output, write_file};
+use super::shell::Shell;
+use super::status::{MAX_PROBLEMS_SHOWN, clock_ms, resolver};
+use super::{Failure, load_config, print_stdout};
+
+#[derive(clap::Args)]
+pub(super) struct ReportArgs {
+    /// The config file; `-` reads standard input
+    config: PathBuf,
+    /// The items of the pipeline's event table, as `aws dynamodb scan` or `aws dynamodb query` print them with
+    /// `--output json` (one page or several one after another), or the JSON lines `simulate` prints; or the items
+    /// of its status table (a scan, or a query of the `Online` index); `-` reads standard input
+    #[arg(long, value_name = "FILE")]
+    items: PathBuf,
+    /// Write the page to this file (atomically: on any error an existing file is left as it was) [default:
+    /// standard output]
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The pipeline whose table the items come from [default: the only pipeline that keeps connected and
+    /// disconnected events]
+    #[arg(long, value_name = "NAME")]
+    pipeline: Option<String>,
+    /// Answer as of this time in the past: epoch milliseconds, an RFC 3339 time (2026-12-07T10:00:00Z) or an
+    /// offset back from now (-15m, -2h, -1d) [default: now]. A time at or after now is now
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true, value_parser = at::parse)]
+    at: Option<At>,
+    /// Connections stamped less than this apart are ordered by versionNumber, others by timestamp (more than twice
+    /// the timestamp error; with it, under an hour)
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_WINDOW_MS)]
+    window: i64,
+    /// How far an event's timestamp may be from when it happened. Asked about a time in the past (--at), an
+    /// event this close to it that would change the answer makes the answer unknown; asked now, every stored
+    /// event has happened, whatever its stamp
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMESTAMP_ERROR_MS)]
+    timestamp_error: i64,
+}
+
+pub(super) fn run(args: &ReportArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    let params = Params::new(args.window, args.timestamp_error)
+        .map_err(|e| Failure::Usage(format!("--window / --timestamp-error: {e}")))?;
+    if let Some(out) = &args.output {
+        refuse_input_as_output(&args.config, out, "the config", "the report")?;
+        if args.items != Path::new("-") {
+            refuse_input_as_output(&args.items, out, "the items", "the report")?;
+        }
+    }
+    let (name, model) = load_config(&args.config, &args.items, "items", shell)?;
+    let (index, pipeline) = model
+        .pipeline(args.pipeline.as_deref(), Among::Presence)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
+    if fields.reason.is_none() {
+        shell.warn(format_args!(
+            "{name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
+            fields.pipeline
+        ));
+    }
+    let (items_name, reader) =
+        open_input(&args.items, "items", "the file of scan or query output")?;
+
+    let mut resolver = resolver(args.at, clock_ms(), params);
+    let mut collector = Collector::new();
+    let at = resolver.at();
+    let mut shown = 0u64;
+    let totals = status::read(reader, &fields, |r| match r {
+        Read::Event(e) => {
+            resolver.add(&e);
+            collector.add(&e);
+        }
+        Read::Problem(p) => {
+            shown += 1;
+            if shown <= MAX_PROBLEMS_SHOWN {
+                shell.error(format_args!("{items_name}:{}: {}", p.line, p.message));
+            }
+        }
+    });
+    if totals.is_empty() {
+        return Err(Failure::error(format!(
+            "{items_name}: no items and no page in it; give what `aws dynamodb scan --output json` prints \
+             (an empty table prints a page with \"Items\": [])"
+        )));
+    }
+    if totals.status_items > 0 && !resolver.is_now() {
+        return Err(Failure::error(format!(
+            "{items_name}: --at: the items are a status table's, which holds only each client's latest state; \
+             to ask about a time in the past, give the event table's items"
+        )));
+    }
+    let now = resolver.is_now();
+    let statuses = resolver.finish();
+    let fleet = Fleet::build(
+        collector,
+        statuses,
+        at,
+        now,
+        params,
+        Source {
+            pipeline: fields.pipeline.clone(),
+            items: totals.items,
+            problems: totals.problems,
+            status_table: totals.status_items > 0,
+        },
+    );
+    let page = fleet.html();
+    match &args.output {
+        Some(path) => {
+            write_file(path, page.as_bytes(), "the report")?;
+            shell.note(format_args!(
+                "wrote {} ({} bytes, {} devices)",
+                path.display(),
+                page.len(),
+                fleet.devices.len()
+            ));
+        }
+        None => {
+            print_stdout(&page, "the report")?;
+        }
+    }
+    shell.note(format_args!(
+        "{} item{} of pipeline `{}`{}, as of {}{}: {}",
+        totals.items,
+        if totals.items == 1 { "" } else { "s" },
+        fields.pipeline,
+        if totals.status_items > 0 {
+            " (status table)"
+        } else {
+            ""
+        },
+        report::iso(at),
+        if now { " (now)" } else { "" },
+        fleet.counts.line()
+    ));
+    if totals.problems > 0 {
+        if totals.problems > MAX_PROBLEMS_SHOWN {
+            shell.error(format_args!(
+                "{items_name}: ... and {} more",
+                totals.problems - MAX_PROBLEMS_SHOWN
+            ));
+        }
+        shell.error(format_args!(
+            "{items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the report leaves them out",
+            totals.problems
+        ));
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
