@@ -3,7 +3,7 @@
 FUZZ_SECONDS ?= 600
 FUZZ_TARGET ?= synth
 
-.PHONY: help all fmt lint test review lint-templates yaml-equivalence deploy-smoke ci bench bench-synth \
+.PHONY: help all fmt lint test review lint-templates validate-sarif test-pre-commit yaml-equivalence deploy-smoke ci bench bench-synth \
 	bench-simulate bench-status bench-report fuzz schema
 
 help: ## this list
@@ -31,6 +31,12 @@ schema: ## regenerate the committed JSON Schema of the config
 
 lint-templates: ## cfn-lint and checkov on every example, JSON and YAML
 	scripts/lint-templates
+
+validate-sarif: ## check --message-format sarif of every example and test config against the SARIF 2.1.0 schema
+	scripts/validate-sarif
+
+test-pre-commit: ## the hooks of .pre-commit-hooks.yaml through pre-commit try-repo, in a scratch repository
+	scripts/test-pre-commit
 
 yaml-equivalence: ## the YAML form read by awscli, cfn-lint and PyYAML equals the JSON form
 	scripts/yaml-equivalence

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::catalog::Id;
 use crate::emit::{EmitError, Format};
 use crate::render::RenderFailure;
 
@@ -15,6 +16,9 @@ pub enum Severity {
 /// One finding about a config file, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Which diagnostic of the catalog this is.
+    pub id: Id,
+    /// The catalog's severity of `id`.
     pub severity: Severity,
     /// How the file was named to the tool (`examples/presence.yaml`, `<stdin>`).
     pub file: String,
@@ -31,14 +35,16 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A finding of the catalog's diagnostic `id`, with its severity.
     pub fn new(
-        severity: Severity,
+        id: Id,
         file: &str,
         path: impl Into<String>,
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
-            severity,
+            id,
+            severity: id.severity(),
             file: file.to_owned(),
             path: path.into(),
             message: message.into(),
@@ -52,6 +58,21 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The message with the column in the SQL in front, when it has one: what the text says after the path.
+    pub fn text(&self) -> String {
+        match self.sql_column {
+            Some(c) => format!("column {c}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+
+    /// Whether the one-line text shows the line and column in the file. A finding in the rule SQL shows its
+    /// column in the SQL instead, since a rule is often a block of several lines; a computed key's expression
+    /// is short and written on its key's line, so it shows both. Machine formats always carry the line.
+    fn shows_position(&self) -> bool {
+        self.sql_column.is_none() || self.path.ends_with(".expression")
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -61,14 +82,12 @@ impl fmt::Display for Diagnostic {
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
         }
-        if let Some(c) = self.sql_column {
-            write!(f, "column {c}: ")?;
-        }
-        f.write_str(&self.message)?;
+        f.write_str(&self.text())?;
         if let Some(hint) = &self.hint {
             write!(f, "; {hint}")?;
         }
         match (self.line, self.column) {
+            _ if !self.shows_position() => Ok(()),
             (Some(l), Some(c)) => write!(f, " (line {l}, column {c})"),
             (Some(l), None) => write!(f, " (line {l})"),
             _ => Ok(()),
@@ -103,6 +122,17 @@ pub struct TooLarge {
     pub fit: usize,
     /// The other format, with its size, when that one fits.
     pub other: Option<(Format, usize)>,
+}
+
+impl TooLarge {
+    /// The same, as the catalog's diagnostic of the whole file.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let text = self.to_string();
+        let message = text
+            .strip_prefix(&format!("{}: ", self.file))
+            .unwrap_or(&text);
+        Diagnostic::new(Id::TemplateTooLarge, &self.file, "", message)
+    }
 }
 
 impl fmt::Display for TooLarge {

@@ -3,8 +3,10 @@
 //! The library takes text and returns text or typed errors; it never touches the disk. The flow is
 //! config text --[`config`]--> `Config` --[`model`]--> `Model` --[`render`]--> JSON value --[`emit`]--> template.
 
+pub mod catalog;
 pub mod check;
 pub mod config;
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod events;
@@ -15,9 +17,11 @@ pub mod rebuild;
 pub mod render;
 pub mod replay;
 pub mod simulate;
+pub mod spelling;
 pub mod sql;
 pub mod status;
 
+pub use catalog::Id;
 pub use emit::Format;
 pub use error::{Diagnostic, Error, Severity, TooLarge};
 pub use model::Model;
@@ -52,7 +56,7 @@ pub fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Error> {
         Error::Config(vec![Diagnostic {
             line: p.line,
             column: p.column,
-            ..Diagnostic::new(Severity::Error, name, p.path, p.message)
+            ..Diagnostic::new(p.id, name, p.path, p.message)
         }])
     })
 }
@@ -67,13 +71,19 @@ pub struct Synthesis {
 
 /// Parse and resolve a config, reporting every problem with its location.
 pub fn load(source: Source) -> Result<Model, Error> {
-    let problem = |path: String, message: String, line, column| Diagnostic {
+    let problem = |id: Id, path: String, message: String, line, column| Diagnostic {
         line,
         column,
-        ..Diagnostic::new(Severity::Error, source.name, path, message)
+        ..Diagnostic::new(id, source.name, path, message)
     };
-    let config = config::parse(source.text)
-        .map_err(|p| Error::Config(vec![problem(p.path, p.message, p.line, p.column)]))?;
+    let config = config::parse_all(source.text).map_err(|problems| {
+        Error::Config(
+            problems
+                .into_iter()
+                .map(|p| problem(p.id, p.path, p.message, p.line, p.column))
+                .collect(),
+        )
+    })?;
     Model::build(&config).map_err(|problems| {
         let positions = config::Positions::new(source.text);
         Error::Config(
@@ -81,24 +91,96 @@ pub fn load(source: Source) -> Result<Model, Error> {
                 .into_iter()
                 .map(|p| {
                     let at = positions.locate(&p.path);
-                    problem(p.path, p.message, at.map(|a| a.0), at.map(|a| a.1))
+                    problem(p.id, p.path, p.message, at.map(|a| a.0), at.map(|a| a.1))
                 })
                 .collect(),
         )
     })
 }
 
-/// Every check of a config, without rendering: the model and the warnings, or every error found.
+/// Every check of a config, without rendering: the model and the warnings, or every error found. The config's
+/// ignores apply; one that matches nothing is a warning, except for the warnings only a template can earn
+/// ([`synthesize`] reports those).
 pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
+    let (model, mut findings) = findings(source)?;
+    apply_ignores(source, &model, &mut findings, Stage::Model);
+    verdict(model, findings)
+}
+
+/// The model and its warnings, or every error with the warnings beside them.
+fn verdict(model: Model, findings: Vec<Diagnostic>) -> Result<(Model, Vec<Diagnostic>), Error> {
+    if findings.iter().any(Diagnostic::is_error) {
+        return Err(errors_first(findings));
+    }
+    Ok((model, findings))
+}
+
+fn errors_first(mut findings: Vec<Diagnostic>) -> Error {
+    findings.sort_by_key(|d| std::cmp::Reverse(d.severity));
+    Error::Config(findings)
+}
+
+/// How far a run went: the model alone, or the template too.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Model,
+    Template,
+}
+
+/// The config's ignores applied to the findings of a run (errors are never ignored), and each ignore that
+/// matched nothing reported as a warning.
+fn apply_ignores(source: Source, model: &Model, findings: &mut Vec<Diagnostic>, stage: Stage) {
+    let mut used = vec![false; model.ignores.len()];
+    findings.retain(|d| {
+        let ignore = model
+            .ignores
+            .iter()
+            .position(|i| !d.is_error() && i.covers(d.id, &d.path));
+        if let Some(i) = ignore {
+            used[i] = true;
+        }
+        ignore.is_none()
+    });
+    let mut positions = None;
+    for (ignore, _) in model.ignores.iter().zip(used).filter(|(_, used)| !used) {
+        // Only a template can be too large to pass inline: the model alone cannot say that ignore is unused.
+        if stage == Stage::Model && ignore.id == Id::TemplateOverInline {
+            continue;
+        }
+        let scope = match ignore.pipeline {
+            Some(i) => format!(" about pipeline `{}`", model.pipelines[i].name),
+            None => String::new(),
+        };
+        let at = positions
+            .get_or_insert_with(|| config::Positions::new(source.text))
+            .locate(&ignore.path);
+        findings.push(Diagnostic {
+            line: at.map(|a| a.0),
+            column: at.map(|a| a.1),
+            hint: Some("remove the ignore".to_owned()),
+            ..Diagnostic::new(
+                Id::IgnoreUnused,
+                source.name,
+                ignore.path.clone(),
+                format!(
+                    "ignores `{}`, but no such warning was found{scope}",
+                    ignore.id
+                ),
+            )
+        });
+    }
+}
+
+/// Every finding of a config, located, before its ignores apply; an error of its meaning ends it early.
+fn findings(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
     let model = load(source)?;
     let mut findings = check::check(source.name, &model);
     // Read the file's positions once, and only when a finding needs one.
     let mut positions = None;
     for d in &mut findings {
-        // Findings get their place in the file, except those in the rule SQL, which carry their column in it
-        // (a computed key's expression is short and written on its key's line: it gets both).
-        if (d.sql_column.is_none() || d.path.ends_with(".expression"))
-            && d.line.is_none()
+        // Every finding gets its place in the file; those in the rule SQL also carry their column in it, and
+        // their text shows only that (see `Diagnostic::shows_position`).
+        if d.line.is_none()
             && !d.path.is_empty()
             && let Some((line, column)) = positions
                 .get_or_insert_with(|| config::Positions::new(source.text))
@@ -108,22 +190,23 @@ pub fn check(source: Source) -> Result<(Model, Vec<Diagnostic>), Error> {
             d.column = Some(column);
         }
     }
-    if findings.iter().any(Diagnostic::is_error) {
-        findings.sort_by_key(|d| std::cmp::Reverse(d.severity));
-        return Err(Error::Config(findings));
-    }
     Ok((model, findings))
 }
 
 /// Config text in, template text out.
 pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
-    let (model, mut warnings) = check(source)?;
+    let (model, mut warnings) = findings(source)?;
+    if warnings.iter().any(Diagnostic::is_error) {
+        apply_ignores(source, &model, &mut warnings, Stage::Model);
+        return Err(errors_first(warnings));
+    }
     let value = render::template(&model)?;
     let template = emit::emit(&value, format)?;
     if template.len() > MAX_TEMPLATE_BYTES {
         return Err(too_large(source.name, &model, &value, format, template.len())?.into());
     }
     warnings.extend(check::template_size(source.name, template.len()));
+    apply_ignores(source, &model, &mut warnings, Stage::Template);
     Ok(Synthesis {
         model,
         template,
@@ -247,6 +330,61 @@ mod tests {
             );
             assert!(e.to_string().starts_with("fleet.yaml: the "), "{e}");
         }
+    }
+
+    /// Eight default pipelines are over what CloudFormation takes inline: whoever deploys with `--s3-bucket`
+    /// says so once, with the reason, and the warning is gone; an ignore only a template could use is not
+    /// called unused by a check of the model alone.
+    #[test]
+    fn an_ignore_with_a_reason_silences_its_warning_and_only_its_warning() {
+        let fleet = |ignore: &str| {
+            let mut text = format!("stack:\n  ignore: {ignore}\npipelines:\n");
+            for i in 0..8 {
+                text.push_str(&format!("  - name: p{i}\n"));
+            }
+            text
+        };
+        let ids = |text: &str| -> Vec<Id> {
+            let source = Source {
+                name: "c.yaml",
+                text,
+            };
+            synthesize(source, Format::Json)
+                .unwrap()
+                .warnings
+                .iter()
+                .map(|d| d.id)
+                .collect()
+        };
+        assert_eq!(ids(&fleet("[]")), [Id::TemplateOverInline]);
+        let ignored = fleet("[{id: PS305, reason: we deploy with --s3-bucket}]");
+        assert_eq!(ids(&ignored), []);
+        let (_, warnings) = check(Source {
+            name: "c.yaml",
+            text: &ignored,
+        })
+        .unwrap();
+        assert_eq!(warnings, []);
+        // Under one pipeline, an ignore covers that pipeline's findings only.
+        let named = "pipelines:\n  - name: a\n    rule: {name: ra}\n    ignore: [{id: PS300, reason: r}]\n  \
+                     - name: b\n    rule: {name: rb}\n";
+        let (_, warnings) = check(Source {
+            name: "c.yaml",
+            text: named,
+        })
+        .unwrap();
+        let paths: Vec<&str> = warnings.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["pipelines[1].rule.name"]);
+        // Errors found beside a warning: the warning is still ignored, the errors stay.
+        let broken = "pipelines:\n  - name: a\n    rule: {name: ra}\n    ignore: [{id: PS300, reason: r}]\n    \
+                      sql: \"SELECT * FROM '$aws/event/presence/#'\"\n";
+        let Err(Error::Config(found)) = check(Source {
+            name: "c.yaml",
+            text: broken,
+        }) else {
+            panic!("a typo in a reserved topic is an error");
+        };
+        assert!(found.iter().all(Diagnostic::is_error), "{found:#?}");
     }
 
     #[test]

@@ -123,6 +123,11 @@ struct PipelineScope<'a> {
     scaling_resource_id: Value,
     /// The `SSESpecification` of the pipeline's tables, from whose key encrypts them.
     sse: Value,
+    /// The `Metadata` of the pipeline's tables and log groups when the config chose a key AWS keeps: checkov's
+    /// skip of its customer-managed-key check, with the reason, so that a plain `checkov -f` passes. Null under
+    /// the stack's key, where the checks pass.
+    table_metadata: Value,
+    log_metadata: Value,
     /// What the status function's resources need beyond the model.
     status: Option<StatusScope>,
     /// The notifications of the status table, and what their resources need beyond the model.
@@ -463,6 +468,16 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
                 .map(|alarms| alarm_scope(p, &alarms.topic)),
             scaling_resource_id: json!({"Fn::Sub": format!("table/${{{}}}", p.ids.table)}),
             sse: sse_specification(p.table.encryption, model.key.as_ref()),
+            table_metadata: checkov_skip(
+                p.table.encryption,
+                "CKV_AWS_119",
+                "DynamoDB encrypts the table at rest",
+            ),
+            log_metadata: checkov_skip(
+                p.table.encryption,
+                "CKV_AWS_158",
+                "CloudWatch Logs encrypts the log group at rest",
+            ),
             status,
             n,
             notify,
@@ -520,6 +535,21 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
         }
     }
     Ok(skeleton)
+}
+
+/// A resource's `Metadata` that skips checkov's customer-managed-key check `check`, saying why, for a pipeline
+/// whose config chose a key AWS keeps; null for one under the stack's key.
+fn checkov_skip(encryption: Encryption, check: &str, at_rest: &str) -> Value {
+    let chosen = match encryption {
+        Encryption::AwsOwned => "aws_owned",
+        Encryption::AwsManaged => "aws_managed",
+        Encryption::CustomerManaged => return Value::Null,
+    };
+    let comment = format!(
+        "the config chose `encryption: {chosen}`: {at_rest} with a key AWS keeps; `encryption: customer_managed` \
+         puts it under a key of the stack's own"
+    );
+    json!({"checkov": {"skip": [{"id": check, "comment": comment}]}})
 }
 
 /// DynamoDB's server-side encryption for a table: off means DynamoDB's own key, KMS alone the account's

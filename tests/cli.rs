@@ -97,7 +97,7 @@ fn output_file_format_follows_its_extension_and_the_deploy_command_is_printed() 
     let err = stderr_of(&out);
     assert!(
         err.contains(&format!(
-            "aws cloudformation deploy --template-file {} --stack-name presence --capabilities CAPABILITY_IAM",
+            "aws cloudformation deploy --template-file {} --stack-name device-presence --capabilities CAPABILITY_IAM",
             target.display()
         )),
         "{err}"
@@ -514,6 +514,7 @@ fn help_texts() {
             "",
             "synth",
             "check",
+            "diff",
             "simulate",
             "replay",
             "schema",
@@ -642,3 +643,225 @@ mod pipes;
 
 #[path = "cli_replay.rs"]
 mod replay;
+
+/// `check --message-format`: the same diagnostics, with their ids, as a JSON array, a SARIF log or GitHub
+/// annotations on standard output; the summary stays on standard error, and the exit code is the text form's.
+#[test]
+fn check_prints_its_diagnostics_in_the_chosen_format() {
+    let stdout_of = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    // Warnings only: exit 0, and exit 1 with --deny-warnings, in every form.
+    let out = run(&[
+        "check",
+        "examples/seed-article.yaml",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["PS301", "PS308", "PS306"], "{json:#}");
+    for d in json.as_array().unwrap() {
+        assert_eq!(d["severity"], "warning");
+        assert_eq!(d["file"], "examples/seed-article.yaml");
+        assert!(d["line"].as_u64().unwrap() > 0 && d["column"].as_u64().unwrap() > 0);
+        assert!(d["path"].as_str().unwrap().starts_with("pipelines[0]."));
+    }
+    assert_eq!(
+        json[1]["hint"],
+        "end the filter in `#`: '$aws/events/presence/+/#'"
+    );
+    assert!(!stderr_of(&out).contains("warning"), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("1 pipeline(s) checked"));
+    let out = run(&[
+        "check",
+        "examples/seed-article.yaml",
+        "--message-format",
+        "github",
+        "--deny-warnings",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = stdout_of(&out).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(
+        lines[0].starts_with(
+            "::warning file=examples/seed-article.yaml,line=15,col=7,title=PS301::pipelines[0].table.sort_key: "
+        ),
+        "{lines:#?}"
+    );
+    assert!(stderr_of(&out).contains("3 warning(s) and --deny-warnings"));
+    // Errors: exit 1, the whole log all the same.
+    let out = run(&[
+        "check",
+        "tests/invalid/bad-names.yaml",
+        "--message-format",
+        "sarif",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr_of(&out), "", "nothing but the log");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let rule_ids: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(rule_ids, ["PS101", "PS104", "PS105"]);
+    let region = &results[1]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(4), Some(7))
+    );
+    // A clean config still gets a document.
+    let out = run(&["check", "examples/minimal.yaml", "--message-format", "json"]);
+    assert_eq!(
+        (out.status.code(), stdout_of(&out).as_str()),
+        (Some(0), "[]\n")
+    );
+}
+
+/// The CI example installs the release this is, deploys the stack name the examples use, and runs the gate,
+/// SARIF, cfn-lint and checkov: it stays in step with the tool it shows.
+#[test]
+fn the_ci_example_pins_this_release_and_runs_every_gate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = fs::read_to_string(root.join("examples/ci/github-actions.yml")).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    assert_eq!(
+        workflow["env"]["PRESENCE_STACK_VERSION"].as_str(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    let presence = fs::read_to_string(root.join("examples/presence.yaml")).unwrap();
+    let config: serde_yaml::Value = serde_yaml::from_str(&presence).unwrap();
+    assert_eq!(workflow["env"]["STACK_NAME"], config["stack"]["name"]);
+    for needed in [
+        "--tag \"v$PRESENCE_STACK_VERSION\"",
+        "actions/cache@",
+        "--message-format sarif",
+        "github/codeql-action/upload-sarif@",
+        "--template template.yaml --deny-warnings",
+        "cfn-lint template.yaml",
+        "checkov -f template.yaml",
+        "--stack-name \"$STACK_NAME\"",
+        "presence-stack diff presence-stack.yaml --deployed deployed.json",
+    ] {
+        assert!(text.contains(needed), "the CI example lacks {needed}");
+    }
+    let starter = presence_stack::STARTER_CONFIG;
+    assert!(
+        starter.contains("name: device-presence")
+            && starter.contains("--stack-name device-presence")
+    );
+}
+
+/// `check a.yaml b.yaml`, as a pre-commit hook calls it: each config is checked, a failure does not hide the
+/// next, and `--template` takes one config.
+#[test]
+fn check_takes_several_configs_and_reports_each() {
+    let out = run(&[
+        "check",
+        "tests/invalid/bad-names.yaml",
+        "examples/minimal.yaml",
+        "tests/invalid/bad-stack-name.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("bad-names.yaml: pipelines[0].name:"), "{err}");
+    assert!(
+        err.contains("examples/minimal.yaml: 1 pipeline(s) checked"),
+        "{err}"
+    );
+    assert!(err.contains("bad-stack-name.yaml: stack.name:"), "{err}");
+    let out = run(&["check", "examples/minimal.yaml", "examples/presence.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let out = run(&[
+        "check",
+        "examples/minimal.yaml",
+        "examples/presence.yaml",
+        "--template",
+        "t.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `diff` against what `aws cloudformation get-template --output json` prints: 0.1's key replaces the table,
+/// which fails the run unless allowed; the JSON form says the same.
+#[test]
+fn diff_marks_the_table_a_new_key_replaces() {
+    let dir = TempDir::new().unwrap();
+    let old_config = dir.path().join("old.yaml");
+    fs::write(
+        &old_config,
+        "pipelines:\n  - name: presence\n    table: {sort_key: {name: timestamp, type: N}}\n",
+    )
+    .unwrap();
+    let old = cmd().arg("synth").arg(&old_config).output().unwrap();
+    assert!(old.status.success());
+    let deployed = dir.path().join("deployed.json");
+    let printed = format!(
+        "{{\"TemplateBody\": {}, \"StagesAvailable\": [\"Original\", \"Processed\"]}}",
+        String::from_utf8(old.stdout).unwrap()
+    );
+    fs::write(&deployed, printed).unwrap();
+    let deployed = deployed.to_str().unwrap();
+    let out = run(&["diff", "examples/minimal.yaml", "--deployed", deployed]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("~ PresenceTable (AWS::DynamoDB::Table): replaced (holds data)\n"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("    Properties.KeySchema: ")
+                && l.ends_with("(replaces the resource)")),
+        "{text}"
+    );
+    assert!(stderr_of(&out).contains("pass --allow-replacement"));
+    let out = run(&[
+        "diff",
+        "examples/minimal.yaml",
+        "--deployed",
+        deployed,
+        "--allow-replacement",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let changes: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let table = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["logicalId"] == "PresenceTable")
+        .unwrap();
+    assert_eq!(
+        (table["replaces"].as_bool(), table["stateful"].as_bool()),
+        (Some(true), Some(true))
+    );
+    // The same config against its own template: nothing to do.
+    let same = run(&[
+        "diff",
+        "examples/minimal.yaml",
+        "--deployed",
+        "examples/minimal.yaml",
+    ]);
+    assert_eq!(same.status.code(), Some(1), "a config is not a template");
+    let own = dir.path().join("own.json");
+    let synth = cmd()
+        .args(["synth", "examples/minimal.yaml"])
+        .output()
+        .unwrap();
+    fs::write(&own, synth.stdout).unwrap();
+    let out = run(&[
+        "diff",
+        "examples/minimal.yaml",
+        "--deployed",
+        own.to_str().unwrap(),
+    ]);
+    assert_eq!((out.status.code(), out.stdout.is_empty()), (Some(0), true));
+}

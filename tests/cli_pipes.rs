@@ -331,6 +331,19 @@ fn the_suggested_stack_name_is_one_cloudformation_accepts() {
             stderr_of(&out)
         );
     }
+    // `stack.name` wins over the file's name.
+    let config = dir.path().join("prod.yaml");
+    fs::write(
+        &config,
+        "stack: {name: device-presence}\npipelines: [{name: presence}]\n",
+    )
+    .unwrap();
+    let out = synth_to(config.to_str().unwrap(), &dir.path().join("t.json"));
+    assert!(
+        stderr_of(&out).contains(" --stack-name device-presence --capabilities"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]

@@ -136,7 +136,10 @@ fn questionable_configs_warn() {
 fn lines(diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
-        .map(|d| format!("{}: {d}", if d.is_error() { "error" } else { "warning" }))
+        .map(|d| {
+            let severity = if d.is_error() { "error" } else { "warning" };
+            format!("{severity}: {d} [{}]", d.id)
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

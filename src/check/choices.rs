@@ -3,20 +3,16 @@
 //! version, a template too large to pass inline.
 
 use crate::MAX_INLINE_TEMPLATE_BYTES;
-use crate::error::{Diagnostic, Severity};
+use crate::catalog::Id;
+use crate::error::Diagnostic;
 use crate::model::{Model, SqlVersion};
 
 /// Warnings about what the config chose, pipeline by pipeline.
 pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, p) in model.pipelines.iter().enumerate() {
-        let warn = |path: &str, message: String| {
-            Diagnostic::new(
-                Severity::Warning,
-                file,
-                format!("pipelines[{i}].{path}"),
-                message,
-            )
+        let warn = |id: Id, path: &str, message: String| {
+            Diagnostic::new(id, file, format!("pipelines[{i}].{path}"), message)
         };
         // Physical names are regional for rules and tables (IAM names would be global; none is ever set), so a
         // fixed name ties the template to one stack per account and region.
@@ -28,6 +24,7 @@ pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
                 out.push(Diagnostic {
                     hint: Some(format!("leave `{field}` out to let CloudFormation name the {kind}")),
                     ..warn(
+                        Id::FixedName,
                         field,
                         format!(
                             "`{name}` is a fixed {kind} name: {kind} names are unique per account and region, so a second stack \
@@ -56,7 +53,7 @@ pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
                     "leave `table.sort_key` out for the default `{}`, which keeps every distinct event",
                     crate::events::EVENT_KEY
                 )),
-                ..warn("table.sort_key", format!("{why}: those events are lost"))
+                ..warn(Id::KeyLosesEvents, "table.sort_key", format!("{why}: those events are lost"))
             });
         }
         // Left unset, deletion protection follows `retain`; set against it, the stack cannot be deleted whole.
@@ -67,6 +64,7 @@ pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
                         .to_owned(),
                 ),
                 ..warn(
+                    Id::DeletionProtection,
                     "table.deletion_protection",
                     "`retain: false` deletes the table with the stack, but deletion protection stops that: the stack's deletion fails on the table until protection is turned off".to_owned(),
                 )
@@ -74,16 +72,19 @@ pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
         }
         if !p.rule.enabled {
             out.push(warn(
+                Id::RuleDisabled,
                 "rule.enabled",
                 "the rule is disabled: no event reaches the table until it is enabled".to_owned(),
             ));
         }
         match p.rule.sql_version {
             SqlVersion::V2015_10_08 => out.push(warn(
+                Id::SqlVersion,
                 "rule.sql_version",
                 "2015-10-08 lacks nested object queries and SELECT VALUE; use \"2016-03-23\"".to_owned(),
             )),
             SqlVersion::Beta => out.push(warn(
+                Id::SqlVersion,
                 "rule.sql_version",
                 "`beta` may change without notice; use \"2016-03-23\" for a rule that keeps working".to_owned(),
             )),
@@ -97,7 +98,7 @@ pub(super) fn warnings(file: &str, model: &Model) -> Vec<Diagnostic> {
 pub fn template_size(file: &str, bytes: usize) -> Option<Diagnostic> {
     (bytes > MAX_INLINE_TEMPLATE_BYTES).then(|| {
         Diagnostic::new(
-            Severity::Warning,
+            Id::TemplateOverInline,
             file,
             "",
             format!(

@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::PipelineCheck;
-use crate::error::Severity;
+use crate::catalog::Id;
 use crate::events::EventKind;
+use crate::spelling::edit_distance;
 use crate::sql::{Span, Statement};
 
 impl PipelineCheck<'_> {
@@ -48,7 +49,7 @@ impl PipelineCheck<'_> {
                     None,
                 )
             };
-            self.at_span(Severity::Warning, path.span, message, hint);
+            self.at_span(Id::UnknownPayloadField, path.span, message, hint);
         }
     }
 }
@@ -85,20 +86,6 @@ pub(super) fn suggest(name: &str, kinds: &[EventKind]) -> Option<&'static str> {
         }
     }
     best.map(|(_, f)| f)
-}
-
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ mod reserved;
 mod topics;
 mod types;
 
-use crate::error::{Diagnostic, Severity};
+use crate::catalog::Id;
+use crate::error::Diagnostic;
 use crate::events::{EventKind, Family};
 use crate::model::{Key, Model, Pipeline};
 use crate::sql::{self, Span, Statement};
@@ -57,13 +58,7 @@ impl<'a> PipelineCheck<'a> {
 
     /// A finding at a span of the rule SQL. Spans inside a computed key's expression are reported against that
     /// expression, since that is what the user wrote.
-    pub(super) fn at_span(
-        &mut self,
-        severity: Severity,
-        span: Span,
-        message: String,
-        hint: Option<String>,
-    ) {
+    pub(super) fn at_span(&mut self, id: Id, span: Span, message: String, hint: Option<String>) {
         let sql = &self.p.sql;
         let mut path = self.path("sql");
         let mut column = sql::line_col(sql, span.start).1;
@@ -78,7 +73,7 @@ impl<'a> PipelineCheck<'a> {
         self.out.push(Diagnostic {
             hint,
             sql_column: Some(column),
-            ..Diagnostic::new(severity, self.file, path, message)
+            ..Diagnostic::new(id, self.file, path, message)
         });
     }
 
@@ -87,7 +82,7 @@ impl<'a> PipelineCheck<'a> {
     pub(super) fn at_key(
         &mut self,
         field: &str,
-        severity: Severity,
+        id: Id,
         span: Span,
         message: String,
         hint: Option<String>,
@@ -97,12 +92,12 @@ impl<'a> PipelineCheck<'a> {
             .iter()
             .any(|(f, k)| *f == field && k.expression.is_some());
         if self.p.custom_sql || has_expression {
-            self.at_span(severity, span, message, hint);
+            self.at_span(id, span, message, hint);
         } else {
             let path = self.path(&format!("table.{field}"));
             self.out.push(Diagnostic {
                 hint,
-                ..Diagnostic::new(severity, self.file, path, message)
+                ..Diagnostic::new(id, self.file, path, message)
             });
         }
     }
@@ -134,7 +129,7 @@ impl<'a> PipelineCheck<'a> {
                     hint,
                     sql_column: Some(e.column),
                     ..Diagnostic::new(
-                        Severity::Error,
+                        Id::SqlSyntax,
                         self.file,
                         self.path(&format!("table.{}.expression", key.field)),
                         message,
@@ -152,7 +147,7 @@ impl<'a> PipelineCheck<'a> {
                 self.out.push(Diagnostic {
                     hint,
                     sql_column: Some(e.column),
-                    ..Diagnostic::new(Severity::Error, self.file, self.path("sql"), message)
+                    ..Diagnostic::new(Id::SqlSyntax, self.file, self.path("sql"), message)
                 });
                 return;
             }
@@ -200,7 +195,7 @@ impl<'a> PipelineCheck<'a> {
             }
         };
         self.at_span(
-            Severity::Error,
+            Id::NoFrom,
             stmt.span,
             "the rule has no FROM clause, so it subscribes to no topic and never sees a lifecycle event (only LoRaWAN and Sidewalk destinations run rules without FROM)".to_owned(),
             Some(format!("add `{clause}` after the SELECT list")),
@@ -224,7 +219,7 @@ impl<'a> PipelineCheck<'a> {
                 }
                 _ => None,
             };
-            self.at_span(Severity::Error, e.span(), e.to_string(), hint);
+            self.at_span(Id::UnknownFunction, e.span(), e.to_string(), hint);
         }
     }
 }
@@ -235,9 +230,9 @@ fn syntax_message(e: &sql::SqlError) -> (String, Option<String>) {
         e.expected, e.found
     );
     let found = e.found.trim_matches('\'').to_ascii_uppercase();
-    let keyword = ["SELECT", "FROM", "WHERE"]
-        .into_iter()
-        .find(|k| e.expected.contains(k) && found != *k && fields::edit_distance(&found, k) <= 2);
+    let keyword = ["SELECT", "FROM", "WHERE"].into_iter().find(|k| {
+        e.expected.contains(k) && found != *k && crate::spelling::edit_distance(&found, k) <= 2
+    });
     (message, keyword.map(|k| format!("did you mean `{k}`?")))
 }
 

@@ -2,7 +2,7 @@
 //! shapes; and the warning for a filter that also reads `connect_failed` with nothing to drop it.
 
 use super::PipelineCheck;
-use crate::error::Severity;
+use crate::catalog::Id;
 use crate::events::{EVENT_TYPE_FIELD, EventKind, KIND_TOPIC_LEVEL};
 use crate::sql::{self, BinaryOp, Expr, ExprKind, Logic, Statement, UnaryOp};
 
@@ -25,7 +25,7 @@ impl PipelineCheck<'_> {
             && !chosen
         {
             self.at_span(
-                Severity::Warning,
+                Id::ConnectFailedMatched,
                 from.span,
                 format!(
                     "'{}' also matches {} events, and no WHERE excludes them",

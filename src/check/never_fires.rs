@@ -6,10 +6,11 @@
 
 use super::PipelineCheck;
 use super::abstract_value::{Event, Truth, equality};
-use super::fields::{edit_distance, suggest};
+use super::fields::suggest;
 use super::narrow::kinds_matching;
-use crate::error::Severity;
+use crate::catalog::Id;
 use crate::events::{EVENT_TYPE_FIELD, EventKind, FieldType};
+use crate::spelling::edit_distance;
 use crate::sql::{
     BinaryOp, Expr, ExprKind, Logic, PathSegment, SelectClause, Span, Statement, UnaryOp,
 };
@@ -274,7 +275,7 @@ impl PipelineCheck<'_> {
             for fault in reader.faults(where_) {
                 named.push(fault.span);
                 self.at_span(
-                    Severity::Error,
+                    Id::NeverFires,
                     fault.span,
                     format!(
                         "{}, so the WHERE is never true and the rule never fires",
@@ -289,7 +290,7 @@ impl PipelineCheck<'_> {
         dead_branches(&reader, where_, &mut findings);
         for fault in findings {
             named.push(fault.span);
-            self.at_span(Severity::Warning, fault.span, fault.reason, fault.hint);
+            self.at_span(Id::DeadBranch, fault.span, fault.reason, fault.hint);
         }
         named
     }

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 use super::PipelineCheck;
 use super::types::{InferredType, infer};
-use crate::error::{Diagnostic, Severity};
+use crate::catalog::Id;
+use crate::error::Diagnostic;
 use crate::events::{COMMON_FIELDS, EVENT_KEY, EventKind, event_key_expression};
 use crate::model::Key;
 use crate::model::KeyType;
@@ -47,7 +48,7 @@ impl PipelineCheck<'_> {
         let path = self.path("table.ttl_days");
         self.out.push(Diagnostic {
             hint,
-            ..Diagnostic::new(Severity::Error, self.file, path, problem)
+            ..Diagnostic::new(Id::TtlNotSelected, self.file, path, problem)
         });
     }
 
@@ -57,7 +58,7 @@ impl PipelineCheck<'_> {
             SelectClause::Items(items) => items,
             SelectClause::Value(expr) => {
                 self.at_span(
-                    Severity::Error,
+                    Id::KeyNotProduced,
                     expr.span,
                     "SELECT VALUE gives a bare value, but the DynamoDBv2 action needs an object with the key attributes at its root".to_owned(),
                     Some("select a list of fields, e.g. `SELECT *`".to_owned()),
@@ -113,7 +114,7 @@ impl PipelineCheck<'_> {
                     }
                 });
                 self.at_span(
-                    Severity::Error,
+                    Id::KeyNotProduced,
                     items.first().map_or(stmt.span, SelectItem::span),
                     message,
                     hint,
@@ -163,7 +164,7 @@ impl PipelineCheck<'_> {
             };
             self.at_key(
                 field,
-                Severity::Error,
+                Id::KeyNotProduced,
                 span,
                 format!(
                     "`*` gives no `{}` (the table's {what}) for {} events: their writes fail and go to the error action",
@@ -182,7 +183,7 @@ impl PipelineCheck<'_> {
         if !sometimes.is_empty() {
             self.at_key(
                 field,
-                Severity::Warning,
+                Id::KeySometimesMissing,
                 span,
                 format!(
                     "`{}` (the table's {what}) is only in some {} events: the others fail to write",
@@ -223,7 +224,7 @@ impl PipelineCheck<'_> {
         };
         self.at_key(
             field,
-            Severity::Error,
+            Id::KeyType,
             span,
             format!(
                 "`{}` (the table's {what}, type {}) gets {}: every write fails and goes to the error action",

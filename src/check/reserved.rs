@@ -3,9 +3,9 @@
 //! may be a family AWS added after `events.rs` was written, and is a warning.
 
 use super::PipelineCheck;
-use super::fields::edit_distance;
-use crate::error::Severity;
+use crate::catalog::Id;
 use crate::events::{RESERVED_ROOT, RESERVED_TOPICS, RESERVED_TOPICS_SOURCE};
+use crate::spelling::edit_distance;
 use crate::sql::{self, TopicFrom};
 
 /// The largest distance (in edited characters, see [`distance`]) at which a filter is taken for a misspelling of
@@ -32,13 +32,13 @@ impl PipelineCheck<'_> {
         );
         match nearest {
             Some((d, suggestion)) if d <= TYPO_DISTANCE => self.at_span(
-                Severity::Error,
+                Id::ReservedTopicTypo,
                 from.span,
                 message,
                 Some(format!("did you mean '{suggestion}'?")),
             ),
             _ => self.at_span(
-                Severity::Warning,
+                Id::UnknownReservedTopic,
                 from.span,
                 format!(
                     "the FROM filter '{filter}' matches none of the reserved topics presence-stack knows (the AWS IoT developer guide's \"Reserved topics\"): unless AWS added it lately, the rule never fires"

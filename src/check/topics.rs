@@ -2,7 +2,7 @@
 //! filter's last level.
 
 use super::PipelineCheck;
-use crate::error::Severity;
+use crate::catalog::Id;
 use crate::events::{Family, RESERVED_EVENTS_PREFIX};
 use crate::sql::{self, ExprKind, Statement, TopicFilterProblem};
 
@@ -11,11 +11,11 @@ impl PipelineCheck<'_> {
         let Some(from) = &stmt.from else { return };
         let span = from.span;
         for problem in sql::topic_filter_problems(&from.filter) {
-            let severity =
+            let id =
                 if problem.is_warning() || matches!(problem, TopicFilterProblem::TooLong { .. }) {
-                    Severity::Warning
+                    Id::TopicFilterLimit
                 } else {
-                    Severity::Error
+                    Id::TopicFilter
                 };
             let hint = match problem {
                 TopicFilterProblem::MultiLevelWildcardNotLast { .. }
@@ -30,7 +30,7 @@ impl PipelineCheck<'_> {
                 _ => None,
             };
             self.at_span(
-                severity,
+                id,
                 span,
                 format!("in the FROM filter '{}': {problem}", from.filter),
                 hint,
@@ -40,7 +40,7 @@ impl PipelineCheck<'_> {
         let filter = &from.filter;
         if filter.starts_with(RESERVED_EVENTS_PREFIX) && filter.ends_with("/+") {
             self.at_span(
-                Severity::Warning,
+                Id::PlusLastLevel,
                 span,
                 format!("the FROM filter '{filter}' ends in `+`, which misses every client whose ID contains `/` (it adds topic levels)"),
                 Some(format!("end the filter in `#`: '{}#'", &filter[..filter.len() - 1])),
@@ -66,7 +66,7 @@ impl PipelineCheck<'_> {
             let Some(n) = n else { continue };
             if n < 1 {
                 self.at_span(
-                    Severity::Error,
+                    Id::TopicLevel,
                     span,
                     format!("topic({n}) is always Undefined: topic levels count from 1"),
                     Some(
@@ -75,7 +75,7 @@ impl PipelineCheck<'_> {
                 );
             } else if !open_ended && n as usize > levels {
                 self.at_span(
-                    Severity::Error,
+                    Id::TopicLevel,
                     span,
                     format!("topic({n}) is past the last level of '{filter}' ({levels} levels): it is always Undefined and the attribute it feeds never arrives"),
                     Some(format!("use topic(1) to topic({levels})")),

@@ -1,30 +1,59 @@
 //! `presence-stack check`: every check of a config, and the drift gate against a committed template.
 
 use std::fs;
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use presence_stack::{Format, Source};
 
 use super::files::{io_reason, read_config, shell_word};
-use super::{DEFAULT_CONFIG, Failure, report_warnings};
+use super::shell::{MessageFormat, Shell};
+use super::{DEFAULT_CONFIG, Failure};
 
 #[derive(clap::Args)]
 pub(super) struct CheckArgs {
-    /// The config file; `-` reads standard input
+    /// The config files (each checked on its own, as a pre-commit hook passes them); `-` reads standard input
     #[arg(default_value = DEFAULT_CONFIG)]
-    config: PathBuf,
-    /// A template to compare, byte for byte, with what synth writes in its format (from its extension)
+    config: Vec<PathBuf>,
+    /// A template to compare, byte for byte, with what synth writes in its format (from its extension); with one
+    /// config only
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
     /// Exit with status 1 when there are warnings
     #[arg(long)]
     deny_warnings: bool,
+    /// How to print the diagnostics: text on standard error, or on standard output a JSON array, a SARIF 2.1.0
+    /// log or GitHub Actions annotations
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
+    message_format: MessageFormat,
 }
 
-pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let (name, text) = read_config(&args.config)?;
+pub(super) fn run(args: &CheckArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    shell.set_format(args.message_format);
+    if let [config] = args.config.as_slice() {
+        return check(args, config, shell);
+    }
+    if args.template.is_some() {
+        return Err(Failure::Usage(
+            "--template compares one config's template: give one config with it".to_owned(),
+        ));
+    }
+    // Every config is checked, whatever the ones before it gave; the exit code is the worst.
+    let mut code = ExitCode::SUCCESS;
+    for config in &args.config {
+        if let Err(failure) = check(args, config, shell) {
+            code = super::report_failure(Err(failure), shell);
+            if code != ExitCode::FAILURE {
+                return Ok(code);
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// Every check of one config, and its drift against `--template`.
+fn check(args: &CheckArgs, config: &Path, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    let (name, text) = read_config(config)?;
     let source = Source {
         name: &name,
         text: &text,
@@ -38,7 +67,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
         .unwrap_or(Format::Json);
     let synthesis = presence_stack::synthesize(source, format)?;
     let warnings = synthesis.warnings;
-    report_warnings(&warnings);
+    shell.diagnostics(&warnings);
     let mut summary = format!(
         "{name}: {} pipeline(s) checked",
         synthesis.model.pipelines.len()
@@ -51,18 +80,18 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
         if actual != expected.as_bytes() {
             let regenerate = format!(
                 "regenerate it with `presence-stack synth {} -o {}`",
-                args.config.display(),
+                config.display(),
                 shell_word(&shown)
             );
             // A diff of lines that look the same helps nobody: name what cannot be seen, and what causes it.
             if let Some(invisible) = invisible_differences(&actual, &expected) {
                 let what: Vec<_> = invisible.iter().map(|d| d.what()).collect();
                 let causes: Vec<_> = invisible.iter().map(|d| d.cause(&shown)).collect();
-                return Err(Failure(vec![format!(
+                return Err(Failure::error(format!(
                     "{shown}: is what synth writes except for {}; {regenerate}, and {}",
                     what.join(" and "),
                     causes.join("; ")
-                )]));
+                )));
             }
             // CRLF line endings make every line differ: diff without them, so that the real change shows.
             let mut actual = String::from_utf8_lossy(&actual).into_owned();
@@ -73,22 +102,21 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
                 ""
             };
             let diff = short_diff(&actual, &expected, &shown);
-            let mut stderr = io::stderr().lock();
-            let _ = write!(stderr, "{diff}");
-            return Err(Failure(vec![format!(
+            shell.text(&diff);
+            return Err(Failure::error(format!(
                 "{shown}: is not what `presence-stack synth {}` writes{crlf}; {regenerate}",
-                args.config.display(),
-            )]));
+                config.display(),
+            )));
         }
         summary.push_str(&format!(", {shown} is up to date"));
     }
     if args.deny_warnings && !warnings.is_empty() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: {} warning(s) and --deny-warnings",
             warnings.len()
-        )]));
+        )));
     }
-    message!("presence-stack: {summary}");
+    shell.note(summary);
     Ok(ExitCode::SUCCESS)
 }
 

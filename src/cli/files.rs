@@ -29,9 +29,9 @@ pub(super) fn read_config(path: &Path) -> Result<(String, String), Failure> {
         let meta = fs::metadata(path)
             .map_err(|e| format!("{name}: cannot read the config: {}{hint}", io_reason(&e)))?;
         if meta.is_dir() {
-            return Err(Failure(vec![format!(
+            return Err(Failure::error(format!(
                 "{name}: is a directory; give the config file inside it"
-            )]));
+            )));
         }
         let mut bytes = Vec::new();
         fs::File::open(path)
@@ -40,10 +40,10 @@ pub(super) fn read_config(path: &Path) -> Result<(String, String), Failure> {
         (name, bytes)
     };
     if bytes.len() as u64 >= limit {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: the file is larger than {} bytes; a config is a few kilobytes: is this the right file?",
             config::MAX_CONFIG_BYTES
-        )]));
+        )));
     }
     let text = presence_stack::decode(&name, &bytes)?.to_owned();
     Ok((name, text))
@@ -68,13 +68,13 @@ pub(super) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 pub(super) fn write_file(path: &Path, bytes: &[u8], what: &str) -> Result<(), Failure> {
     let name = path.display().to_string();
     let fail = |what: &str, e: io::Error| {
-        Failure(vec![format!("{name}: cannot {what}: {}", io_reason(&e))])
+        Failure::error(format!("{name}: cannot {what}: {}", io_reason(&e)))
     };
     if let Ok(meta) = fs::metadata(path) {
         if meta.is_dir() {
-            return Err(Failure(vec![format!(
+            return Err(Failure::error(format!(
                 "{name}: is a directory; give a file name for {what}"
-            )]));
+            )));
         }
         if !meta.is_file() {
             let mut f = fs::OpenOptions::new()
@@ -117,11 +117,11 @@ pub(super) fn refuse_config_as_output(config: &Path, output: &Path) -> Result<()
         } else {
             config.display().to_string()
         };
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{}: is the config being read ({shown}), and writing there would replace it; \
              write the template to another file, e.g. `-o template.yaml`",
             output.display()
-        )]));
+        )));
     }
     Ok(())
 }
@@ -135,10 +135,10 @@ pub(super) fn refuse_input_as_output(
     what_out: &str,
 ) -> Result<(), Failure> {
     if is_the_config(input, output) {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{}: is {what} being read, and writing {what_out} there would replace it; write it to another file",
             output.display()
-        )]));
+        )));
     }
     Ok(())
 }
@@ -220,9 +220,9 @@ pub(super) fn open_input(
     let name = path.display().to_string();
     // Opening a directory works on unix; only its first read would fail, with an error about line 1.
     if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: is a directory; give {instead}"
-        )]));
+        )));
     }
     let file = fs::File::open(path)
         .map_err(|e| format!("{name}: cannot read the {what}: {}", io_reason(&e)))?;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::files::{io_reason, shell_word, write_file};
+use super::shell::Shell;
 use super::{DEFAULT_CONFIG, Failure, print_stdout};
 
 #[derive(clap::Args)]
@@ -17,7 +18,7 @@ pub(super) struct InitArgs {
     force: bool,
 }
 
-pub(super) fn run(args: &InitArgs) -> Result<ExitCode, Failure> {
+pub(super) fn run(args: &InitArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
     let starter = presence_stack::STARTER_CONFIG;
     // `-` is standard output, as it is standard input for the commands that read a config.
     if args.output == Path::new("-") {
@@ -26,14 +27,14 @@ pub(super) fn run(args: &InitArgs) -> Result<ExitCode, Failure> {
     let name = args.output.display().to_string();
     if fs::metadata(&args.output).is_ok_and(|m| m.is_dir()) {
         let inside = shell_word(&args.output.join(DEFAULT_CONFIG).display().to_string());
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: is a directory; give a file name for the config, e.g. `-o {inside}`"
-        )]));
+        )));
     }
     if !args.force && fs::symlink_metadata(&args.output).is_ok() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: already exists; pass --force to replace it"
-        )]));
+        )));
     }
     // `init -o configs/presence.yaml` starts a layout: make the folders it names, as `mkdir -p` would.
     let mut created = String::new();
@@ -51,9 +52,9 @@ pub(super) fn run(args: &InitArgs) -> Result<ExitCode, Failure> {
         created = format!(" (and the folder {})", parent.display());
     }
     write_file(&args.output, starter.as_bytes(), "the config")?;
-    message!(
-        "presence-stack: wrote {name}{created}; next: presence-stack synth {} -o template.yaml",
+    shell.note(format_args!(
+        "wrote {name}{created}; next: presence-stack synth {} -o template.yaml",
         shell_word(&name)
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,22 +1,16 @@
 //! The command line: clap types, reading the config, writing outputs, choosing exit codes. The only place that
 //! touches files; everything else is the library's. One file per command, plus the file handling they share.
 
-/// `eprintln!` that cannot panic. Standard error may be a pipe its reader closed (`2>&1 | head`); a diagnostic
-/// that cannot be shown is dropped, where `eprintln!` would crash the tool.
-macro_rules! message {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
-
 mod at;
 mod check;
+mod diff;
 mod files;
+mod formats;
 mod init;
 mod notify;
 mod replay;
 mod report;
+mod shell;
 mod simulate;
 mod status;
 mod synth;
@@ -28,9 +22,11 @@ use clap::{CommandFactory, Parser, Subcommand};
 use presence_stack::Diagnostic;
 
 use check::CheckArgs;
+use diff::DiffArgs;
 use init::InitArgs;
 use replay::ReplayArgs;
 use report::ReportArgs;
+use shell::Shell;
 use simulate::SimulateArgs;
 use status::StatusArgs;
 use synth::SynthArgs;
@@ -69,6 +65,19 @@ enum Command {
     #[command(after_help = "Examples:\n  presence-stack check\n  \
         presence-stack check presence-stack.yaml --template template.yaml --deny-warnings")]
     Check(CheckArgs),
+    /// Show what deploying the config's template would change in a deployed stack, and what it would replace
+    ///
+    /// Lists the resources added, removed and changed, each changed property before and after, and marks the
+    /// changes that make CloudFormation replace the resource (from the resource reference's update behaviours).
+    /// Exits with status 1 when a table, log group, queue or key would be replaced or removed, unless
+    /// --allow-replacement.
+    #[command(
+        after_help = "Examples:\n  aws cloudformation get-template --stack-name device-presence --output json > deployed.json\n  \
+        presence-stack diff presence-stack.yaml --deployed deployed.json\n  \
+        aws cloudformation get-template --stack-name device-presence --output json \\\n    \
+        | presence-stack diff presence-stack.yaml --deployed - --message-format json"
+    )]
+    Diff(DiffArgs),
     /// Run each pipeline's rule on recorded events and print the DynamoDB item each would write
     ///
     /// Events are JSON lines (one event per line) or one JSON array. An event is a bare presence or subscription
@@ -156,20 +165,23 @@ enum Command {
 
 /// Why a command stopped early. The reporter in [`main`] prints it and picks the exit code.
 pub(crate) enum Failure {
-    /// One or more lines, each printed after `presence-stack: error: `; exit 1.
-    Lines(Vec<String>),
+    /// Errors, each printed as `presence-stack: error: <line>`; exit 1.
+    Errors(Vec<String>),
+    /// The config's diagnostics: its errors, and the warnings found beside them, which still help; exit 1.
+    Config(Vec<Diagnostic>),
+    /// A usage error clap could not see (two options that contradict each other by value); exit 2.
+    Usage(String),
     /// Writing `what` to standard output failed. The reporter decides what that means: a reader that closed the
     /// pipe early (`| head`) is no error at all.
     Stdout { what: String, error: io::Error },
 }
 
-/// A failure of these lines. Commands write `Failure(vec![...])`, as when `Failure` was a tuple struct of lines.
-#[allow(non_snake_case)]
-pub(crate) fn Failure(lines: Vec<String>) -> Failure {
-    Failure::Lines(lines)
-}
-
 impl Failure {
+    /// One error line.
+    pub(crate) fn error(line: impl Into<String>) -> Failure {
+        Failure::Errors(vec![line.into()])
+    }
+
     /// Writing `what` to standard output failed with `error`.
     pub(crate) fn stdout(what: impl Into<String>, error: io::Error) -> Failure {
         Failure::Stdout {
@@ -181,72 +193,81 @@ impl Failure {
 
 impl From<String> for Failure {
     fn from(line: String) -> Self {
-        Failure(vec![line])
+        Failure::error(line)
     }
 }
 
 impl From<presence_stack::Error> for Failure {
     fn from(e: presence_stack::Error) -> Self {
         match e {
-            // Warnings found next to the errors still help: show them, as warnings.
-            presence_stack::Error::Config(diagnostics) => {
-                let (errors, warnings): (Vec<_>, Vec<_>) =
-                    diagnostics.into_iter().partition(Diagnostic::is_error);
-                report_warnings(&warnings);
-                Failure(errors.iter().map(ToString::to_string).collect())
-            }
-            other => Failure(other.to_string().lines().map(str::to_owned).collect()),
+            presence_stack::Error::Config(diagnostics) => Failure::Config(diagnostics),
+            presence_stack::Error::TooLarge(e) => Failure::Config(vec![e.diagnostic()]),
+            other => Failure::Errors(other.to_string().lines().map(str::to_owned).collect()),
         }
     }
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut shell = Shell::new();
     let result = match cli.command {
-        Command::Synth(args) => synth::run(&args),
-        Command::Check(args) => check::run(&args),
-        Command::Simulate(args) => simulate::run(&args),
-        Command::Replay(args) => replay::run(&args),
-        Command::Status(args) => status::run(&args),
-        Command::Report(args) => report::run(&args),
+        Command::Synth(args) => synth::run(&args, &mut shell),
+        Command::Check(args) => check::run(&args, &mut shell),
+        Command::Diff(args) => diff::run(&args, &mut shell),
+        Command::Simulate(args) => simulate::run(&args, &mut shell),
+        Command::Replay(args) => replay::run(&args, &mut shell),
+        Command::Status(args) => status::run(&args, &mut shell),
+        Command::Report(args) => report::run(&args, &mut shell),
         Command::Schema => print_stdout(&presence_stack::schema_text(), "the schema"),
-        Command::Init(args) => init::run(&args),
-        Command::Completions { shell } => {
+        Command::Init(args) => init::run(&args, &mut shell),
+        Command::Completions { shell: kind } => {
             let mut text = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "presence-stack", &mut text);
+            clap_complete::generate(kind, &mut Cli::command(), "presence-stack", &mut text);
             print_stdout(&String::from_utf8_lossy(&text), "the completion script")
         }
     };
-    report(result)
+    report(result, &mut shell)
 }
 
-/// The one place that turns a command's outcome into what the user sees and the exit code.
-fn report(result: Result<ExitCode, Failure>) -> ExitCode {
-    match result {
-        Ok(code) => code,
-        Err(failure) => match error_lines(failure) {
-            None => ExitCode::SUCCESS,
-            Some(lines) => {
-                let mut stderr = io::stderr().lock();
-                for line in lines {
-                    let _ = writeln!(stderr, "presence-stack: error: {line}");
-                }
-                ExitCode::FAILURE
-            }
-        },
+/// The one place that turns a command's outcome into what the user sees and the exit code: the failure, then
+/// the document of a machine format, if one was chosen.
+fn report(result: Result<ExitCode, Failure>, shell: &mut Shell) -> ExitCode {
+    let code = report_failure(result, shell);
+    match shell.finish() {
+        Ok(()) => code,
+        // A reader that stopped early changes nothing: the check's own outcome stands.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => code,
+        Err(error) => report_failure(Err(Failure::stdout("the diagnostics", error)), shell),
     }
 }
 
-/// The error lines a failure prints, or `None` when it is no error at all.
-fn error_lines(failure: Failure) -> Option<Vec<String>> {
-    match failure {
-        Failure::Lines(lines) => Some(lines),
+/// What a command's outcome prints, and its exit code.
+pub(crate) fn report_failure(result: Result<ExitCode, Failure>, shell: &mut Shell) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(Failure::Errors(lines)) => {
+            lines.iter().for_each(|line| shell.error(line));
+            ExitCode::FAILURE
+        }
+        Err(Failure::Config(diagnostics)) => {
+            shell.diagnostics(&diagnostics);
+            ExitCode::FAILURE
+        }
+        Err(Failure::Usage(line)) => {
+            shell.error(line);
+            ExitCode::from(2)
+        }
         // Rust ignores SIGPIPE, so a reader that stopped early (`| head`) shows up as this error. A C tool would
         // have been ended by the signal, silently; like ripgrep, end quietly with success.
-        Failure::Stdout { error, .. } if error.kind() == io::ErrorKind::BrokenPipe => None,
-        Failure::Stdout { what, error } => Some(vec![format!(
-            "cannot write {what} to standard output: {error}"
-        )]),
+        Err(Failure::Stdout { error, .. }) if error.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Stdout { what, error }) => {
+            shell.error(format_args!(
+                "cannot write {what} to standard output: {error}"
+            ));
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -259,54 +280,74 @@ pub(crate) fn print_stdout(text: &str, what: &str) -> Result<ExitCode, Failure> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn report_warnings(warnings: &[Diagnostic]) {
-    let mut stderr = io::stderr().lock();
-    for w in warnings {
-        let _ = writeln!(stderr, "presence-stack: warning: {w}");
-    }
-}
-
 /// The config of a command that also reads data (`what`, from `input`): read, checked, its warnings reported.
 /// Both cannot come from standard input.
 pub(crate) fn load_config(
     config: &std::path::Path,
     input: &std::path::Path,
     what: &str,
+    shell: &mut Shell,
 ) -> Result<(String, presence_stack::Model), Failure> {
     let stdin = std::path::Path::new("-");
     if config == stdin && input == stdin {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "the config and the {what} cannot both come from standard input"
-        )]));
+        )));
     }
     let (name, text) = files::read_config(config)?;
     let (model, warnings) = presence_stack::check(presence_stack::Source {
         name: &name,
         text: &text,
     })?;
-    report_warnings(&warnings);
+    shell.diagnostics(&warnings);
     Ok((name, model))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shell::tests::Captured;
+
+    fn reported(result: Result<ExitCode, Failure>) -> (ExitCode, String) {
+        let captured = Captured::default();
+        let mut shell = Shell::to(Box::new(captured.clone()));
+        let code = report(result, &mut shell);
+        (code, captured.text())
+    }
 
     #[test]
     fn a_broken_pipe_on_standard_output_is_no_error_and_other_write_errors_are() {
         let closed = io::Error::from(io::ErrorKind::BrokenPipe);
-        assert!(error_lines(Failure::stdout("the items", closed)).is_none());
-        assert_eq!(report(Ok(ExitCode::SUCCESS)), ExitCode::SUCCESS);
-        let full = io::Error::from(io::ErrorKind::StorageFull);
         assert_eq!(
-            error_lines(Failure::stdout("the items", full)),
-            Some(vec![
-                "cannot write the items to standard output: no storage space".to_owned()
-            ])
+            reported(Err(Failure::stdout("the items", closed))),
+            (ExitCode::SUCCESS, String::new())
         );
         assert_eq!(
-            error_lines(Failure(vec!["x: bad".to_owned()])),
-            Some(vec!["x: bad".to_owned()])
+            reported(Ok(ExitCode::SUCCESS)),
+            (ExitCode::SUCCESS, String::new())
+        );
+        let full = io::Error::from(io::ErrorKind::StorageFull);
+        assert_eq!(
+            reported(Err(Failure::stdout("the items", full))),
+            (
+                ExitCode::FAILURE,
+                "presence-stack: error: cannot write the items to standard output: no storage space\n"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            reported(Err(Failure::error("x: bad"))),
+            (
+                ExitCode::FAILURE,
+                "presence-stack: error: x: bad\n".to_owned()
+            )
+        );
+        assert_eq!(
+            reported(Err(Failure::Usage("--window: bad".to_owned()))),
+            (
+                ExitCode::from(2),
+                "presence-stack: error: --window: bad\n".to_owned()
+            )
         );
     }
 }

@@ -83,7 +83,7 @@ impl SimulateNotify {
     }
 
     /// The checks still queued when the history ends, made as if it ended long ago; the closing counts.
-    pub(super) fn finish(mut self, out: &mut impl Write) -> io::Result<Vec<String>> {
+    pub(super) fn finish(mut self, out: &mut impl Write) -> io::Result<super::status::StatusLines> {
         for (_, notifier) in &mut self.pipelines {
             notifier.finish(&mut self.sent);
         }
@@ -94,17 +94,17 @@ impl SimulateNotify {
             .iter()
             .map(|(k, n)| format!("{n} {k}"))
             .collect();
-        let mut lines = vec![format!(
-            "presence-stack: {total} notification(s){}{}",
+        let lines = vec![format!(
+            "{total} notification(s){}{}",
             if kinds.is_empty() { "" } else { ": " },
             kinds.join(", ")
         )];
-        if self.unreadable > 0 {
-            lines.push(format!(
-                "presence-stack: warning: {} written item(s) lack a field the notifications need",
+        let warning = (self.unreadable > 0).then(|| {
+            format!(
+                "{} written item(s) lack a field the notifications need",
                 self.unreadable
-            ));
-        }
-        Ok(lines)
+            )
+        });
+        Ok(super::status::StatusLines::new(lines, warning))
     }
 }

@@ -9,6 +9,7 @@ use presence_stack::replay::{self, Options, Replay, Step};
 use super::Failure;
 use super::files::open_input;
 use super::load_config;
+use super::shell::Shell;
 
 #[derive(clap::Args)]
 pub(super) struct ReplayArgs {
@@ -30,8 +31,8 @@ pub(super) struct ReplayArgs {
     rule_name: Option<String>,
 }
 
-pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
-    let (name, model) = load_config(&args.config, &args.errors, "error records")?;
+pub(super) fn run(args: &ReplayArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    let (name, model) = load_config(&args.config, &args.errors, "error records", shell)?;
     let options = Options {
         pipeline: args.pipeline.as_deref(),
         table: &args.table,
@@ -62,7 +63,7 @@ pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
             Ok(record) => record,
             Err(what) => {
                 replay.unreadable();
-                message!("presence-stack: error: {errors_name}:{line}: {what}");
+                shell.error(format_args!("{errors_name}:{line}: {what}"));
                 return true;
             }
         };
@@ -75,16 +76,16 @@ pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
             Ok(Step::Queued | Step::Redelivery) => {}
             Ok(Step::Replaced { key }) => {
                 replaced += 1;
-                message!(
-                    "presence-stack: warning: {errors_name}:{line}: {envelope}a different event with the key {key} was \
+                shell.warn(format_args!(
+                    "{errors_name}:{line}: {envelope}a different event with the key {key} was \
                      replayed before; this one replaces it, as in the table: the key loses events"
-                );
+                ));
             }
             Err(refusal) => {
-                message!(
-                    "presence-stack: error: {errors_name}:{line}: {envelope}{}",
+                shell.error(format_args!(
+                    "{errors_name}:{line}: {envelope}{}",
                     refusal.0
-                );
+                ));
             }
         }
         write(full, &mut write_error)
@@ -99,20 +100,20 @@ pub(super) fn run(args: &ReplayArgs) -> Result<ExitCode, Failure> {
     read.map_err(|e| format!("{errors_name}: cannot read the error records: {e}"))?;
 
     let summary = replay.summary();
-    message!("presence-stack: {}", summary.line());
+    shell.note(summary.line());
     if replaced > 0 {
-        message!(
-            "presence-stack: warning: {name}: pipeline `{}`'s key gives {replaced} different event(s) the key of another: \
+        shell.warn(format_args!(
+            "{name}: pipeline `{}`'s key gives {replaced} different event(s) the key of another: \
              the table keeps one of each; leave `table.sort_key` out for the default `eventKey`, which keeps every distinct \
              event apart (`presence-stack simulate` shows the overwrites before deploy)",
             replay.pipeline().name
-        );
+        ));
     }
     if summary.refused > 0 {
-        message!(
-            "presence-stack: error: {errors_name}: {} record(s) not replayed; the documents hold the others",
+        shell.error(format_args!(
+            "{errors_name}: {} record(s) not replayed; the documents hold the others",
             summary.refused
-        );
+        ));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

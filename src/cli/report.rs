@@ -12,6 +12,7 @@ use presence_stack::status::{
 
 use super::at::{self, At};
 use super::files::{open_input, refuse_input_as_output, write_file};
+use super::shell::Shell;
 use super::status::{MAX_PROBLEMS_SHOWN, clock_ms, resolver};
 use super::{Failure, load_config, print_stdout};
 
@@ -47,30 +48,25 @@ pub(super) struct ReportArgs {
     timestamp_error: i64,
 }
 
-pub(super) fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
-    let params = match Params::new(args.window, args.timestamp_error) {
-        Ok(p) => p,
-        Err(e) => {
-            message!("presence-stack: error: --window / --timestamp-error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
+pub(super) fn run(args: &ReportArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    let params = Params::new(args.window, args.timestamp_error)
+        .map_err(|e| Failure::Usage(format!("--window / --timestamp-error: {e}")))?;
     if let Some(out) = &args.output {
         refuse_input_as_output(&args.config, out, "the config", "the report")?;
         if args.items != Path::new("-") {
             refuse_input_as_output(&args.items, out, "the items", "the report")?;
         }
     }
-    let (name, model) = load_config(&args.config, &args.items, "items")?;
+    let (name, model) = load_config(&args.config, &args.items, "items", shell)?;
     let (index, pipeline) = model
         .pipeline(args.pipeline.as_deref(), Among::Presence)
         .map_err(|e| format!("{name}: {e}"))?;
     let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
     if fields.reason.is_none() {
-        message!(
-            "presence-stack: warning: {name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
+        shell.warn(format_args!(
+            "{name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
             fields.pipeline
-        );
+        ));
     }
     let (items_name, reader) =
         open_input(&args.items, "items", "the file of scan or query output")?;
@@ -87,25 +83,21 @@ pub(super) fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
         Read::Problem(p) => {
             shown += 1;
             if shown <= MAX_PROBLEMS_SHOWN {
-                message!(
-                    "presence-stack: error: {items_name}:{}: {}",
-                    p.line,
-                    p.message
-                );
+                shell.error(format_args!("{items_name}:{}: {}", p.line, p.message));
             }
         }
     });
     if totals.is_empty() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{items_name}: no items and no page in it; give what `aws dynamodb scan --output json` prints \
              (an empty table prints a page with \"Items\": [])"
-        )]));
+        )));
     }
     if totals.status_items > 0 && !resolver.is_now() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{items_name}: --at: the items are a status table's, which holds only each client's latest state; \
              to ask about a time in the past, give the event table's items"
-        )]));
+        )));
     }
     let now = resolver.is_now();
     let statuses = resolver.finish();
@@ -126,19 +118,19 @@ pub(super) fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
     match &args.output {
         Some(path) => {
             write_file(path, page.as_bytes(), "the report")?;
-            message!(
-                "presence-stack: wrote {} ({} bytes, {} devices)",
+            shell.note(format_args!(
+                "wrote {} ({} bytes, {} devices)",
                 path.display(),
                 page.len(),
                 fleet.devices.len()
-            );
+            ));
         }
         None => {
             print_stdout(&page, "the report")?;
         }
     }
-    message!(
-        "presence-stack: {} item{} of pipeline `{}`{}, as of {}{}: {}",
+    shell.note(format_args!(
+        "{} item{} of pipeline `{}`{}, as of {}{}: {}",
         totals.items,
         if totals.items == 1 { "" } else { "s" },
         fields.pipeline,
@@ -150,18 +142,18 @@ pub(super) fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
         report::iso(at),
         if now { " (now)" } else { "" },
         fleet.counts.line()
-    );
+    ));
     if totals.problems > 0 {
         if totals.problems > MAX_PROBLEMS_SHOWN {
-            message!(
-                "presence-stack: error: {items_name}: ... and {} more",
+            shell.error(format_args!(
+                "{items_name}: ... and {} more",
                 totals.problems - MAX_PROBLEMS_SHOWN
-            );
+            ));
         }
-        message!(
-            "presence-stack: error: {items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the report leaves them out",
+        shell.error(format_args!(
+            "{items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the report leaves them out",
             totals.problems
-        );
+        ));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::Failure;
 use super::files::open_input;
 use super::load_config;
+use super::shell::Shell;
 
 #[derive(clap::Args)]
 pub(super) struct SimulateArgs {
@@ -38,18 +39,18 @@ pub(super) struct SimulateArgs {
     notifications: bool,
 }
 
-pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
+pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
     use presence_stack::simulate::{Event, Outcome, Simulator, WriteRequests, write_line};
 
-    let (name, model) = load_config(&args.config, &args.events, "events")?;
+    let (name, model) = load_config(&args.config, &args.events, "events", shell)?;
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
     let mut status = super::status::SimulateStatus::new(&model, args.status, args.now);
     let mut notify = super::notify::SimulateNotify::new(&model, args.notifications);
     if args.notifications && notify.is_empty() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: no pipeline sends notifications; `--notifications` needs `status: {{enabled: true}}` on a \
              pipeline (and notifications not turned off)"
-        )]));
+        )));
     }
 
     let seed = match &args.write_requests {
@@ -98,7 +99,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
             }),
             Err(what) => {
                 unreadable += 1;
-                message!("{events_name}:{line}: {what}");
+                shell.plain(format_args!("{events_name}:{line}: {what}"));
             }
         }
         index += 1;
@@ -121,7 +122,7 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
             writeln!(out, "{d}").map_err(|e| Failure::stdout("the write requests", e))?;
         }
         seed_line = Some(format!(
-            "presence-stack: {} write document(s) for table `{table}`: {} item(s) of pipeline `{chosen}`, {} write(s) on a key written before collapsed",
+            "{} write document(s) for table `{table}`: {} item(s) of pipeline `{chosen}`, {} write(s) on a key written before collapsed",
             documents.len(),
             requests.items(),
             requests.collapsed()
@@ -130,32 +131,34 @@ pub(super) fn run(args: &SimulateArgs) -> Result<ExitCode, Failure> {
     out.flush().map_err(|e| Failure::stdout("the items", e))?;
     if let Err((line, what)) = read {
         unreadable += 1;
-        message!("{events_name}:{line}: {what}");
+        shell.plain(format_args!("{events_name}:{line}: {what}"));
     }
     let summary = simulator.summary();
     // A run over nothing checks nothing. In CI that is an export or a filter that went wrong, and it must not
     // pass as a clean run.
     if summary.events == 0 && unreadable == 0 {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{events_name}: no events in it; give recorded events, one JSON object per line or one JSON array \
              (examples/events/ has some)"
-        )]));
+        )));
     }
-    message!("presence-stack: {}", summary.line());
+    shell.note(summary.line());
     if args.notifications {
-        notify_lines.iter().for_each(|line| message!("{line}"));
+        notify_lines.report(shell);
     }
-    status_lines.iter().for_each(|line| message!("{line}"));
-    seed_line.iter().for_each(|line| message!("{line}"));
+    status_lines.report(shell);
+    seed_line.iter().for_each(|line| shell.note(line));
     if summary.overwritten > 0 {
-        message!(
-            "presence-stack: warning: {name}: {} write(s) replaced a different event under the same key: those events are lost; \
+        shell.warn(format_args!(
+            "{name}: {} write(s) replaced a different event under the same key: those events are lost; \
              leave `table.sort_key` out for the default `eventKey`, which keeps every distinct event apart (compare examples/timestamp-key.yaml with examples/minimal.yaml)",
             summary.overwritten
-        );
+        ));
     }
     if unreadable > 0 {
-        message!("presence-stack: error: {events_name}: {unreadable} event(s) could not be read");
+        shell.error(format_args!(
+            "{events_name}: {unreadable} event(s) could not be read"
+        ));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

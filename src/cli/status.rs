@@ -15,6 +15,7 @@ use super::Failure;
 use super::at::{self, At};
 use super::files::open_input;
 use super::load_config;
+use super::shell::Shell;
 
 /// How many unreadable items or pages are printed one by one; the rest are only counted.
 pub(super) const MAX_PROBLEMS_SHOWN: u64 = 100;
@@ -80,24 +81,19 @@ impl StateFilter {
     }
 }
 
-pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
-    let params = match Params::new(args.window, args.timestamp_error) {
-        Ok(p) => p,
-        Err(e) => {
-            message!("presence-stack: error: --window / --timestamp-error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let (name, model) = load_config(&args.config, &args.items, "items")?;
+pub(super) fn run(args: &StatusArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
+    let params = Params::new(args.window, args.timestamp_error)
+        .map_err(|e| Failure::Usage(format!("--window / --timestamp-error: {e}")))?;
+    let (name, model) = load_config(&args.config, &args.items, "items", shell)?;
     let (index, pipeline) = model
         .pipeline(args.pipeline.as_deref(), Among::Presence)
         .map_err(|e| format!("{name}: {e}"))?;
     let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
     if fields.reason.is_none() {
-        message!(
-            "presence-stack: warning: {name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
+        shell.warn(format_args!(
+            "{name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
             fields.pipeline
-        );
+        ));
     }
 
     let (items_name, reader) =
@@ -115,33 +111,29 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         Read::Problem(p) => {
             shown += 1;
             if shown <= MAX_PROBLEMS_SHOWN {
-                message!(
-                    "presence-stack: error: {items_name}:{}: {}",
-                    p.line,
-                    p.message
-                );
+                shell.error(format_args!("{items_name}:{}: {}", p.line, p.message));
             }
         }
     });
     // Nothing at all is not an empty fleet: it is an `aws` command that failed before printing its page.
     if totals.is_empty() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{items_name}: no items and no page in it; give what `aws dynamodb scan --output json` prints \
              (an empty table prints a page with \"Items\": [])"
-        )]));
+        )));
     }
     if totals.status_items > 0 && !resolver.is_now() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{items_name}: --at: the items are a status table's, which holds only each client's latest state; \
              to ask about a time in the past, give the event table's items"
-        )]));
+        )));
     }
     let now = resolver.is_now();
     let mut statuses = resolver.finish();
     if let Some(client) = &args.client
         && statuses.is_empty()
     {
-        message!("presence-stack: {items_name}: no items of client `{client}`");
+        shell.note(format_args!("{items_name}: no items of client `{client}`"));
         statuses.push(Status {
             client_id: client.clone(),
             state: State::Unknown(Unknown::NoData {
@@ -161,15 +153,15 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
     if let Some(table) = &args.write_requests {
         let (documents, left_out) = presence_stack::rebuild::documents(&statuses, table);
         write_documents(&documents).map_err(|e| Failure::stdout("the write requests", e))?;
-        message!(
-            "presence-stack: {} write document(s) for table `{table}`; {left_out} client(s) without a connect or disconnect left out",
+        shell.note(format_args!(
+            "{} write document(s) for table `{table}`; {left_out} client(s) without a connect or disconnect left out",
             documents.len()
-        );
+        ));
     } else {
         write(&statuses, at, args.json).map_err(|e| Failure::stdout("the statuses", e))?;
     }
-    message!(
-        "presence-stack: {} item{} of pipeline `{}`{}, as of {}{}: {}",
+    shell.note(format_args!(
+        "{} item{} of pipeline `{}`{}, as of {}{}: {}",
         totals.items,
         if totals.items == 1 { "" } else { "s" },
         fields.pipeline,
@@ -181,18 +173,18 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, Failure> {
         report::iso(at),
         if now { " (now)" } else { "" },
         counts.line()
-    );
+    ));
     if totals.problems > 0 {
         if totals.problems > MAX_PROBLEMS_SHOWN {
-            message!(
-                "presence-stack: error: {items_name}: ... and {} more",
+            shell.error(format_args!(
+                "{items_name}: ... and {} more",
                 totals.problems - MAX_PROBLEMS_SHOWN
-            );
+            ));
         }
-        message!(
-            "presence-stack: error: {items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the answers leave them out",
+        shell.error(format_args!(
+            "{items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the answers leave them out",
             totals.problems
-        );
+        ));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -289,7 +281,7 @@ impl SimulateStatus {
     }
 
     /// One JSON line per pipeline and client (`pipeline`, then what `status --json` prints), and the counts.
-    pub(super) fn finish(self, out: &mut impl Write) -> io::Result<Vec<String>> {
+    pub(super) fn finish(self, out: &mut impl Write) -> io::Result<StatusLines> {
         let mut summaries = Vec::new();
         for (fields, resolver) in self.pipelines {
             let statuses = resolver.finish();
@@ -303,19 +295,36 @@ impl SimulateStatus {
                 out.write_all(b"\n")?;
             }
             summaries.push(format!(
-                "presence-stack: status of pipeline `{}` as of {}: {}",
+                "status of pipeline `{}` as of {}: {}",
                 fields.pipeline,
                 report::iso(self.at),
                 report::Counts::of(&statuses).line()
             ));
         }
-        if self.unreadable > 0 {
-            summaries.push(format!(
-                "presence-stack: warning: {} written item(s) lack a field status needs",
+        let warning = (self.unreadable > 0).then(|| {
+            format!(
+                "{} written item(s) lack a field status needs",
                 self.unreadable
-            ));
-        }
+            )
+        });
         out.flush()?;
-        Ok(summaries)
+        Ok(StatusLines { summaries, warning })
+    }
+}
+
+/// What `simulate --status` says on standard error at the end: the counts of each pipeline, and a warning.
+pub(super) struct StatusLines {
+    summaries: Vec<String>,
+    warning: Option<String>,
+}
+
+impl StatusLines {
+    pub(super) fn new(summaries: Vec<String>, warning: Option<String>) -> StatusLines {
+        StatusLines { summaries, warning }
+    }
+
+    pub(super) fn report(&self, shell: &mut Shell) {
+        self.summaries.iter().for_each(|line| shell.note(line));
+        self.warning.iter().for_each(|line| shell.warn(line));
     }
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use presence_stack::{Format, MAX_INLINE_TEMPLATE_BYTES, Source};
 
 use super::files::{read_config, refuse_config_as_output, shell_word, write_output};
-use super::{DEFAULT_CONFIG, Failure, print_stdout, report_warnings};
+use super::shell::Shell;
+use super::{DEFAULT_CONFIG, Failure, print_stdout};
 
 #[derive(clap::Args)]
 pub(super) struct SynthArgs {
@@ -30,7 +31,7 @@ enum FormatArg {
     Yaml,
 }
 
-pub(super) fn run(args: &SynthArgs) -> Result<ExitCode, Failure> {
+pub(super) fn run(args: &SynthArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
     let (name, text) = read_config(&args.config)?;
     if let Some(output) = &args.output {
         refuse_config_as_output(&args.config, output)?;
@@ -48,32 +49,36 @@ pub(super) fn run(args: &SynthArgs) -> Result<ExitCode, Failure> {
         },
         format,
     )?;
-    report_warnings(&synthesis.warnings);
+    shell.diagnostics(&synthesis.warnings);
     if args.deny_warnings && !synthesis.warnings.is_empty() {
-        return Err(Failure(vec![format!(
+        return Err(Failure::error(format!(
             "{name}: {} warning(s) and --deny-warnings: nothing written",
             synthesis.warnings.len()
-        )]));
+        )));
     }
     match &args.output {
         Some(path) => {
             write_output(path, synthesis.template.as_bytes())?;
             let resources = synthesis.model.resource_count();
-            message!(
-                "presence-stack: wrote {} ({resources} resources, {} bytes); deploy it with:",
+            shell.note(format_args!(
+                "wrote {} ({resources} resources, {} bytes); deploy it with:",
                 path.display(),
                 synthesis.template.len()
-            );
+            ));
             let s3 = if synthesis.template.len() > MAX_INLINE_TEMPLATE_BYTES {
                 " --s3-bucket <bucket>"
             } else {
                 ""
             };
-            message!(
+            shell.plain(format_args!(
                 "  aws cloudformation deploy --template-file {} --stack-name {} --capabilities CAPABILITY_IAM{s3}",
                 shell_word(&path.display().to_string()),
-                stack_name(&args.config)
-            );
+                synthesis
+                    .model
+                    .stack_name
+                    .clone()
+                    .unwrap_or_else(|| stack_name(&args.config))
+            ));
         }
         None => return print_stdout(&synthesis.template, "the template"),
     }

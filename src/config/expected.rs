@@ -14,6 +14,14 @@ const RETENTION: &str = "a whole number of days CloudWatch Logs accepts: 1, 3, 5
 const KEY: &str = "a mapping with `name` and `type`, and `expression` for a computed key (e.g. `{name: clientId, \
      type: S}`)";
 
+/// The warnings a config does not want reported, in `stack` and in each pipeline.
+const IGNORES: &str = "a list of ignores, each a mapping with `id` and `reason` (e.g. `[{id: PS305, reason: we \
+     deploy with --s3-bucket}]`)";
+const IGNORE: &str =
+    "a mapping with `id` (a warning's id, e.g. `PS305`) and `reason` (why it does not apply)";
+const IGNORE_ID: &str = "the id of a warning, `PS` and three digits, as listed in the README's \"Checks\" (e.g. `PS305`)";
+const IGNORE_REASON: &str = "text that says why the warning does not apply here";
+
 /// Every field by its path, with `[]` for any item of a list and `*` for any key of a free mapping; the root
 /// is the empty path.
 const FIELDS: &[(&str, &str)] = &[
@@ -23,8 +31,17 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         "stack",
-        "a mapping with any of `description`, `tags`, `outputs` and `alarms`",
+        "a mapping with any of `name`, `description`, `tags`, `outputs`, `alarms` and `ignore`",
     ),
+    (
+        "stack.name",
+        "a stack name of letters, digits and `-`, starting with a letter, at most 128 characters (e.g. \
+         `device-presence`)",
+    ),
+    ("stack.ignore", IGNORES),
+    ("stack.ignore[]", IGNORE),
+    ("stack.ignore[].id", IGNORE_ID),
+    ("stack.ignore[].reason", IGNORE_REASON),
     ("stack.description", "text of at most 1,024 bytes"),
     (
         "stack.tags",
@@ -54,8 +71,13 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         "pipelines[]",
-        "a mapping with at least `name` and any of `events`, `sql`, `rule`, `table`, `error_action` and `status`",
+        "a mapping with at least `name` and any of `events`, `sql`, `rule`, `table`, `error_action`, `status` and \
+         `ignore`",
     ),
+    ("pipelines[].ignore", IGNORES),
+    ("pipelines[].ignore[]", IGNORE),
+    ("pipelines[].ignore[].id", IGNORE_ID),
+    ("pipelines[].ignore[].reason", IGNORE_REASON),
     (
         "pipelines[].name",
         "a name of lowercase letters, digits and `_`, starting with a letter, at most 64 characters (e.g. `device_presence`)",

@@ -6,6 +6,7 @@
 
 use super::expected::expected;
 use super::{ParseProblem, Positions};
+use crate::catalog::Id;
 
 /// serde_yaml writes `path: message at line L column C`; split that into its parts, and say the message in the
 /// config's words.
@@ -29,11 +30,13 @@ pub(super) fn from_yaml_error(e: &serde_yaml::Error, text: &str) -> ParseProblem
         return problem;
     }
     let (path, message) = split_path(&full);
+    let id = id_of(message);
     let message = match (line, column) {
         (Some(line), Some(column)) if path.is_empty() => syntax(message, text, line, column),
         _ => explain(path, message),
     };
     ParseProblem {
+        id,
         path: path.to_owned(),
         message,
         line,
@@ -93,6 +96,21 @@ fn syntax(message: &str, text: &str, line: usize, column: usize) -> String {
     explain("", message)
 }
 
+/// The catalog's id of one of serde's or YAML's messages, by how it starts.
+pub(super) fn id_of(message: &str) -> Id {
+    if message.starts_with("unknown field ") {
+        Id::UnknownField
+    } else if message.starts_with("missing field ") {
+        Id::MissingField
+    } else if message.starts_with("duplicate field ") || message.starts_with("duplicate key ") {
+        Id::DuplicateKey
+    } else if SERDE_MESSAGES.iter().any(|m| message.starts_with(m)) {
+        Id::WrongValue
+    } else {
+        Id::YamlSyntax
+    }
+}
+
 /// The messages serde's data formats write, by how they start: what follows a path.
 const SERDE_MESSAGES: [&str; 8] = [
     "invalid type: ",
@@ -131,7 +149,7 @@ fn split_path(text: &str) -> (&str, &str) {
 }
 
 /// One of serde's messages about the node at `path`, said as what was written and what to write.
-fn explain(path: &str, message: &str) -> String {
+pub(super) fn explain(path: &str, message: &str) -> String {
     let subject = if path.is_empty() { "the file " } else { "" };
     let wanted = |path: &str| expected(path).unwrap_or("a value of another kind");
     if let Some(rest) = message
@@ -149,13 +167,19 @@ fn explain(path: &str, message: &str) -> String {
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let variant = quoted(rest).unwrap_or("this");
-        return format!("`{variant}` is not allowed here; write {}", wanted(path));
+        return format!(
+            "`{variant}` is not allowed here; write {}{}",
+            wanted(path),
+            did_you_mean(variant, rest)
+        );
     }
-    if message.starts_with("unknown field") {
+    if let Some(rest) = message.strip_prefix("unknown field ") {
         // serde lists the allowed names itself: "unknown field `x`, expected one of `a`, `b`".
-        return message
+        let field = quoted(rest).unwrap_or("this");
+        let said = message
             .replacen(", expected", "; allowed:", 1)
             .replacen("one of ", "", 1);
+        return format!("{said}{}", did_you_mean(field, rest));
     }
     if let Some(rest) = message.strip_prefix("missing field ") {
         let field = quoted(rest).unwrap_or("a field");
@@ -184,6 +208,25 @@ fn explain(path: &str, message: &str) -> String {
             .to_owned();
     }
     message.to_owned()
+}
+
+/// A whole number the field does not take, said as a number of the wrong kind is (`is `-1`; write a whole
+/// number of days from 1 to 36,500`): one rule, one wording, whether the parser or the model finds it.
+pub fn out_of_range(path: &str, value: u64) -> String {
+    format!(
+        "is `{value}`; write {}",
+        expected(path).unwrap_or("a value of another kind")
+    )
+}
+
+/// `; did you mean `x`?` when one of the names serde lists after "expected" is near what was written.
+fn did_you_mean(written: &str, message: &str) -> String {
+    let Some((_, listed)) = message.split_once("expected ") else {
+        return String::new();
+    };
+    let names = listed.split('`').skip(1).step_by(2);
+    crate::spelling::nearest(written, names)
+        .map_or_else(String::new, |name| format!("; did you mean `{name}`?"))
 }
 
 /// The first `` `...` `` of a text.
@@ -227,6 +270,7 @@ fn tab_indent(text: &str, line: usize) -> Option<ParseProblem> {
     let indent = l.len() - l.trim_start_matches([' ', '\t']).len();
     let tab = l[..indent].find('\t')?;
     Some(ParseProblem {
+        id: Id::YamlSyntax,
         path: String::new(),
         message: "a tab indents this line, and YAML indents with spaces only; replace the tab with spaces"
             .to_owned(),
@@ -249,6 +293,7 @@ pub(super) fn merge_key(text: &str) -> Option<ParseProblem> {
         .and_then(|l| l.get(..byte_column - 1))
         .map_or(byte_column, |before| before.chars().count() + 1);
     Some(ParseProblem {
+        id: Id::MergeKey,
         path,
         message: "merge keys (`<<`) are not supported; write the keys out in this mapping (an alias of a whole \
                   value is supported: `&shared` on a mapping, then `rule: *shared`)"

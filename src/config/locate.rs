@@ -17,6 +17,8 @@ use super::{MAX_CONFIG_BYTES, too_deep};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Positions {
     at: HashMap<String, (usize, usize)>,
+    /// Where the value of each mapping entry starts, by the entry's path.
+    values: HashMap<String, (usize, usize)>,
     /// The path and position of every merge key (a plain `<<` key), in the order they are written.
     merge_keys: Vec<(String, (usize, usize))>,
 }
@@ -60,6 +62,11 @@ impl Positions {
                     Self::node_path(&mut stack, scalar)
                 }
             };
+            if let Some(path) = &node.value_of
+                && let Some(at) = lines.position(body, offset)
+            {
+                positions.values.entry(path.clone()).or_insert(at);
+            }
             if let Some(path) = &node.recorded
                 && let Some(at) = lines.position(body, offset)
             {
@@ -94,11 +101,14 @@ impl Positions {
             None => Node {
                 recorded: None,
                 children: Some(String::new()),
+                // The root is the value of the empty path: where a field missing from it is reported.
+                value_of: Some(String::new()),
             },
             Some(Frame::Mapping { path, value }) => match value.take() {
                 // A value: it starts where its key said; its children hang from the key's path.
                 Some(key_path) => Node {
                     recorded: None,
+                    value_of: key_path.clone(),
                     children: key_path,
                 },
                 // A key. Only a scalar key can be named by a dotted path; a mapping or sequence used as a key
@@ -112,6 +122,7 @@ impl Positions {
                     Node {
                         recorded: key_path,
                         children: None,
+                        value_of: None,
                     }
                 }
             },
@@ -121,6 +132,7 @@ impl Positions {
                 Node {
                     recorded: item_path.clone(),
                     children: item_path,
+                    value_of: None,
                 }
             }
         }
@@ -129,6 +141,12 @@ impl Positions {
     /// The first merge key (a plain `<<` key) of the file: its path and where it is.
     pub(super) fn first_merge_key(&self) -> Option<(String, (usize, usize))> {
         self.merge_keys.first().cloned()
+    }
+
+    /// Where the value at a dotted path starts (`30` of `ttl_days: 30`), as the parser reports a value it
+    /// cannot read; where the path is written, when it names no mapping value.
+    pub fn locate_value(&self, path: &str) -> Option<(usize, usize)> {
+        self.values.get(path).copied().or_else(|| self.locate(path))
     }
 
     /// Where a dotted path (`pipelines[0].table.name`, `stack.tags.owner`) is written.
@@ -185,6 +203,8 @@ struct Node {
     recorded: Option<String>,
     /// The path this node's children hang from, when it is a collection.
     children: Option<String>,
+    /// The path of the mapping entry this node is the value of.
+    value_of: Option<String>,
 }
 
 fn join_key(base: &str, key: &str) -> String {

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::catalog::Id;
 use crate::events::EventKind;
 
 // The only unsafe code of the crate: calls into the YAML parser, each with a SAFETY note.
@@ -20,8 +21,9 @@ mod libyaml;
 mod locate;
 mod status;
 mod text;
+mod validate;
 
-pub use explain::rust_phrasing;
+pub use explain::{out_of_range, rust_phrasing};
 pub use locate::{Positions, locate};
 pub use status::{ConflictConfig, FlappingConfig, NotificationsConfig, StatusConfig};
 pub use text::decode;
@@ -43,6 +45,11 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StackConfig {
+    /// The CloudFormation stack's name, in the `aws cloudformation deploy` command `synth` prints (default: one
+    /// made from the config's file name). Letters, digits and `-`, starting with a letter, at most 128.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9-]{0,127}$"))]
+    pub name: Option<String>,
     /// The template's Description (at most 1024 bytes).
     #[serde(default)]
     pub description: Option<String>,
@@ -59,17 +66,34 @@ pub struct StackConfig {
     /// (messages waiting), and who hears of them.
     #[serde(default)]
     pub alarms: AlarmsConfig,
+    /// Warnings not to report anywhere in the stack, each with the reason (ids as in the README's "Checks").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<IgnoreConfig>,
 }
 
 impl Default for StackConfig {
     fn default() -> Self {
         StackConfig {
+            name: None,
             description: None,
             tags: BTreeMap::new(),
             outputs: true,
             alarms: AlarmsConfig::default(),
+            ignore: Vec::new(),
         }
     }
+}
+
+/// A warning not to report, and why. Only warnings can be ignored; an error always stops the stack.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreConfig {
+    /// The warning's id, as listed in the README's "Checks" (e.g. `PS305`).
+    #[schemars(regex(pattern = r"^PS[0-9]{3}$"))]
+    pub id: String,
+    /// Why the warning does not apply here, for whoever reads the config next.
+    #[schemars(length(min = 1))]
+    pub reason: String,
 }
 
 /// The stack's alarms. By default they notify a new SNS topic (encrypted with a key of its own, which CloudWatch
@@ -131,6 +155,9 @@ pub struct PipelineConfig {
     /// A table of every client's current state, kept from the event table's stream (off by default).
     #[serde(default, skip_serializing_if = "StatusConfig::is_default")]
     pub status: StatusConfig,
+    /// Warnings not to report about this pipeline, each with the reason (ids as in the README's "Checks").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<IgnoreConfig>,
 }
 
 /// The topic rule.
@@ -411,6 +438,8 @@ pub fn schema() -> serde_json::Value {
 /// A problem found while reading the file, before any meaning is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseProblem {
+    /// Which diagnostic of the catalog it is.
+    pub id: Id,
     /// Dotted path of the offending node (`pipelines[0].table`), empty at the root.
     pub path: String,
     pub message: String,
@@ -421,23 +450,85 @@ pub struct ParseProblem {
 /// Files larger than this are refused before parsing: a real config is a few kilobytes.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
-/// Parse the text of a config file.
+/// Parse the text of a config file, stopping at the first problem.
 pub fn parse(text: &str) -> Result<Config, ParseProblem> {
+    parse_all(text).map_err(|mut problems| problems.swap_remove(0))
+}
+
+/// Parse the text of a config file; when it cannot be read, every mistake of its shape (unknown fields,
+/// missing fields, values of the wrong kind or out of range), each at its line and column, the parser's own
+/// first. Never an empty list.
+pub fn parse_all(text: &str) -> Result<Config, Vec<ParseProblem>> {
+    let first = match parse_first(text) {
+        Ok(config) => return Ok(config),
+        Err(first) => first,
+    };
+    let shape = [Id::UnknownField, Id::MissingField, Id::WrongValue];
+    if !shape.contains(&first.id) {
+        return Err(vec![first]);
+    }
+    let positions = Positions::new(text);
+    let mut problems = vec![first];
+    for m in validate::mistakes(text) {
+        let message = explain::explain(&m.path, &m.serde_message);
+        let id = explain::id_of(&m.serde_message);
+        // The parser's own problem says the same of its node: keep its words and place.
+        let same_node = problems[0].path == m.path
+            && (id != Id::UnknownField || problems[0].message == message);
+        if same_node
+            || problems
+                .iter()
+                .any(|p| p.path == m.path && p.message == message)
+        {
+            continue;
+        }
+        let at = match &m.key {
+            Some(key) => positions.locate(&join_path(&m.path, key)),
+            None if id == Id::MissingField => positions.locate_value(&m.path),
+            None => positions.locate_value(&m.path),
+        };
+        problems.push(ParseProblem {
+            id,
+            path: m.path,
+            message,
+            line: at.map(|a| a.0),
+            column: at.map(|a| a.1),
+        });
+    }
+    // In the order they are written, as a reader fixes them.
+    problems.sort_by_key(|p| (p.line.is_none(), p.line, p.column));
+    Err(problems)
+}
+
+fn join_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn parse_first(text: &str) -> Result<Config, ParseProblem> {
     if text.len() > MAX_CONFIG_BYTES {
-        return Err(root_problem(format!(
-            "the file is {} bytes, more than the {} a config may have",
-            text.len(),
-            MAX_CONFIG_BYTES
-        )));
+        return Err(root_problem(
+            Id::FileTooLarge,
+            format!(
+                "the file is {} bytes, more than the {} a config may have",
+                text.len(),
+                MAX_CONFIG_BYTES
+            ),
+        ));
     }
     text::check_text(text)?;
     if text.trim().is_empty() || is_only_comments(text) {
         return Err(root_problem(
+            Id::EmptyFile,
             "the file is empty; the smallest config is `pipelines: [{name: presence}]`".to_owned(),
         ));
     }
     if let Some((line, column)) = too_deep(text) {
         return Err(ParseProblem {
+            id: Id::TooDeep,
             path: String::new(),
             message: format!(
                 "brackets nest deeper than {MAX_FLOW_DEPTH} levels, far deeper than a config needs; is this the right file?"
@@ -483,8 +574,9 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-fn root_problem(message: String) -> ParseProblem {
+fn root_problem(id: Id, message: String) -> ParseProblem {
     ParseProblem {
+        id,
         path: String::new(),
         message,
         line: None,

@@ -5,6 +5,7 @@
 //! characters) and in words that do not say what to do.
 
 use super::ParseProblem;
+use crate::catalog::Id;
 
 /// The text of a config file's bytes, or the problem that keeps them from being a config: an encoding other
 /// than UTF-8, bytes that are not UTF-8, or a character YAML does not allow. A UTF-8 byte order mark stays in
@@ -107,6 +108,7 @@ pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 fn problem_at(message: String, line: usize, column: usize) -> ParseProblem {
     ParseProblem {
+        id: Id::Encoding,
         path: String::new(),
         message,
         line: Some(line),

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::expected;
-use super::{parse, rust_phrasing, schema};
+use super::{parse, parse_all, rust_phrasing, schema};
 
 /// Values of every kind YAML has: null, a boolean, negative, fractional and too large numbers, text, a list, a
 /// mapping and a tagged value.
@@ -171,25 +171,32 @@ fn every_wrong_value_of_every_field_is_explained_in_the_configs_words() {
         let mut at_the_field = false;
         for value in WRONG {
             let text = config_setting(&field.path, value);
-            let Err(e) = parse(&text) else { continue };
-            let shown = format!("{}: {}", e.path, e.message);
-            assert_eq!(rust_phrasing(&shown), None, "{text}\n  gives {shown}");
-            if e.message.starts_with("the file is empty") {
+            // Every mistake of the file is reported: the one at the field among them.
+            let Err(problems) = parse_all(&text) else {
                 continue;
-            }
-            assert!(
-                e.line.is_some() && e.column.is_some(),
-                "{text}\n  gives {e:?}"
-            );
-            if e.path == field.path && !e.message.contains("field") && !e.message.contains("has no")
-            {
-                at_the_field = true;
-                explained += 1;
+            };
+            for e in problems {
+                let shown = format!("{}: {}", e.path, e.message);
+                assert_eq!(rust_phrasing(&shown), None, "{text}\n  gives {shown}");
+                if e.message.starts_with("the file is empty") {
+                    continue;
+                }
                 assert!(
-                    e.message.contains(wanted),
-                    "{text}\n  gives {shown}\n  not {wanted}"
+                    e.line.is_some() && e.column.is_some(),
+                    "{text}\n  gives {e:?}"
                 );
-                assert!(e.message.contains("; write "), "{text}\n  gives {shown}");
+                if e.path == field.path
+                    && !e.message.contains("field")
+                    && !e.message.contains("has no")
+                {
+                    at_the_field = true;
+                    explained += 1;
+                    assert!(
+                        e.message.contains(wanted),
+                        "{text}\n  gives {shown}\n  not {wanted}"
+                    );
+                    assert!(e.message.contains("; write "), "{text}\n  gives {shown}");
+                }
             }
         }
         assert!(

@@ -12,6 +12,7 @@ pub(super) fn resolve_alarms(config: &AlarmsConfig, problems: &mut Vec<Problem>)
         ] {
             if set {
                 problems.push(Problem::new(
+                Id::Alarms,
                     format!("{path}.{field}"),
                     "alarms are off (`enabled: false`), so nothing would be notified; remove it or set `enabled: true`",
                 ));
@@ -23,6 +24,7 @@ pub(super) fn resolve_alarms(config: &AlarmsConfig, problems: &mut Vec<Problem>)
         && !is_email(email)
     {
         problems.push(Problem::new(
+            Id::Alarms,
             format!("{path}.email"),
             format!("`{email}` is not an email address; write one like `ops@example.com`"),
         ));
@@ -30,6 +32,7 @@ pub(super) fn resolve_alarms(config: &AlarmsConfig, problems: &mut Vec<Problem>)
     let topic = match (&config.topic_arn, &config.email) {
         (Some(_), Some(_)) => {
             problems.push(Problem::new(
+                Id::Alarms,
                 format!("{path}.email"),
                 "subscribes an address to the stack's own topic, but `topic_arn` names an existing one: subscribe the address to that topic instead, or remove `topic_arn`",
             ));
@@ -38,6 +41,7 @@ pub(super) fn resolve_alarms(config: &AlarmsConfig, problems: &mut Vec<Problem>)
         (Some(arn), None) => {
             if !is_sns_topic_arn(arn) {
                 problems.push(Problem::new(
+                Id::Alarms,
                     format!("{path}.topic_arn"),
                     format!("`{arn}` is not an SNS topic ARN; write `arn:aws:sns:<region>:<account id>:<topic name>`"),
                 ));

@@ -7,6 +7,7 @@ use crate::sql::{
     self, BinaryOp, EvalError, Expr, Program, SelectClause, SqlError, Statement, build,
 };
 
+use crate::catalog::Id;
 use crate::config::{self, AlarmsConfig, AutoscalingConfig, Config, ErrorActionKind, KeyConfig};
 use crate::events::{EVENT_KEY, EventKind, Family, event_key_expression};
 
@@ -15,6 +16,7 @@ mod choose;
 // The dashboard (issue 19): its resources and the stack's own metrics.
 mod dashboard;
 mod fields;
+mod ignore;
 mod names;
 // Notifications (issue 22): the model of `status.notifications`.
 mod notifications;
@@ -35,6 +37,8 @@ pub use notifications::{
 pub use pipeline::{WrittenKey, generated_rule, generated_sql};
 
 use alarms::resolve_alarms;
+pub use ignore::Ignore;
+use ignore::resolve_ignores;
 use names::{
     check_computed_key_name, check_text, check_unique, is_pipeline_name, is_rule_name,
     is_table_name, resolve_tags,
@@ -64,6 +68,9 @@ pub const QUEUE_RETENTION_SECONDS: u64 = 1_209_600;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
+    /// The stack's name, when the config gives one.
+    #[serde(skip)]
+    pub stack_name: Option<String>,
     pub description: Option<String>,
     pub tags: Vec<Tag>,
     pub pipelines: Vec<Pipeline>,
@@ -73,6 +80,9 @@ pub struct Model {
     pub key: Option<StackKey>,
     /// Where the alarms of every rule and error queue notify; `None` when alarms are off.
     pub alarms: Option<Alarms>,
+    /// The warnings the config says not to report.
+    #[serde(skip)]
+    pub ignores: Vec<Ignore>,
 }
 
 /// The stack's alarms notify one SNS topic.
@@ -464,13 +474,16 @@ pub enum ErrorTarget {
 /// A problem with the meaning of the config, at a dotted path of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Which diagnostic of the catalog it is.
+    pub id: Id,
     pub path: String,
     pub message: String,
 }
 
 impl Problem {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    fn new(id: Id, path: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
+            id,
             path: path.into(),
             message: message.into(),
         }
@@ -485,6 +498,7 @@ impl Model {
         if let Some(d) = &description {
             if d.len() > MAX_DESCRIPTION_BYTES {
                 problems.push(Problem::new(
+                    Id::DescriptionTooLong,
                     "stack.description",
                     format!(
                         "is {} bytes; CloudFormation allows at most {MAX_DESCRIPTION_BYTES}",
@@ -497,6 +511,7 @@ impl Model {
         let tags = resolve_tags(&config.stack.tags, &mut problems);
         if config.pipelines.is_empty() {
             problems.push(Problem::new(
+                Id::NoPipelines,
                 "pipelines",
                 "at least one pipeline is needed, e.g. `pipelines: [{name: presence}]`",
             ));
@@ -521,18 +536,35 @@ impl Model {
             });
 
         let alarms = resolve_alarms(&config.stack.alarms, &mut problems);
+        let ignores = resolve_ignores(config, &mut problems);
+        let stack_name = config.stack.name.clone();
+        if let Some(name) = &stack_name
+            && !names::is_stack_name(name)
+        {
+            problems.push(Problem::new(
+                Id::StackName,
+                "stack.name",
+                format!(
+                    "`{name}` is not a stack name; use 1 to 128 letters, digits or `-`, starting with a letter (e.g. \
+                     `device-presence`)"
+                ),
+            ));
+        }
         let model = Model {
+            stack_name,
             description,
             tags,
             pipelines,
             outputs: config.stack.outputs,
             key,
             alarms,
+            ignores,
         };
         if problems.is_empty() {
             let resources = model.resource_count();
             if resources > MAX_RESOURCES {
                 problems.push(Problem::new(
+                Id::StackQuota,
                     "pipelines",
                     format!(
                         "the stack would have {resources} resources; CloudFormation allows {MAX_RESOURCES}: split the pipelines over several stacks"
@@ -550,6 +582,7 @@ impl Model {
                     _ => format!("{n} pipelines × {}", most.unwrap_or(0)),
                 };
                 problems.push(Problem::new(
+                Id::StackQuota,
                     "pipelines",
                     format!(
                         "the stack would have {outputs} outputs ({per_pipeline}); CloudFormation allows {MAX_OUTPUTS}: set `stack.outputs: false` or split the pipelines over several stacks"

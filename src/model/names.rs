@@ -4,6 +4,14 @@
 use std::collections::BTreeMap;
 
 use super::{MAX_TAGS, Pipeline, Problem, Tag};
+use crate::catalog::Id;
+
+/// A name CloudFormation takes for a stack: `[A-Za-z][A-Za-z0-9-]*`, at most 128 characters.
+pub fn is_stack_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
 
 /// `device_presence` -> `DevicePresence`: the prefix of every logical ID of a pipeline.
 pub fn pascal_case(name: &str) -> String {
@@ -62,11 +70,13 @@ pub(super) fn check_computed_key_name(path: &str, name: &str, problems: &mut Vec
             suggestion.insert(0, '_');
         }
         problems.push(Problem::new(
+            Id::KeyName,
             path,
             format!("`{name}` cannot name a computed key: {allowed}; write e.g. `{suggestion}`"),
         ));
     } else if crate::sql::is_reserved_word(name) {
         problems.push(Problem::new(
+                Id::KeyName,
             path,
             format!(
                 "`{name}` cannot name a computed key: {allowed} ({SQL_RESERVED_WORDS}); write e.g. `{}Key`",
@@ -103,6 +113,7 @@ pub(super) fn check_text(path: &str, text: &str, problems: &mut Vec<Problem>) {
         .find(|&c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     {
         problems.push(Problem::new(
+            Id::ControlCharacter,
             path,
             format!(
                 "holds the control character U+{:04X}, which CloudFormation refuses; remove it",
@@ -118,6 +129,7 @@ pub(super) fn resolve_tags(
 ) -> Vec<Tag> {
     if tags.len() > MAX_TAGS {
         problems.push(Problem::new(
+            Id::Tags,
             "stack.tags",
             format!(
                 "has {} tags; AWS allows {MAX_TAGS} per resource",
@@ -130,27 +142,32 @@ pub(super) fn resolve_tags(
         let allowed = "letters, digits, spaces and `_ . : / = + - @`";
         if key.is_empty() || key.chars().count() > 128 {
             problems.push(Problem::new(
+                Id::Tags,
                 &path,
                 "a tag key must have 1 to 128 characters",
             ));
         } else if !is_tag_text(key) {
             problems.push(Problem::new(
+                Id::Tags,
                 &path,
                 format!("tag key `{key}` has a character IAM refuses; allowed: {allowed}"),
             ));
         } else if key.to_ascii_lowercase().starts_with("aws:") {
             problems.push(Problem::new(
+                Id::Tags,
                 &path,
                 "tag keys starting with `aws:` are reserved for AWS",
             ));
         }
         if value.chars().count() > 256 {
             problems.push(Problem::new(
+                Id::Tags,
                 &path,
                 "a tag value may have at most 256 characters",
             ));
         } else if !is_tag_text(value) {
             problems.push(Problem::new(
+                Id::Tags,
                 &path,
                 format!("tag value `{value}` has a character IAM refuses; allowed: {allowed}"),
             ));
@@ -177,6 +194,7 @@ pub(super) fn check_unique(
     for (i, p) in configs.iter().enumerate() {
         if let Some(j) = seen_names.insert(p.name.clone(), i) {
             problems.push(Problem::new(
+                Id::DuplicatePipeline,
                 format!("pipelines[{i}].name"),
                 format!(
                     "`{}` is also the name of pipelines[{j}]; pipeline names must be unique",
@@ -185,6 +203,7 @@ pub(super) fn check_unique(
             ));
         } else if let Some(j) = seen_prefix.insert(pascal_case(&p.name), i) {
             problems.push(Problem::new(
+                Id::DuplicatePipeline,
                 format!("pipelines[{i}].name"),
                 format!(
                     "`{}` and `{}` (pipelines[{j}]) give the same logical IDs ({}...); rename one",
@@ -198,6 +217,7 @@ pub(super) fn check_unique(
             && let Some(j) = seen_rules.insert(name, i)
         {
             problems.push(Problem::new(
+                Id::DuplicatePhysicalName,
                 format!("pipelines[{i}].rule.name"),
                 format!("`{name}` is also the rule name of pipelines[{j}]"),
             ));
@@ -206,6 +226,7 @@ pub(super) fn check_unique(
             && let Some(j) = seen_tables.insert(name, i)
         {
             problems.push(Problem::new(
+                Id::DuplicatePhysicalName,
                 format!("pipelines[{i}].table.name"),
                 format!("`{name}` is also the table name of pipelines[{j}]"),
             ));

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::alarms::{is_email, is_sns_topic_arn};
 use super::{Model, Problem, pascal_case};
+use crate::catalog::Id;
 use crate::config::NotificationsConfig;
 
 /// `offline_after_seconds` unless the config says otherwise.
@@ -169,6 +170,7 @@ pub(super) fn resolve_notifications(
         ];
         for (field, _) in set.iter().filter(|(_, set)| *set) {
             problems.push(Problem::new(
+                Id::Notifications,
                 at(field),
                 "notifications are off (`enabled: false`); remove it or set `enabled: true`",
             ));
@@ -187,6 +189,7 @@ pub(super) fn resolve_notifications(
         };
         if !range.contains(&value) {
             problems.push(Problem::new(
+                Id::WrongValue,
                 at(field),
                 format!("{value} is out of range; write a whole number of {what}"),
             ));
@@ -236,6 +239,7 @@ pub(super) fn resolve_notifications(
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'));
         if !valid {
             problems.push(Problem::new(
+                Id::Notifications,
                 at("event_bus_name"),
                 format!(
                     "`{bus}` is not an event bus name; write 1 to 256 letters, digits and `. - _ /` (the name, not the ARN)"
@@ -246,6 +250,7 @@ pub(super) fn resolve_notifications(
     let fan_out = match (&config.email, &config.topic_arn) {
         (Some(_), Some(_)) => {
             problems.push(Problem::new(
+                Id::Notifications,
                 at("email"),
                 "subscribes an address to a topic of the stack, but `topic_arn` names an existing one: subscribe the address to that topic instead, or remove `topic_arn`",
             ));
@@ -254,6 +259,7 @@ pub(super) fn resolve_notifications(
         (Some(email), None) => {
             if !is_email(email) {
                 problems.push(Problem::new(
+                    Id::Notifications,
                     at("email"),
                     format!("`{email}` is not an email address; write one like `ops@example.com`"),
                 ));
@@ -265,6 +271,7 @@ pub(super) fn resolve_notifications(
         (None, Some(arn)) => {
             if !is_sns_topic_arn(arn) {
                 problems.push(Problem::new(
+                Id::Notifications,
                     at("topic_arn"),
                     format!("`{arn}` is not an SNS topic ARN; write `arn:aws:sns:<region>:<account id>:<topic name>`"),
                 ));

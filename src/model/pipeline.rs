@@ -95,6 +95,7 @@ pub(super) fn resolve_pipeline(
         ] {
             if set {
                 problems.push(Problem::new(
+                Id::Status,
                     at(&format!("status.{field}")),
                     "only applies with `status.enabled: true`; remove it or enable the status table",
                 ));
@@ -112,11 +113,13 @@ type At<'a> = dyn Fn(&str) -> String + 'a;
 fn resolve_name(at: &At, p: &crate::config::PipelineConfig, problems: &mut Vec<Problem>) {
     if !is_pipeline_name(&p.name) {
         problems.push(Problem::new(
+                Id::PipelineName,
             at("name"),
             format!("`{}` is not a pipeline name; use lowercase letters, digits and `_`, starting with a letter (e.g. `device_presence`)", p.name),
         ));
     } else if p.name.len() > 64 {
         problems.push(Problem::new(
+            Id::PipelineName,
             at("name"),
             "a pipeline name may have at most 64 characters",
         ));
@@ -132,6 +135,7 @@ fn resolve_source(
     match (&p.events, &p.sql) {
         (Some(_), Some(_)) => {
             problems.push(Problem::new(
+                Id::EventsAndSql,
                 at("events"),
                 "`events` and `sql` cannot both be set: `sql` is the whole rule; remove one of them",
             ));
@@ -140,6 +144,7 @@ fn resolve_source(
         (None, Some(sql)) => {
             if sql.trim().is_empty() {
                 problems.push(Problem::new(
+                    Id::EmptySql,
                     at("sql"),
                     "is empty; give the whole rule SQL or remove `sql` to get the generated one",
                 ));
@@ -163,6 +168,7 @@ fn check_rule(at: &At, rule: &crate::config::RuleConfig, problems: &mut Vec<Prob
         && !is_rule_name(name)
     {
         problems.push(Problem::new(
+            Id::RuleName,
             at("rule.name"),
             format!("`{name}` is not a rule name; use 1 to 128 letters, digits or `_` (no `-`)"),
         ));
@@ -184,6 +190,7 @@ fn resolve_keys(
         && !is_table_name(name)
     {
         problems.push(Problem::new(
+            Id::TableName,
             at("table.name"),
             format!("`{name}` is not a table name; use 3 to 255 letters, digits or `_ . -`"),
         ));
@@ -206,6 +213,7 @@ fn resolve_keys(
         && sk.name == partition_key.name
     {
         problems.push(Problem::new(
+            Id::KeyName,
             at("table.sort_key.name"),
             format!(
                 "`{}` is already the partition key; pick another attribute or `sort_key: null`",
@@ -231,6 +239,7 @@ fn resolve_keys(
         ] {
             if let Some(expr) = key.and_then(|k| k.expression.as_ref()) {
                 problems.push(Problem::new(
+                Id::KeyExpression,
                     at(&format!("table.{field}.expression")),
                     format!(
                         "only applies to the generated rule; with `sql`, select it yourself: `SELECT *, {expr} AS {} FROM ...`",
@@ -257,6 +266,7 @@ fn resolve_capacity(
             ] {
                 if value.is_some() {
                     problems.push(Problem::new(
+                Id::Capacity,
                         at(&format!("table.{field}")),
                         "capacities only apply to `billing: provisioned`; remove it or set `billing: provisioned`",
                     ));
@@ -267,15 +277,18 @@ fn resolve_capacity(
         config::Billing::Provisioned => {
             let mut get = |field: &str, value: Option<u64>| match value {
                 Some(v @ 1..=40_000) => v,
-                Some(_) => {
+                Some(v) => {
+                    let path = at(&format!("table.{field}"));
                     problems.push(Problem::new(
-                        at(&format!("table.{field}")),
-                        "must be from 1 to 40000 capacity units",
+                        Id::WrongValue,
+                        &path,
+                        config::out_of_range(&path, v),
                     ));
                     1
                 }
                 None => {
                     problems.push(Problem::new(
+                        Id::Capacity,
                         at(&format!("table.{field}")),
                         "is required with `billing: provisioned` (capacity units, at least 1)",
                     ));
@@ -300,12 +313,17 @@ fn resolve_ttl(
 ) -> Option<Ttl> {
     t.ttl_days.and_then(|days| {
         if !(1..=36_500).contains(&days) {
-            problems.push(Problem::new(at("table.ttl_days"), "must be from 1 to 36500 days"));
+            problems.push(Problem::new(
+                Id::WrongValue,
+                at("table.ttl_days"),
+                config::out_of_range(&at("table.ttl_days"), days),
+            ));
             return None;
         }
         for key in std::iter::once(partition_key).chain(sort_key) {
             if key.name == TTL_ATTRIBUTE {
                 problems.push(Problem::new(
+                Id::Ttl,
                     at("table.ttl_days"),
                     format!("the time to live is kept in `{TTL_ATTRIBUTE}`, which is also a key of the table; rename the key"),
                 ));
@@ -325,12 +343,11 @@ fn resolve_error_action(
         (ErrorActionKind::CloudwatchLogs, days) => {
             let days = days.unwrap_or(30);
             if !LOG_RETENTION_DAYS.contains(&days) {
+                let path = at("error_action.retention_days");
                 problems.push(Problem::new(
-                    at("error_action.retention_days"),
-                    format!(
-                        "{days} is not a retention CloudWatch Logs accepts; use one of {}",
-                        LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
-                    ),
+                    Id::WrongValue,
+                    &path,
+                    config::out_of_range(&path, days),
                 ));
             }
             ErrorTarget::CloudwatchLogs {
@@ -344,6 +361,7 @@ fn resolve_error_action(
                 "none"
             };
             problems.push(Problem::new(
+                Id::Retention,
                 at("error_action.retention_days"),
                 format!("only applies to `kind: cloudwatch_logs`, not `{kind}`; remove it"),
             ));
@@ -356,12 +374,14 @@ fn resolve_error_action(
 
 pub(super) fn resolve_events(path: &str, events: &[EventKind], problems: &mut Vec<Problem>) {
     if events.is_empty() {
-        problems.push(Problem::new(path, "lists no event kind; give at least one of connected, disconnected, connect_failed, subscribed, unsubscribed"));
+        problems.push(Problem::new(
+                Id::EventKinds,path, "lists no event kind; give at least one of connected, disconnected, connect_failed, subscribed, unsubscribed"));
         return;
     }
     for (i, e) in events.iter().enumerate() {
         if events[..i].contains(e) {
             problems.push(Problem::new(
+                Id::EventKinds,
                 format!("{path}[{i}]"),
                 format!("`{}` is listed twice", e.as_str()),
             ));
@@ -370,6 +390,7 @@ pub(super) fn resolve_events(path: &str, events: &[EventKind], problems: &mut Ve
     let families: Vec<Family> = events.iter().map(|e| e.family()).collect();
     if families.iter().any(|f| *f != families[0]) {
         problems.push(Problem::new(
+                Id::EventKinds,
             path,
             "mixes presence kinds (connected, disconnected, connect_failed) with subscription kinds (subscribed, unsubscribed); \
              they arrive on different topics and a rule reads one topic filter: put them in two pipelines",
@@ -380,6 +401,7 @@ pub(super) fn resolve_events(path: &str, events: &[EventKind], problems: &mut Ve
 pub(super) fn resolve_key(path: &str, key: &KeyConfig, problems: &mut Vec<Problem>) -> Key {
     if key.name.is_empty() || key.name.len() > 255 {
         problems.push(Problem::new(
+            Id::KeyName,
             format!("{path}.name"),
             "a key attribute name must have 1 to 255 bytes",
         ));
@@ -387,6 +409,7 @@ pub(super) fn resolve_key(path: &str, key: &KeyConfig, problems: &mut Vec<Proble
     if let Some(expr) = &key.expression {
         if expr.trim().is_empty() {
             problems.push(Problem::new(
+                Id::KeyExpression,
                 format!("{path}.expression"),
                 "is empty; remove it to take the attribute from the event",
             ));

@@ -12,6 +12,7 @@ pub(super) fn resolve_scaling(
     let Some(capacity) = capacity else {
         if config.is_some() {
             problems.push(Problem::new(
+                Id::Autoscaling,
                 path,
                 "only applies to `billing: provisioned` (on-demand tables scale by themselves); remove it",
             ));
@@ -31,6 +32,7 @@ pub(super) fn resolve_scaling(
         let max = max.unwrap_or((min * DEFAULT_SCALING_FACTOR).min(MAX_CAPACITY));
         if !(min..=MAX_CAPACITY).contains(&max) {
             problems.push(Problem::new(
+                Id::Autoscaling,
                 format!("{path}.{field}"),
                 format!("must be from `table.{what}` ({min}) to {MAX_CAPACITY} capacity units"),
             ));
@@ -53,9 +55,11 @@ pub(super) fn resolve_scaling(
         .target_utilization
         .unwrap_or(DEFAULT_TARGET_UTILIZATION);
     if !(20..=90).contains(&target_utilization) {
+        let path = format!("{path}.target_utilization");
         problems.push(Problem::new(
-            format!("{path}.target_utilization"),
-            "must be a percentage from 20 to 90 (Application Auto Scaling's range for DynamoDB)",
+            Id::WrongValue,
+            &path,
+            crate::config::out_of_range(&path, target_utilization),
         ));
     }
     Some(Scaling {

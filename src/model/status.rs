@@ -16,6 +16,7 @@ pub(super) fn resolve_status(
         Ok(f) => Some(f),
         Err(e) => {
             problems.push(Problem::new(
+                Id::Status,
                 format!("pipelines[{i}].status"),
                 format!("the status table cannot be kept from this pipeline's items: {e}"),
             ));
@@ -23,20 +24,21 @@ pub(super) fn resolve_status(
         }
     };
     let reserved_concurrency = config.reserved_concurrency;
-    if reserved_concurrency.is_some_and(|r| !(1..=1000).contains(&r)) {
+    if let Some(r) = reserved_concurrency.filter(|r| !(1..=1000).contains(r)) {
+        let path = at("reserved_concurrency");
         problems.push(Problem::new(
-            at("reserved_concurrency"),
-            "must be from 1 to 1000 concurrent executions",
+            Id::WrongValue,
+            &path,
+            crate::config::out_of_range(&path, r),
         ));
     }
     let log_retention_days = config.log_retention_days.unwrap_or(DEFAULT_STATUS_LOG_DAYS);
     if !LOG_RETENTION_DAYS.contains(&log_retention_days) {
+        let path = at("log_retention_days");
         problems.push(Problem::new(
-            at("log_retention_days"),
-            format!(
-                "{log_retention_days} is not a retention CloudWatch Logs accepts; use one of {}",
-                LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
-            ),
+            Id::WrongValue,
+            &path,
+            crate::config::out_of_range(&path, log_retention_days),
         ));
     }
     // Notifications (issue 22): any problem with them is counted below.

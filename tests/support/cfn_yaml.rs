@@ -10,58 +10,12 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// The template as the JSON value it stands for.
+/// The template as the JSON value it stands for: the library's reader, which `diff` reads deployed YAML
+/// templates with.
 pub fn read(text: &str) -> Result<Value, String> {
-    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    to_json(doc)
-}
-
-fn to_json(v: serde_yaml::Value) -> Result<Value, String> {
-    use serde_yaml::Value as Y;
-    Ok(match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).map_err(|e| e.to_string())?,
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => {
-            Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
-        }
-        Y::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let Y::String(key) = k else {
-                    return Err(format!("a key that is not a string: {k:?}"));
-                };
-                out.insert(key, to_json(v)?);
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag
-                .strip_prefix('!')
-                .ok_or_else(|| format!("a tag without `!`: {tag}"))?;
-            let value = to_json(tagged.value)?;
-            match (name, value) {
-                ("Ref", v) => single("Ref", v),
-                ("GetAtt", Value::String(s)) => {
-                    let (resource, attribute) = s
-                        .split_once('.')
-                        .ok_or_else(|| format!("!GetAtt {s} without a dot"))?;
-                    single("Fn::GetAtt", Value::from(vec![resource, attribute]))
-                }
-                (name, v) => single(&format!("Fn::{name}"), v),
-            }
-        }
-    })
-}
-
-fn single(key: &str, value: Value) -> Value {
-    let mut m = Map::new();
-    m.insert(key.to_owned(), value);
-    Value::Object(m)
+    presence_stack::diff::read_yaml(text)
 }
 
 /// Every string in a JSON value, keys included.
