@@ -2,9 +2,10 @@
 //! `templates/` folder (embedded in the binary). Each resource template renders to JSON text that is parsed
 //! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack.
 
+use handlebars::template::{Template, TemplateElement};
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason,
+    RenderErrorReason, Renderable, StringOutput,
 };
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -250,42 +251,137 @@ struct StackScope<'a> {
     outputs: bool,
 }
 
-/// One registry per template, each built once per process and only when its template is rendered: the
-/// template compiler's cost grows with every byte of template, and a stack renders only some of them (no
-/// alarm templates without alarms, no status templates without a status table). Each holds its template and
-/// the `policies` partial.
-static REGISTRIES: [OnceLock<Result<Handlebars<'static>, String>>; TEMPLATES.len()] =
+/// The registry every template renders with: the helpers and the `policies` partial, built once per process.
+static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+
+/// Each template, compiled once per process and only when it is first rendered: the template compiler's cost
+/// grows with every byte of template, and a stack renders only some of them (no alarm templates without
+/// alarms, no status templates without a status table).
+static COMPILED: [OnceLock<Result<Template, String>>; TEMPLATES.len()] =
     [const { OnceLock::new() }; TEMPLATES.len()];
 
-/// The registry that holds the template `name`.
-fn registry_for(name: &str) -> Result<&'static Handlebars<'static>, RenderFailure> {
-    let index = TEMPLATES
-        .iter()
-        .position(|(n, _)| *n == name)
-        .ok_or_else(|| RenderFailure::Templates(format!("no template `{name}`")))?;
-    REGISTRIES[index]
-        .get_or_init(|| registry(&[POLICIES, TEMPLATES[index]]).map_err(|e| e.to_string()))
+fn shared_registry() -> Result<&'static Handlebars<'static>, RenderFailure> {
+    REGISTRY
+        .get_or_init(|| {
+            let mut hb = Handlebars::new();
+            hb.set_strict_mode(true);
+            hb.set_prevent_indent(true);
+            hb.register_helper("json", Box::new(json_helper));
+            hb.register_helper("cat", Box::new(cat_helper));
+            let (name, text) = POLICIES;
+            hb.register_template(name, compile(name, text).map_err(|e| e.to_string())?);
+            Ok(hb)
+        })
         .as_ref()
         .map_err(|e| RenderFailure::Templates(e.clone()))
 }
 
-fn registry(templates: &[(&str, &str)]) -> Result<Handlebars<'static>, handlebars::TemplateError> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    hb.set_prevent_indent(true);
-    hb.register_helper("json", Box::new(json_helper));
-    hb.register_helper("cat", Box::new(cat_helper));
-    for (name, text) in templates {
-        // Indentation is for people reading the templates; JSON does not need it, and the template compiler's
-        // cost grows with every byte (it tracks a line and column per token).
-        let compact: String = text
-            .lines()
-            .map(|l| l.trim_start())
-            .collect::<Vec<_>>()
-            .join("\n");
-        hb.register_template_string(name, compact)?;
+/// The compiled template `name`.
+fn template_for(name: &str) -> Result<&'static Template, RenderFailure> {
+    let index = TEMPLATES
+        .iter()
+        .position(|(n, _)| *n == name)
+        .ok_or_else(|| RenderFailure::Templates(format!("no template `{name}`")))?;
+    let (name, text) = TEMPLATES[index];
+    COMPILED[index]
+        .get_or_init(|| compile(name, text).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| RenderFailure::Templates(e.clone()))
+}
+
+/// One template compiled, the way the registry would (`register_template_string`), at a fraction of the cost.
+fn compile(name: &str, text: &str) -> Result<Template, handlebars::TemplateError> {
+    // Indentation is for people reading the templates; JSON does not need it, and the template compiler's
+    // cost grows with every byte (it tracks a line and column per token).
+    let compact: String = text
+        .lines()
+        .map(|l| l.trim_start())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (short, texts) = stand_in(&compact);
+    let mut compiled = Template::compile_with_name(short, name.to_owned())?;
+    put_back(&mut compiled, &texts);
+    Ok(compiled)
+}
+
+/// Starts and ends a stand-in for static text: characters of Unicode's private use area, which no template
+/// holds.
+const STAND_IN: [char; 2] = ['\u{E000}', '\u{E001}'];
+
+/// The template with each long run of static text between two `{{...}}` replaced by a short stand-in, and the
+/// texts it stands for.
+///
+/// The template compiler (pest's parser under handlebars) costs about a thousand instructions a byte of static
+/// text, and it computes the line and column of every token by counting from the start of the template, which
+/// is quadratic in the template's length. Compiling the short form and putting the texts back
+/// ([`put_back`]) gives the same template, at a small part of the cost. The whitespace at either end of a run
+/// stays, so that handlebars sees the same standalone lines; runs holding a backslash (an escape to
+/// handlebars) stay whole.
+fn stand_in(template: &str) -> (String, Vec<&str>) {
+    let mut short = String::with_capacity(template.len() / 2);
+    let mut texts = Vec::new();
+    if template.contains(STAND_IN) {
+        return (template.to_owned(), texts);
     }
-    Ok(hb)
+    let mut rest = template;
+    while !rest.is_empty() {
+        let run_end = rest.find("{{").unwrap_or(rest.len());
+        let (run, after) = rest.split_at(run_end);
+        let core = run.trim();
+        if core.len() > 8 && !core.contains('\\') {
+            let start = run.len() - run.trim_start().len();
+            short.push_str(&run[..start]);
+            short.push(STAND_IN[0]);
+            short.push_str(&texts.len().to_string());
+            short.push(STAND_IN[1]);
+            short.push_str(&run[start + core.len()..]);
+            texts.push(core);
+        } else {
+            short.push_str(run);
+        }
+        // The expression itself, up to its `}}` (and the third `}` of a `{{{...}}}`), is copied as it is.
+        let expression_end = after
+            .find("}}")
+            .map_or(after.len(), |end| {
+                end + 2 + usize::from(after[end + 2..].starts_with('}'))
+            });
+        short.push_str(&after[..expression_end]);
+        rest = &after[expression_end..];
+    }
+    (short, texts)
+}
+
+/// Puts the texts [`stand_in`] took out back into the compiled template's static strings.
+fn put_back(template: &mut Template, texts: &[&str]) {
+    for element in &mut template.elements {
+        match element {
+            TemplateElement::RawString(text) if text.contains(STAND_IN[0]) => {
+                let mut whole = String::with_capacity(text.len() * 8);
+                let mut rest = text.as_str();
+                while let Some(start) = rest.find(STAND_IN[0]) {
+                    whole.push_str(&rest[..start]);
+                    let after = &rest[start + STAND_IN[0].len_utf8()..];
+                    let end = after.find(STAND_IN[1]).unwrap_or(after.len());
+                    let index: usize = after[..end].parse().unwrap_or(usize::MAX);
+                    whole.push_str(texts.get(index).copied().unwrap_or_default());
+                    rest = after.get(end + STAND_IN[1].len_utf8()..).unwrap_or_default();
+                }
+                whole.push_str(rest);
+                *text = whole;
+            }
+            TemplateElement::HelperBlock(block) => {
+                for inner in [&mut block.template, &mut block.inverse].into_iter().flatten() {
+                    put_back(inner, texts);
+                }
+            }
+            TemplateElement::PartialBlock(block) | TemplateElement::DecoratorBlock(block) => {
+                if let Some(inner) = &mut block.template {
+                    put_back(inner, texts);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `{{json value}}`: the value as JSON text. The only way values reach a template, so no text a user wrote can
@@ -334,12 +430,21 @@ fn context(name: &'static str, scope: &impl Serialize) -> Result<Context, Render
 }
 
 fn render(name: &'static str, ctx: &Context) -> Result<Value, RenderFailure> {
-    let text = registry_for(name)?
-        .render_with_context(name, ctx)
-        .map_err(|e| RenderFailure::Render {
-            name,
-            source: Box::new(e),
-        })?;
+    let template = template_for(name)?;
+    let mut out = StringOutput::new();
+    let fail = |e| RenderFailure::Render {
+        name,
+        source: Box::new(e),
+    };
+    template
+        .render(
+            shared_registry()?,
+            ctx,
+            &mut RenderContext::new(template.name.as_ref()),
+            &mut out,
+        )
+        .map_err(fail)?;
+    let text = out.into_string().map_err(|e| fail(e.into()))?;
     serde_json::from_str(&text).map_err(|source| RenderFailure::Json { name, source })
 }
 
@@ -589,16 +694,47 @@ mod tests {
     }
 
     /// Templates are compiled when first rendered: every one of them must compile, whether or not an example
-    /// renders it.
+    /// renders it, and give the template the registry would compile from the whole text.
     #[test]
-    fn every_template_compiles() {
-        for (name, _) in TEMPLATES {
-            assert!(
-                registry_for(name).is_ok(),
-                "{name}: {:?}",
-                registry_for(name).err()
-            );
+    fn every_template_compiles_as_the_registry_would() {
+        assert!(shared_registry().is_ok());
+        for (name, text) in TEMPLATES.into_iter().chain([POLICIES]) {
+            let mut fast = compile(name, text).expect("compiles");
+            let mut hb = Handlebars::new();
+            hb.set_prevent_indent(true);
+            let compact: String = text
+                .lines()
+                .map(|l| l.trim_start())
+                .collect::<Vec<_>>()
+                .join("\n");
+            hb.register_template_string(name, &compact).expect("compiles");
+            let mut whole = hb.get_template(name).expect("registered").clone();
+            // Only the positions differ, which handlebars keeps for its error messages.
+            without_positions(&mut whole);
+            without_positions(&mut fast);
+            assert_eq!(fast, whole, "{name}");
+            let (short, texts) = stand_in(&compact);
+            assert!(short.len() < compact.len() || texts.is_empty(), "{name}");
         }
-        assert!(registry_for("nonesuch").is_err());
+        assert!(template_for("nonesuch").is_err());
+    }
+
+    fn without_positions(template: &mut Template) {
+        template.mapping.clear();
+        for element in &mut template.elements {
+            match element {
+                TemplateElement::HelperBlock(block) => {
+                    for inner in [&mut block.template, &mut block.inverse].into_iter().flatten() {
+                        without_positions(inner);
+                    }
+                }
+                TemplateElement::PartialBlock(block) | TemplateElement::DecoratorBlock(block) => {
+                    if let Some(inner) = &mut block.template {
+                        without_positions(inner);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 }
