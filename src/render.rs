@@ -2,10 +2,10 @@
 //! `templates/` folder (embedded in the binary). Each resource template renders to JSON text that is parsed
 //! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack.
 
-use handlebars::template::{Template, TemplateElement};
+use handlebars::template::{Parameter, Subexpression, Template, TemplateElement};
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason, Renderable, StringOutput,
+    Path, PathSeg, RenderErrorReason, Renderable, StringOutput,
 };
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -299,9 +299,145 @@ fn compile(name: &str, text: &str) -> Result<Template, handlebars::TemplateError
         .collect::<Vec<_>>()
         .join("\n");
     let (short, texts) = stand_in(&compact);
+    // Then the expressions, when every one is of the few forms the templates use.
+    if let Some((shorter, params)) = stand_in_parameters(&short) {
+        let mut compiled = Template::compile_with_name(shorter, name.to_owned())?;
+        let mut params = params.into_iter();
+        if put_back_parameters(&mut compiled, &mut params) && params.next().is_none() {
+            put_back(&mut compiled, &texts);
+            return Ok(compiled);
+        }
+    }
     let mut compiled = Template::compile_with_name(short, name.to_owned())?;
     put_back(&mut compiled, &texts);
     Ok(compiled)
+}
+
+/// What stands in for an expression, and what it is given back ([`put_back_parameters`]).
+enum Param {
+    /// `{{json X}}`, compiled as `{{j}}`: the helper's name and its parameter.
+    Json(Parameter),
+    /// `{{#if X}}` or `{{> policies X}}`, compiled with `a` for `X`.
+    First(Parameter),
+}
+
+/// The template with each expression's parameter replaced by a one-letter path, and those parameters in order;
+/// `None` when an expression is not of the forms `{{json X}}`, `{{#if X}}`, `{{else}}`, `{{/if}}`,
+/// `{{> policies X}}` (X a path, or `(cat ...)` of paths and plain string literals).
+///
+/// Like the static text, this keeps the compiler's work per expression small: its grammar costs some thousands
+/// of instructions a path segment or literal, where the parameters are simple enough to be read here.
+fn stand_in_parameters(template: &str) -> Option<(String, Vec<Param>)> {
+    let mut short = String::with_capacity(template.len());
+    let mut params = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        short.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        let inner = &after[..end];
+        if let Some(arg) = inner.strip_prefix("json ") {
+            params.push(Param::Json(parameter(arg)?));
+            short.push_str("{{j}}");
+        } else if let Some(arg) = inner.strip_prefix("#if ") {
+            params.push(Param::First(path(arg)?));
+            short.push_str("{{#if a}}");
+        } else if let Some(arg) = inner.strip_prefix("> policies ") {
+            params.push(Param::First(path(arg)?));
+            short.push_str("{{> policies a}}");
+        } else if inner == "else" || inner == "/if" {
+            short.push_str(&rest[start..start + 2 + end + 2]);
+        } else {
+            return None;
+        }
+        rest = &after[end + 2..];
+    }
+    short.push_str(rest);
+    Some((short, params))
+}
+
+/// A path (`p.ids.table`) or a `(cat ...)` of paths and string literals without escapes, as handlebars reads it.
+fn parameter(text: &str) -> Option<Parameter> {
+    let Some(inner) = text.strip_prefix("(cat ").and_then(|t| t.strip_suffix(')')) else {
+        return path(text);
+    };
+    let mut params = Vec::new();
+    let mut rest = inner.trim_start();
+    while !rest.is_empty() {
+        if let Some(literal) = rest.strip_prefix('"') {
+            let end = literal.find('"')?;
+            let value = &literal[..end];
+            if value.contains('\\') {
+                return None;
+            }
+            params.push(Parameter::Literal(Value::String(value.to_owned())));
+            rest = &literal[end + 1..];
+            if !(rest.is_empty() || rest.starts_with(' ')) {
+                return None;
+            }
+        } else {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            params.push(path(&rest[..end])?);
+            rest = &rest[end..];
+        }
+        rest = rest.trim_start();
+    }
+    Some(Parameter::Subexpression(Subexpression::new(
+        Parameter::Name("cat".to_owned()),
+        params,
+        std::collections::HashMap::new(),
+    )))
+}
+
+/// A dotted path of plain names: handlebars' relative path.
+fn path(text: &str) -> Option<Parameter> {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !s.as_bytes()[0].is_ascii_digit()
+            && !matches!(s, "this" | "true" | "false" | "null")
+    };
+    if !text.split('.').all(plain) {
+        return None;
+    }
+    let segments = text.split('.').map(|s| PathSeg::Named(s.to_owned())).collect();
+    Some(Parameter::Path(Path::Relative((segments, text.to_owned()))))
+}
+
+/// Gives each stand-in expression of the compiled template its parameter back, in the order of the text; false
+/// when the template's shape is not the one [`stand_in_parameters`] made.
+fn put_back_parameters(template: &mut Template, params: &mut impl Iterator<Item = Param>) -> bool {
+    for element in &mut template.elements {
+        match element {
+            TemplateElement::RawString(_) => {}
+            TemplateElement::Expression(e) => match (params.next(), e.params.is_empty()) {
+                (Some(Param::Json(p)), true) => {
+                    e.name = Parameter::Name("json".to_owned());
+                    e.params.push(p);
+                }
+                _ => return false,
+            },
+            TemplateElement::HelperBlock(block) => {
+                match (params.next(), block.params.first_mut()) {
+                    (Some(Param::First(p)), Some(slot)) => *slot = p,
+                    _ => return false,
+                }
+                for inner in [&mut block.template, &mut block.inverse].into_iter().flatten() {
+                    if !put_back_parameters(inner, params) {
+                        return false;
+                    }
+                }
+            }
+            TemplateElement::PartialExpression(partial) => {
+                match (params.next(), partial.params.first_mut()) {
+                    (Some(Param::First(p)), Some(slot)) => *slot = p,
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Starts and ends a stand-in for static text: characters of Unicode's private use area, which no template
@@ -339,12 +475,8 @@ fn stand_in(template: &str) -> (String, Vec<&str>) {
         } else {
             short.push_str(run);
         }
-        // The expression itself, up to its `}}` (and the third `}` of a `{{{...}}}`), is copied as it is.
-        let expression_end = after
-            .find("}}")
-            .map_or(after.len(), |end| {
-                end + 2 + usize::from(after[end + 2..].starts_with('}'))
-            });
+        // The expression itself, up to its `}}`, is copied as it is.
+        let expression_end = after.find("}}").map_or(after.len(), |end| end + 2);
         short.push_str(&after[..expression_end]);
         rest = &after[expression_end..];
     }
@@ -713,8 +845,14 @@ mod tests {
             without_positions(&mut whole);
             without_positions(&mut fast);
             assert_eq!(fast, whole, "{name}");
+            // The short forms are taken, not fallen back from.
             let (short, texts) = stand_in(&compact);
             assert!(short.len() < compact.len() || texts.is_empty(), "{name}");
+            let (shorter, params) = stand_in_parameters(&short).expect("only the known forms");
+            let mut compiled = Template::compile(&shorter).expect("compiles");
+            let mut params = params.into_iter();
+            assert!(put_back_parameters(&mut compiled, &mut params), "{name}");
+            assert!(params.next().is_none(), "{name}");
         }
         assert!(template_for("nonesuch").is_err());
     }
