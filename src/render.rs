@@ -2,10 +2,13 @@
 //! `templates/` folder (embedded in the binary). Each resource template renders to JSON text that is parsed
 //! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack.
 
-use handlebars::template::{Parameter, Subexpression, Template, TemplateElement};
+use handlebars::template::{
+    DecoratorTemplate, HelperTemplate, Parameter, Subexpression, Template, TemplateElement,
+    TemplateMapping,
+};
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
-    Path, PathSeg, RenderErrorReason, Renderable, StringOutput,
+    Context, Handlebars, Helper, HelperResult, Output, Path, PathSeg, RenderContext, RenderError,
+    RenderErrorReason, Renderable, StringOutput,
 };
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -298,62 +301,170 @@ fn compile(name: &str, text: &str) -> Result<Template, handlebars::TemplateError
         .map(|l| l.trim_start())
         .collect::<Vec<_>>()
         .join("\n");
-    let (short, texts) = stand_in(&compact);
-    // Then the expressions, when every one is of the few forms the templates use.
-    if let Some((shorter, params)) = stand_in_parameters(&short) {
-        let mut compiled = Template::compile_with_name(shorter, name.to_owned())?;
-        let mut params = params.into_iter();
-        if put_back_parameters(&mut compiled, &mut params) && params.next().is_none() {
-            put_back(&mut compiled, &texts);
-            return Ok(compiled);
-        }
+    match build(&compact, name) {
+        Some(built) => Ok(built),
+        // A form `build` does not read: handlebars' own compiler, the slow way.
+        None => Template::compile_with_name(compact, name.to_owned()),
     }
-    let mut compiled = Template::compile_with_name(short, name.to_owned())?;
-    put_back(&mut compiled, &texts);
-    Ok(compiled)
 }
 
-/// What stands in for an expression, and what it is given back ([`put_back_parameters`]).
-enum Param {
-    /// `{{json X}}`, compiled as `{{j}}`: the helper's name and its parameter.
-    Json(Parameter),
-    /// `{{#if X}}` or `{{> policies X}}`, compiled with `a` for `X`.
-    First(Parameter),
+/// Pieces of compiled template that only handlebars can make (their types cannot be built outside it), copied
+/// by [`build`]: an expression, and an `#if` block and a partial, each inline and alone on its line.
+struct Prototypes {
+    expression: TemplateElement,
+    block: [HelperTemplate; 2],
+    partial: [DecoratorTemplate; 2],
+    mapping: TemplateMapping,
 }
 
-/// The template with each expression's parameter replaced by a one-letter path, and those parameters in order;
-/// `None` when an expression is not of the forms `{{json X}}`, `{{#if X}}`, `{{else}}`, `{{/if}}`,
-/// `{{> policies X}}` (X a path, or `(cat ...)` of paths and plain string literals).
-///
-/// Like the static text, this keeps the compiler's work per expression small: its grammar costs some thousands
-/// of instructions a path segment or literal, where the parameters are simple enough to be read here.
-fn stand_in_parameters(template: &str) -> Option<(String, Vec<Param>)> {
-    let mut short = String::with_capacity(template.len());
-    let mut params = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        short.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find("}}")?;
-        let inner = &after[..end];
+static PROTOTYPES: OnceLock<Option<Prototypes>> = OnceLock::new();
+
+fn prototypes() -> Option<&'static Prototypes> {
+    PROTOTYPES
+        .get_or_init(|| {
+            let t = Template::compile(
+                "{{j}}{{#if a}}{{/if}}{{> policies a}}x\n{{#if a}}\n{{/if}}\n{{> policies a}}\n",
+            )
+            .ok()?;
+            let mut blocks = t.elements.iter().filter_map(|e| match e {
+                TemplateElement::HelperBlock(b) => Some((**b).clone()),
+                _ => None,
+            });
+            let mut partials = t.elements.iter().filter_map(|e| match e {
+                TemplateElement::PartialExpression(d) => Some((**d).clone()),
+                _ => None,
+            });
+            Some(Prototypes {
+                expression: t.elements.first()?.clone(),
+                block: [blocks.next()?, blocks.next()?],
+                partial: [partials.next()?, partials.next()?],
+                mapping: t.mapping.first()?.clone(),
+            })
+        })
+        .as_ref()
+}
+
+/// An `#if` being read: the template around it, the block, and its `#if` part once an `else` was read.
+struct Open {
+    outer: Template,
+    block: HelperTemplate,
+    then: Option<Template>,
+}
+
+/// The template handlebars compiles from `source`, built without its grammar, for templates made only of the
+/// forms `{{json X}}`, `{{#if X}}`, `{{else}}`, `{{/if}}` and `{{> policies X}}` (X a path, or `(cat ...)` of
+/// paths and plain string literals); `None` for anything else. Handlebars' grammar costs tens of thousands of
+/// instructions an expression, and computes each token's line and column by counting from the start of the
+/// template (quadratic in its length); this reads the same template in a few instructions a byte. It keeps
+/// handlebars' rules for static text exactly: a block tag or partial alone on its line (a "standalone"
+/// statement) takes the spaces before it and the line break after it. A test holds the result equal to
+/// handlebars' own for every template.
+fn build(source: &str, name: &str) -> Option<Template> {
+    const BLANK: [char; 2] = [' ', '\t'];
+    const NEWLINE: [char; 2] = ['\n', '\r'];
+    let protos = prototypes()?;
+    let mut current = Template::default();
+    let mut open: Vec<Open> = Vec::new();
+    let mut trim_line = false;
+    let mut pos = 0;
+    let push = |t: &mut Template, e: TemplateElement| {
+        t.elements.push(e);
+        t.mapping.push(protos.mapping.clone());
+    };
+    loop {
+        let next = source[pos..].find("{{").map(|i| pos + i);
+        let run = &source[pos..next.unwrap_or(source.len())];
+        if !run.is_empty() {
+            let text = if trim_line {
+                let s = run.trim_start_matches(BLANK);
+                s.strip_prefix("\r\n")
+                    .or_else(|| s.strip_prefix('\n'))
+                    .unwrap_or(s)
+            } else {
+                run
+            };
+            push(&mut current, TemplateElement::RawString(text.to_owned()));
+            trim_line = false;
+        }
+        let Some(start) = next else { break };
+        let end = start + source[start..].find("}}")? + 2;
+        let inner = &source[start + 2..end - 2];
+        let statement = inner == "else"
+            || inner == "/if"
+            || inner.starts_with("#if ")
+            || inner.starts_with("> policies ");
+        let mut standalone = false;
+        if statement {
+            let after = &source[end..];
+            if after.trim_start_matches(BLANK).starts_with(NEWLINE) || after.is_empty() {
+                let before = source[..start].trim_end_matches(BLANK);
+                let leading = before.ends_with(NEWLINE) || before.is_empty();
+                if leading
+                    && let Some(TemplateElement::RawString(text)) = current.elements.last_mut()
+                {
+                    text.truncate(text.trim_end_matches(BLANK).len());
+                }
+                standalone = start == 0 || leading;
+            }
+            trim_line = standalone;
+        }
         if let Some(arg) = inner.strip_prefix("json ") {
-            params.push(Param::Json(parameter(arg)?));
-            short.push_str("{{j}}");
+            let mut e = protos.expression.clone();
+            let TemplateElement::Expression(h) = &mut e else {
+                return None;
+            };
+            h.name = Parameter::Name("json".to_owned());
+            h.params = vec![parameter(arg)?];
+            push(&mut current, e);
         } else if let Some(arg) = inner.strip_prefix("#if ") {
-            params.push(Param::First(path(arg)?));
-            short.push_str("{{#if a}}");
+            let mut block = protos.block[usize::from(standalone)].clone();
+            block.params = vec![path(arg)?];
+            current.mapping.push(protos.mapping.clone());
+            open.push(Open {
+                outer: std::mem::take(&mut current),
+                block,
+                then: None,
+            });
+        } else if inner == "else" {
+            let o = open.last_mut()?;
+            if o.then.is_some() {
+                return None;
+            }
+            o.then = Some(std::mem::take(&mut current));
+        } else if inner == "/if" {
+            let o = open.pop()?;
+            let last = std::mem::replace(&mut current, o.outer);
+            let mut block = o.block;
+            match o.then {
+                Some(then) => {
+                    block.template = Some(then);
+                    block.inverse = Some(last);
+                }
+                None => {
+                    block.template = Some(last);
+                    block.inverse = None;
+                }
+            }
+            current
+                .elements
+                .push(TemplateElement::HelperBlock(Box::new(block)));
         } else if let Some(arg) = inner.strip_prefix("> policies ") {
-            params.push(Param::First(path(arg)?));
-            short.push_str("{{> policies a}}");
-        } else if inner == "else" || inner == "/if" {
-            short.push_str(&rest[start..start + 2 + end + 2]);
+            let mut partial = protos.partial[usize::from(standalone)].clone();
+            partial.params = vec![path(arg)?];
+            push(
+                &mut current,
+                TemplateElement::PartialExpression(Box::new(partial)),
+            );
         } else {
             return None;
         }
-        rest = &after[end + 2..];
+        pos = end;
     }
-    short.push_str(rest);
-    Some((short, params))
+    if !open.is_empty() {
+        return None;
+    }
+    current.name = Some(name.to_owned());
+    Some(current)
 }
 
 /// A path (`p.ids.table`) or a `(cat ...)` of paths and string literals without escapes, as handlebars reads it.
@@ -400,120 +511,11 @@ fn path(text: &str) -> Option<Parameter> {
     if !text.split('.').all(plain) {
         return None;
     }
-    let segments = text.split('.').map(|s| PathSeg::Named(s.to_owned())).collect();
+    let segments = text
+        .split('.')
+        .map(|s| PathSeg::Named(s.to_owned()))
+        .collect();
     Some(Parameter::Path(Path::Relative((segments, text.to_owned()))))
-}
-
-/// Gives each stand-in expression of the compiled template its parameter back, in the order of the text; false
-/// when the template's shape is not the one [`stand_in_parameters`] made.
-fn put_back_parameters(template: &mut Template, params: &mut impl Iterator<Item = Param>) -> bool {
-    for element in &mut template.elements {
-        match element {
-            TemplateElement::RawString(_) => {}
-            TemplateElement::Expression(e) => match (params.next(), e.params.is_empty()) {
-                (Some(Param::Json(p)), true) => {
-                    e.name = Parameter::Name("json".to_owned());
-                    e.params.push(p);
-                }
-                _ => return false,
-            },
-            TemplateElement::HelperBlock(block) => {
-                match (params.next(), block.params.first_mut()) {
-                    (Some(Param::First(p)), Some(slot)) => *slot = p,
-                    _ => return false,
-                }
-                for inner in [&mut block.template, &mut block.inverse].into_iter().flatten() {
-                    if !put_back_parameters(inner, params) {
-                        return false;
-                    }
-                }
-            }
-            TemplateElement::PartialExpression(partial) => {
-                match (params.next(), partial.params.first_mut()) {
-                    (Some(Param::First(p)), Some(slot)) => *slot = p,
-                    _ => return false,
-                }
-            }
-            _ => return false,
-        }
-    }
-    true
-}
-
-/// Starts and ends a stand-in for static text: characters of Unicode's private use area, which no template
-/// holds.
-const STAND_IN: [char; 2] = ['\u{E000}', '\u{E001}'];
-
-/// The template with each long run of static text between two `{{...}}` replaced by a short stand-in, and the
-/// texts it stands for.
-///
-/// The template compiler (pest's parser under handlebars) costs about a thousand instructions a byte of static
-/// text, and it computes the line and column of every token by counting from the start of the template, which
-/// is quadratic in the template's length. Compiling the short form and putting the texts back
-/// ([`put_back`]) gives the same template, at a small part of the cost. The whitespace at either end of a run
-/// stays, so that handlebars sees the same standalone lines; runs holding a backslash (an escape to
-/// handlebars) stay whole.
-fn stand_in(template: &str) -> (String, Vec<&str>) {
-    let mut short = String::with_capacity(template.len() / 2);
-    let mut texts = Vec::new();
-    if template.contains(STAND_IN) {
-        return (template.to_owned(), texts);
-    }
-    let mut rest = template;
-    while !rest.is_empty() {
-        let run_end = rest.find("{{").unwrap_or(rest.len());
-        let (run, after) = rest.split_at(run_end);
-        let core = run.trim();
-        if core.len() > 8 && !core.contains('\\') {
-            let start = run.len() - run.trim_start().len();
-            short.push_str(&run[..start]);
-            short.push(STAND_IN[0]);
-            short.push_str(&texts.len().to_string());
-            short.push(STAND_IN[1]);
-            short.push_str(&run[start + core.len()..]);
-            texts.push(core);
-        } else {
-            short.push_str(run);
-        }
-        // The expression itself, up to its `}}`, is copied as it is.
-        let expression_end = after.find("}}").map_or(after.len(), |end| end + 2);
-        short.push_str(&after[..expression_end]);
-        rest = &after[expression_end..];
-    }
-    (short, texts)
-}
-
-/// Puts the texts [`stand_in`] took out back into the compiled template's static strings.
-fn put_back(template: &mut Template, texts: &[&str]) {
-    for element in &mut template.elements {
-        match element {
-            TemplateElement::RawString(text) if text.contains(STAND_IN[0]) => {
-                let mut whole = String::with_capacity(text.len() * 8);
-                let mut rest = text.as_str();
-                while let Some(start) = rest.find(STAND_IN[0]) {
-                    whole.push_str(&rest[..start]);
-                    let after = &rest[start + STAND_IN[0].len_utf8()..];
-                    let end = after.find(STAND_IN[1]).unwrap_or(after.len());
-                    let index: usize = after[..end].parse().unwrap_or(usize::MAX);
-                    whole.push_str(texts.get(index).copied().unwrap_or_default());
-                    rest = after.get(end + STAND_IN[1].len_utf8()..).unwrap_or_default();
-                }
-                whole.push_str(rest);
-                *text = whole;
-            }
-            TemplateElement::HelperBlock(block) => {
-                for inner in [&mut block.template, &mut block.inverse].into_iter().flatten() {
-                    put_back(inner, texts);
-                }
-            }
-            TemplateElement::PartialBlock(block) | TemplateElement::DecoratorBlock(block) => {
-                if let Some(inner) = &mut block.template {
-                    put_back(inner, texts);
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 /// `{{json value}}`: the value as JSON text. The only way values reach a template, so no text a user wrote can
@@ -826,35 +828,61 @@ mod tests {
     }
 
     /// Templates are compiled when first rendered: every one of them must compile, whether or not an example
-    /// renders it, and give the template the registry would compile from the whole text.
+    /// renders it, without handlebars' grammar, into exactly the template the registry compiles from the text.
     #[test]
     fn every_template_compiles_as_the_registry_would() {
         assert!(shared_registry().is_ok());
         for (name, text) in TEMPLATES.into_iter().chain([POLICIES]) {
-            let mut fast = compile(name, text).expect("compiles");
-            let mut hb = Handlebars::new();
-            hb.set_prevent_indent(true);
             let compact: String = text
                 .lines()
                 .map(|l| l.trim_start())
                 .collect::<Vec<_>>()
                 .join("\n");
-            hb.register_template_string(name, &compact).expect("compiles");
+            let mut built = build(&compact, name).expect("only the forms `build` reads");
+            assert_eq!(built.mapping.len(), built.elements.len(), "{name}");
+            let mut hb = Handlebars::new();
+            hb.set_prevent_indent(true);
+            hb.register_template_string(name, &compact)
+                .expect("compiles");
             let mut whole = hb.get_template(name).expect("registered").clone();
             // Only the positions differ, which handlebars keeps for its error messages.
             without_positions(&mut whole);
-            without_positions(&mut fast);
-            assert_eq!(fast, whole, "{name}");
-            // The short forms are taken, not fallen back from.
-            let (short, texts) = stand_in(&compact);
-            assert!(short.len() < compact.len() || texts.is_empty(), "{name}");
-            let (shorter, params) = stand_in_parameters(&short).expect("only the known forms");
-            let mut compiled = Template::compile(&shorter).expect("compiles");
-            let mut params = params.into_iter();
-            assert!(put_back_parameters(&mut compiled, &mut params), "{name}");
-            assert!(params.next().is_none(), "{name}");
+            without_positions(&mut built);
+            assert_eq!(built, whole, "{name}");
         }
         assert!(template_for("nonesuch").is_err());
+    }
+
+    /// Standalone lines, `else`, literals with spaces, nested blocks, and the ends of a template, against
+    /// handlebars; other forms are left to handlebars.
+    #[test]
+    fn build_agrees_with_handlebars_on_whitespace_and_nesting() {
+        for source in [
+            "{{#if a}}\nx\n{{else}}\n  y \n{{/if}}\n",
+            "  {{#if a}}  \n{{#if b.c}}{{json (cat \"a b\" d.e \" f\")}}{{/if}}\n {{/if}}",
+            "{\"a\": {{json x}}}\n{{> policies p}}\n{{> policies q}}x\n\n",
+            "{{#if a}}{{/if}}\t\n\r\n{{else}}",
+            "",
+            "x\n  ",
+        ] {
+            let Some(mut built) = build(source, "t") else {
+                assert!(source.contains("{{else}}"), "{source:?}");
+                continue;
+            };
+            let mut whole = Template::compile_with_name(source, "t".to_owned()).expect("compiles");
+            without_positions(&mut whole);
+            without_positions(&mut built);
+            assert_eq!(built, whole, "{source:?}");
+        }
+        for other in [
+            "{{#each a}}{{/each}}",
+            "{{json a b}}",
+            "{{{json a}}}",
+            "{{json (cat \"\\\"\")}}",
+            "{{json @index}}",
+        ] {
+            assert!(build(other, "t").is_none(), "{other}");
+        }
     }
 
     fn without_positions(template: &mut Template) {
@@ -862,7 +890,10 @@ mod tests {
         for element in &mut template.elements {
             match element {
                 TemplateElement::HelperBlock(block) => {
-                    for inner in [&mut block.template, &mut block.inverse].into_iter().flatten() {
+                    for inner in [&mut block.template, &mut block.inverse]
+                        .into_iter()
+                        .flatten()
+                    {
                         without_positions(inner);
                     }
                 }
