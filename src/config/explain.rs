@@ -229,6 +229,11 @@ fn did_you_mean(written: &str, message: &str) -> String {
         .map_or_else(String::new, |name| format!("; did you mean `{name}`?"))
 }
 
+/// What the field at a dotted path takes, in the config's words, when the path names a field.
+pub fn expected_text(path: &str) -> Option<&'static str> {
+    expected(path)
+}
+
 /// The first `` `...` `` of a text.
 fn quoted(text: &str) -> Option<&str> {
     let rest = text.strip_prefix('`')?;

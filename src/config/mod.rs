@@ -23,7 +23,7 @@ mod status;
 mod text;
 mod validate;
 
-pub use explain::{out_of_range, rust_phrasing};
+pub use explain::{expected_text, out_of_range, rust_phrasing};
 pub use locate::{Positions, locate};
 pub use status::{ConflictConfig, FlappingConfig, NotificationsConfig, StatusConfig};
 pub use text::decode;

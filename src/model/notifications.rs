@@ -188,11 +188,13 @@ pub(super) fn resolve_notifications(
             (COUNT_RANGE, "takeovers from 2 to 1,000")
         };
         if !range.contains(&value) {
-            problems.push(Problem::new(
-                Id::WrongValue,
-                at(field),
-                format!("{value} is out of range; write a whole number of {what}"),
-            ));
+            // Said as the parser says a number it cannot take, with the bounds of `expected.rs`.
+            let path = at(field);
+            let message = match crate::config::expected_text(&path) {
+                Some(_) => crate::config::out_of_range(&path, value),
+                None => format!("is `{value}`; write a whole number of {what}"),
+            };
+            problems.push(Problem::new(Id::WrongValue, &path, message));
         }
         value
     };
