@@ -6,14 +6,12 @@ use std::process::ExitCode;
 
 use presence_stack::fleet::{Collector, Fleet, Source};
 use presence_stack::model::Among;
-use presence_stack::status::{
-    self, DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Fields, Params, Read, report,
-};
+use presence_stack::status::{DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Fields, Params};
 
 use super::at::{self, At};
 use super::files::{open_input, refuse_input_as_output, write_file};
 use super::shell::Shell;
-use super::status::{MAX_PROBLEMS_SHOWN, clock_ms, resolver};
+use super::status::{Summary, clock_ms, read_items, resolver, summary};
 use super::{Failure, load_config, print_stdout};
 
 #[derive(clap::Args)]
@@ -74,31 +72,10 @@ pub(super) fn run(args: &ReportArgs, shell: &mut Shell) -> Result<ExitCode, Fail
     let mut resolver = resolver(args.at, clock_ms(), params);
     let mut collector = Collector::new();
     let at = resolver.at();
-    let mut shown = 0u64;
-    let totals = status::read(reader, &fields, |r| match r {
-        Read::Event(e) => {
-            resolver.add(&e);
-            collector.add(&e);
-        }
-        Read::Problem(p) => {
-            shown += 1;
-            if shown <= MAX_PROBLEMS_SHOWN {
-                shell.error(format_args!("{items_name}:{}: {}", p.line, p.message));
-            }
-        }
-    });
-    if totals.is_empty() {
-        return Err(Failure::error(format!(
-            "{items_name}: no items and no page in it; give what `aws dynamodb scan --output json` prints \
-             (an empty table prints a page with \"Items\": [])"
-        )));
-    }
-    if totals.status_items > 0 && !resolver.is_now() {
-        return Err(Failure::error(format!(
-            "{items_name}: --at: the items are a status table's, which holds only each client's latest state; \
-             to ask about a time in the past, give the event table's items"
-        )));
-    }
+    let totals = read_items(reader, &fields, &items_name, shell, &mut resolver, |e| {
+        collector.add(e);
+        true
+    })?;
     let now = resolver.is_now();
     let statuses = resolver.finish();
     let fleet = Fleet::build(
@@ -129,32 +106,16 @@ pub(super) fn run(args: &ReportArgs, shell: &mut Shell) -> Result<ExitCode, Fail
             print_stdout(&page, "the report")?;
         }
     }
-    shell.note(format_args!(
-        "{} item{} of pipeline `{}`{}, as of {}{}: {}",
-        totals.items,
-        if totals.items == 1 { "" } else { "s" },
-        fields.pipeline,
-        if totals.status_items > 0 {
-            " (status table)"
-        } else {
-            ""
+    Ok(summary(
+        shell,
+        &Summary {
+            totals,
+            pipeline: &fields.pipeline,
+            at,
+            now,
+            counts: fleet.counts,
+            items_name: &items_name,
+            leaves_out: "the report leaves them out",
         },
-        report::iso(at),
-        if now { " (now)" } else { "" },
-        fleet.counts.line()
-    ));
-    if totals.problems > 0 {
-        if totals.problems > MAX_PROBLEMS_SHOWN {
-            shell.error(format_args!(
-                "{items_name}: ... and {} more",
-                totals.problems - MAX_PROBLEMS_SHOWN
-            ));
-        }
-        shell.error(format_args!(
-            "{items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the report leaves them out",
-            totals.problems
-        ));
-        return Ok(ExitCode::FAILURE);
-    }
-    Ok(ExitCode::SUCCESS)
+    ))
 }

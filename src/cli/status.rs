@@ -1,12 +1,12 @@
 //! `presence-stack status`: who is connected, from the table's items.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use presence_stack::status::{
-    self, DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Fields, Params, Read, Resolver, State,
-    Status, Unknown, report,
+    self, DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Event, Fields, Params, Read, Resolver,
+    State, Status, Totals, Unknown, report,
 };
 
 use presence_stack::model::Among;
@@ -101,33 +101,9 @@ pub(super) fn run(args: &StatusArgs, shell: &mut Shell) -> Result<ExitCode, Fail
 
     let mut resolver = resolver(args.at, clock_ms(), params);
     let at = resolver.at();
-    let mut shown = 0u64;
-    let totals = status::read(reader, &fields, |r| match r {
-        Read::Event(e) => {
-            if args.client.as_deref().is_none_or(|c| c == e.client_id) {
-                resolver.add(&e);
-            }
-        }
-        Read::Problem(p) => {
-            shown += 1;
-            if shown <= MAX_PROBLEMS_SHOWN {
-                shell.error(format_args!("{items_name}:{}: {}", p.line, p.message));
-            }
-        }
-    });
-    // Nothing at all is not an empty fleet: it is an `aws` command that failed before printing its page.
-    if totals.is_empty() {
-        return Err(Failure::error(format!(
-            "{items_name}: no items and no page in it; give what `aws dynamodb scan --output json` prints \
-             (an empty table prints a page with \"Items\": [])"
-        )));
-    }
-    if totals.status_items > 0 && !resolver.is_now() {
-        return Err(Failure::error(format!(
-            "{items_name}: --at: the items are a status table's, which holds only each client's latest state; \
-             to ask about a time in the past, give the event table's items"
-        )));
-    }
+    let totals = read_items(reader, &fields, &items_name, shell, &mut resolver, |e| {
+        args.client.as_deref().is_none_or(|c| c == e.client_id)
+    })?;
     let now = resolver.is_now();
     let mut statuses = resolver.finish();
     if let Some(client) = &args.client
@@ -160,34 +136,105 @@ pub(super) fn run(args: &StatusArgs, shell: &mut Shell) -> Result<ExitCode, Fail
     } else {
         write(&statuses, at, args.json).map_err(|e| Failure::stdout("the statuses", e))?;
     }
+    Ok(summary(
+        shell,
+        &Summary {
+            totals,
+            pipeline: &fields.pipeline,
+            at,
+            now,
+            counts,
+            items_name: &items_name,
+            leaves_out: "the answers leave them out",
+        },
+    ))
+}
+
+/// What `status` and `report` read: every item through `resolver` (each event `keep` admits; `keep` may also
+/// collect it), each unreadable one reported (the first [`MAX_PROBLEMS_SHOWN`]). Nothing at all is no empty
+/// fleet but an `aws` command that failed before printing its page; a status table asked about the past is
+/// refused, for it holds only each client's latest state.
+pub(super) fn read_items(
+    reader: impl BufRead,
+    fields: &Fields,
+    items_name: &str,
+    shell: &mut Shell,
+    resolver: &mut Resolver,
+    mut keep: impl FnMut(&Event<'_>) -> bool,
+) -> Result<Totals, Failure> {
+    let mut shown = 0u64;
+    let totals = status::read(reader, fields, |r| match r {
+        Read::Event(e) => {
+            if keep(&e) {
+                resolver.add(&e);
+            }
+        }
+        Read::Problem(p) => {
+            shown += 1;
+            if shown <= MAX_PROBLEMS_SHOWN {
+                shell.error(format_args!("{items_name}:{}: {}", p.line, p.message));
+            }
+        }
+    });
+    if totals.is_empty() {
+        return Err(Failure::error(format!(
+            "{items_name}: no items and no page in it; give what `aws dynamodb scan --output json` prints \
+             (an empty table prints a page with \"Items\": [])"
+        )));
+    }
+    if totals.status_items > 0 && !resolver.is_now() {
+        return Err(Failure::error(format!(
+            "{items_name}: --at: the items are a status table's, which holds only each client's latest state; \
+             to ask about a time in the past, give the event table's items"
+        )));
+    }
+    Ok(totals)
+}
+
+/// The closing lines of `status` and `report`: what was read and the counts, then the unreadable items.
+pub(super) struct Summary<'a> {
+    pub(super) totals: Totals,
+    pub(super) pipeline: &'a str,
+    pub(super) at: i64,
+    pub(super) now: bool,
+    pub(super) counts: report::Counts,
+    pub(super) items_name: &'a str,
+    /// How the output treats what could not be read.
+    pub(super) leaves_out: &'a str,
+}
+
+/// Print the summary; exit 1 when items could not be read.
+pub(super) fn summary(shell: &mut Shell, s: &Summary<'_>) -> ExitCode {
+    let t = &s.totals;
     shell.note(format_args!(
         "{} item{} of pipeline `{}`{}, as of {}{}: {}",
-        totals.items,
-        if totals.items == 1 { "" } else { "s" },
-        fields.pipeline,
-        if totals.status_items > 0 {
+        t.items,
+        if t.items == 1 { "" } else { "s" },
+        s.pipeline,
+        if t.status_items > 0 {
             " (status table)"
         } else {
             ""
         },
-        report::iso(at),
-        if now { " (now)" } else { "" },
-        counts.line()
+        report::iso(s.at),
+        if s.now { " (now)" } else { "" },
+        s.counts.line()
     ));
-    if totals.problems > 0 {
-        if totals.problems > MAX_PROBLEMS_SHOWN {
-            shell.error(format_args!(
-                "{items_name}: ... and {} more",
-                totals.problems - MAX_PROBLEMS_SHOWN
-            ));
-        }
-        shell.error(format_args!(
-            "{items_name}: {} item(s), line(s) or page(s) could not be read and were skipped; the answers leave them out",
-            totals.problems
-        ));
-        return Ok(ExitCode::FAILURE);
+    if t.problems == 0 {
+        return ExitCode::SUCCESS;
     }
-    Ok(ExitCode::SUCCESS)
+    if t.problems > MAX_PROBLEMS_SHOWN {
+        shell.error(format_args!(
+            "{}: ... and {} more",
+            s.items_name,
+            t.problems - MAX_PROBLEMS_SHOWN
+        ));
+    }
+    shell.error(format_args!(
+        "{}: {} item(s), line(s) or page(s) could not be read and were skipped; {}",
+        s.items_name, t.problems, s.leaves_out
+    ));
+    ExitCode::FAILURE
 }
 
 /// Asked about now (no `--at`, or one at or after the clock), every stored event has happened: no near-time.
