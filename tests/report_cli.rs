@@ -8,27 +8,11 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::now::fresh_page;
-use super::{MIN, T, item, lines, status, two_pages};
+use super::{MIN, Run, T, item, lines, run, status, two_pages};
 use crate::common::cmd;
 
-struct Page {
-    code: Option<i32>,
-    html: String,
-    stderr: String,
-}
-
-fn report(args: &[&str], stdin: &str) -> Page {
-    let out = cmd()
-        .arg("report")
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    Page {
-        code: out.status.code(),
-        html: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+fn report(args: &[&str], stdin: &str) -> Run {
+    run("report", args, stdin)
 }
 
 /// `data-NAME="N"` of the page's `<body>`.
@@ -54,7 +38,7 @@ fn data(html: &str) -> Value {
 }
 
 /// The report's counts and clients equal `status --json`'s on the same input and the same time.
-fn agrees_with_status(config: &str, input: &str, extra: &[&str]) -> Page {
+fn agrees_with_status(config: &str, input: &str, extra: &[&str]) -> Run {
     let mut args = vec![config, "--items", "-"];
     args.extend_from_slice(extra);
     let page = report(&args, input);
@@ -69,14 +53,14 @@ fn agrees_with_status(config: &str, input: &str, extra: &[&str]) -> Page {
     for state in ["connected", "disconnected", "unknown"] {
         let want = got.iter().filter(|l| l["state"] == state).count() as u64;
         assert_eq!(
-            body_count(&page.html, state),
+            body_count(&page.stdout, state),
             want,
             "{state} in {config} {extra:?}: {}",
             page.stderr
         );
     }
-    assert_eq!(body_count(&page.html, "clients"), got.len() as u64);
-    let d = data(&page.html);
+    assert_eq!(body_count(&page.stdout, "clients"), got.len() as u64);
+    let d = data(&page.stdout);
     let ids: Vec<&str> = d["devices"]
         .as_array()
         .unwrap()
@@ -155,7 +139,7 @@ fn the_counts_and_clients_are_status_s_on_the_status_tests_inputs() {
     let scan =
         json!({"Items": items, "Count": items.len(), "ScannedCount": items.len()}).to_string();
     let page = agrees_with_status("examples/status-table.yaml", &scan, &[]);
-    assert!(page.html.contains("of a status table"));
+    assert!(page.stdout.contains("of a status table"));
 
     // Broken input: the same answers for what could be read, exit 1, and the page says what was left out.
     let good = item("sensor-1", T, "connected", "a", 1, None).to_string();
@@ -163,7 +147,7 @@ fn the_counts_and_clients_are_status_s_on_the_status_tests_inputs() {
     let page = agrees_with_status("examples/presence.yaml", &broken, &[]);
     assert_eq!(page.code, Some(1));
     assert!(
-        page.html
+        page.stdout
             .contains("1 item(s), line(s) or page(s) could not be read"),
         "{}",
         page.stderr
@@ -177,7 +161,7 @@ fn the_counts_and_clients_are_status_s_on_the_status_tests_inputs() {
     );
     let run = report(&["examples/presence.yaml", "--items", "-"], "");
     assert_eq!(run.code, Some(1));
-    assert!(run.html.is_empty());
+    assert!(run.stdout.is_empty());
 }
 
 /// A small fixed history: the status tests' two pages, a device that flaps, two devices fighting over one
@@ -249,7 +233,7 @@ fn the_page_of_a_small_history() {
     let at = (T + 30 * MIN).to_string();
     let page = agrees_with_status("examples/presence.yaml", &small_history(), &["--at", &at]);
     assert_eq!(page.code, Some(0), "{}", page.stderr);
-    let html = &page.html;
+    let html = &page.stdout;
     assert_eq!(body_count(html, "flapping"), 1);
     assert_eq!(body_count(html, "conflicts"), 1);
     assert!(html.contains(
@@ -268,7 +252,7 @@ fn the_same_items_and_time_give_the_same_bytes_and_o_writes_them() {
     let args = ["examples/presence.yaml", "--items", "-", "--at", &at];
     let a = report(&args, &small_history());
     let b = report(&args, &small_history());
-    assert_eq!(a.html, b.html);
+    assert_eq!(a.stdout, b.stdout);
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("report.html");
     let run = report(
@@ -284,8 +268,8 @@ fn the_same_items_and_time_give_the_same_bytes_and_o_writes_them() {
         &small_history(),
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.html.is_empty());
-    assert_eq!(fs::read_to_string(&out).unwrap(), a.html);
+    assert!(run.stdout.is_empty());
+    assert_eq!(fs::read_to_string(&out).unwrap(), a.stdout);
     assert!(
         run.stderr.contains("presence-stack: wrote "),
         "{}",

@@ -15,8 +15,13 @@ struct Run {
 }
 
 fn status(args: &[&str], stdin: &str) -> Run {
+    run("status", args, stdin)
+}
+
+/// One command of the binary on `stdin`: `status`, or `report` (whose page is the standard output).
+fn run(command: &str, args: &[&str], stdin: &str) -> Run {
     let out = cmd()
-        .arg("status")
+        .arg(command)
         .args(args)
         .write_stdin(stdin)
         .output()
