@@ -61,7 +61,10 @@
 //! The property tests (`tests/status.rs`) check this against generated true histories with takeovers,
 //! keep-alive timeouts, version resets and reconnect storms, delivered with redeliveries, reordering and
 //! timestamps off by up to ±E: every `connected` and `disconnected` equals the truth, and every `unknown` is one of
-//! the cases above.
+//! the cases above. Asked now, with every event of a client that has happened stored, the answer is the truth
+//! exactly, in every delivery order, however recent the last change (`unknown` is then only a takeover whose new
+//! connect has not happened, or a client that never connected); and the status function, run against moto on
+//! the same histories, holds the same state for every client (`tests/status_function/test_handler.py`).
 //!
 //! # The defaults
 //!
