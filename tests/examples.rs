@@ -143,3 +143,54 @@ fn lines(diagnostics: &[Diagnostic]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// checkov's customer-managed-key checks are skipped in the template itself, with the reason, on every table and
+/// log group that no key of the stack encrypts, and only there: a plain `checkov -f` then passes (CI runs it), and
+/// a resource added later without its skip fails here first.
+#[test]
+fn every_table_and_log_group_without_a_stack_key_carries_its_checkov_skip() {
+    let mut checked = 0;
+    for entry in fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let name = repo_relative(&path);
+        let Ok(synthesis) = synthesize(
+            Source {
+                name: &name,
+                text: &text,
+            },
+            Format::Json,
+        ) else {
+            continue;
+        };
+        let template: serde_json::Value = serde_json::from_str(&synthesis.template).unwrap();
+        for (id, resource) in template["Resources"].as_object().unwrap() {
+            let (check, keyed) = match resource["Type"].as_str().unwrap() {
+                "AWS::Logs::LogGroup" => {
+                    ("CKV_AWS_158", !resource["Properties"]["KmsKeyId"].is_null())
+                }
+                "AWS::DynamoDB::Table" => (
+                    "CKV_AWS_119",
+                    !resource["Properties"]["SSESpecification"]["KMSMasterKeyId"].is_null(),
+                ),
+                _ => continue,
+            };
+            let skipped = resource["Metadata"]["checkov"]["skip"]
+                .as_array()
+                .is_some_and(|s| {
+                    s.iter().any(|k| {
+                        k["id"] == check && k["comment"].as_str().is_some_and(|c| !c.is_empty())
+                    })
+                });
+            assert_eq!(
+                skipped, !keyed,
+                "{name}: {id} ({check}): skipped {skipped}, under a stack key {keyed}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "{checked} tables and log groups");
+}
