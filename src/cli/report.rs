@@ -5,14 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use presence_stack::fleet::{Collector, Fleet, Source};
-use presence_stack::model::Among;
-use presence_stack::status::{DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Fields, Params};
+use presence_stack::status::{DEFAULT_TIMESTAMP_ERROR_MS, DEFAULT_WINDOW_MS, Params};
 
 use super::at::{self, At};
 use super::files::{open_input, refuse_input_as_output, write_file};
 use super::shell::Shell;
-use super::status::{Summary, clock_ms, read_items, resolver, summary};
-use super::{Failure, load_config, print_stdout};
+use super::status::{Summary, clock_ms, presence_fields, read_items, resolver, summary};
+use super::{Failure, print_stdout};
 
 #[derive(clap::Args)]
 pub(super) struct ReportArgs {
@@ -55,17 +54,7 @@ pub(super) fn run(args: &ReportArgs, shell: &mut Shell) -> Result<ExitCode, Fail
             refuse_input_as_output(&args.items, out, "the items", "the report")?;
         }
     }
-    let (name, model) = load_config(&args.config, &args.items, "items", shell)?;
-    let (index, pipeline) = model
-        .pipeline(args.pipeline.as_deref(), Among::Presence)
-        .map_err(|e| format!("{name}: {e}"))?;
-    let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
-    if fields.reason.is_none() {
-        shell.warn(format_args!(
-            "{name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
-            fields.pipeline
-        ));
-    }
+    let fields = presence_fields(&args.config, &args.items, args.pipeline.as_deref(), shell)?;
     let (items_name, reader) =
         open_input(&args.items, "items", "the file of scan or query output")?;
 

@@ -1,7 +1,7 @@
 //! `presence-stack status`: who is connected, from the table's items.
 
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use presence_stack::status::{
@@ -84,17 +84,7 @@ impl StateFilter {
 pub(super) fn run(args: &StatusArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
     let params = Params::new(args.window, args.timestamp_error)
         .map_err(|e| Failure::Usage(format!("--window / --timestamp-error: {e}")))?;
-    let (name, model) = load_config(&args.config, &args.items, "items", shell)?;
-    let (index, pipeline) = model
-        .pipeline(args.pipeline.as_deref(), Among::Presence)
-        .map_err(|e| format!("{name}: {e}"))?;
-    let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
-    if fields.reason.is_none() {
-        shell.warn(format_args!(
-            "{name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
-            fields.pipeline
-        ));
-    }
+    let fields = presence_fields(&args.config, &args.items, args.pipeline.as_deref(), shell)?;
 
     let (items_name, reader) =
         open_input(&args.items, "items", "the file of scan or query output")?;
@@ -148,6 +138,28 @@ pub(super) fn run(args: &StatusArgs, shell: &mut Shell) -> Result<ExitCode, Fail
             leaves_out: "the answers leave them out",
         },
     ))
+}
+
+/// Where the items of the pipeline `status` and `report` read keep each event field: the one named, or the only
+/// one that keeps connected and disconnected events. A rule that never writes `disconnectReason` earns a warning.
+pub(super) fn presence_fields(
+    config: &Path,
+    items: &Path,
+    pipeline: Option<&str>,
+    shell: &mut Shell,
+) -> Result<Fields, Failure> {
+    let (name, model) = load_config(config, items, "items", shell)?;
+    let (index, pipeline) = model
+        .pipeline(pipeline, Among::Presence)
+        .map_err(|e| format!("{name}: {e}"))?;
+    let fields = Fields::of(index, pipeline).map_err(|e| format!("{name}: {e}"))?;
+    if fields.reason.is_none() {
+        shell.warn(format_args!(
+            "{name}: pipeline `{}` never writes `disconnectReason`: a takeover (DUPLICATE_CLIENTID) looks like any disconnect",
+            fields.pipeline
+        ));
+    }
+    Ok(fields)
 }
 
 /// What `status` and `report` read: every item through `resolver` (each event `keep` admits; `keep` may also
