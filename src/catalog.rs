@@ -3,7 +3,7 @@
 //! diagnostic by its [`Id`]; users name it by the id's code, in `ignore` lists and in CI output.
 //!
 //! An id is never reused: a diagnostic that goes away keeps its code in [`RETIRED`], and a new one gets a new
-//! code. The README's "Checks" table is this catalog (a test compares them).
+//! code. The table in docs/checks.md is this catalog (a test compares them).
 
 use std::fmt;
 
@@ -110,7 +110,7 @@ const fn entry(
 
 use Severity::{Error as E, Warning as W};
 
-/// Every diagnostic, in the order of [`Id`]'s variants, which is the README table's.
+/// Every diagnostic, in the order of [`Id`]'s variants, which is the table's in docs/checks.md.
 pub const CATALOG: &[Entry] = &[
     entry(
         Id::Encoding,
@@ -341,7 +341,7 @@ pub const CATALOG: &[Entry] = &[
         "PS122",
         E,
         "an ignore of an id no diagnostic has",
-        "write an id of the README's table",
+        "write an id of the table in docs/checks.md",
     ),
     entry(
         Id::IgnoreError,
@@ -566,7 +566,7 @@ impl fmt::Display for Id {
     }
 }
 
-/// The README's table of the catalog, as Markdown rows.
+/// The table of the catalog in docs/checks.md, as Markdown rows.
 pub fn markdown_table() -> String {
     let mut out = String::from("| id | severity | what | how to fix |\n|---|---|---|---|\n");
     for e in CATALOG {
@@ -616,14 +616,14 @@ mod tests {
         );
     }
 
-    /// The README's table is the catalog: a code that changes meaning breaks every `ignore` written with it,
-    /// and the README diff shows it in review.
+    /// docs/checks.md's table is the catalog: a code that changes meaning breaks every `ignore` written with it,
+    /// and the docs diff shows it in review.
     #[test]
-    fn the_readme_lists_the_catalog() {
-        let readme = include_str!("../README.md");
+    fn the_docs_list_the_catalog() {
+        let docs = include_str!("../docs/checks.md");
         assert!(
-            readme.contains(&markdown_table()),
-            "README.md's table under \"## Checks\" is not the catalog; paste this:\n{}",
+            docs.contains(&markdown_table()),
+            "docs/checks.md's table under \"## Every id\" is not the catalog; paste this:\n{}",
             markdown_table()
         );
     }

@@ -19,7 +19,8 @@ const IGNORES: &str = "a list of ignores, each a mapping with `id` and `reason` 
      deploy with --s3-bucket}]`)";
 const IGNORE: &str =
     "a mapping with `id` (a warning's id, e.g. `PS305`) and `reason` (why it does not apply)";
-const IGNORE_ID: &str = "the id of a warning, `PS` and three digits, as listed in the README's \"Checks\" (e.g. `PS305`)";
+const IGNORE_ID: &str =
+    "the id of a warning, `PS` and three digits, as listed in docs/checks.md (e.g. `PS305`)";
 const IGNORE_REASON: &str = "text that says why the warning does not apply here";
 
 /// Every field by its path, with `[]` for any item of a list and `*` for any key of a free mapping; the root

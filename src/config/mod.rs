@@ -66,7 +66,7 @@ pub struct StackConfig {
     /// (messages waiting), and who hears of them.
     #[serde(default)]
     pub alarms: AlarmsConfig,
-    /// Warnings not to report anywhere in the stack, each with the reason (ids as in the README's "Checks").
+    /// Warnings not to report anywhere in the stack, each with the reason (ids as listed in docs/checks.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<IgnoreConfig>,
 }
@@ -88,7 +88,7 @@ impl Default for StackConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IgnoreConfig {
-    /// The warning's id, as listed in the README's "Checks" (e.g. `PS305`).
+    /// The warning's id, as listed in docs/checks.md (e.g. `PS305`).
     #[schemars(regex(pattern = r"^PS[0-9]{3}$"))]
     pub id: String,
     /// Why the warning does not apply here, for whoever reads the config next.
@@ -155,7 +155,7 @@ pub struct PipelineConfig {
     /// A table of every client's current state, kept from the event table's stream (off by default).
     #[serde(default, skip_serializing_if = "StatusConfig::is_default")]
     pub status: StatusConfig,
-    /// Warnings not to report about this pipeline, each with the reason (ids as in the README's "Checks").
+    /// Warnings not to report about this pipeline, each with the reason (ids as listed in docs/checks.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<IgnoreConfig>,
 }

@@ -74,7 +74,7 @@ fn resolve(
             Id::IgnoreUnknownId,
             format!("{path}.id"),
             format!(
-                "`{}` is the id of no check; write the id of a warning, as listed in the README's \"Checks\" (e.g. `PS305`){hint}",
+                "`{}` is the id of no check; write the id of a warning, as listed in docs/checks.md (e.g. `PS305`){hint}",
                 c.id
             ),
         ));
