@@ -582,6 +582,15 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// The README's table of the warnings, the ids a config's `ignore` may name, as Markdown rows.
+pub fn warnings_table() -> String {
+    let mut out = String::from("| id | what |\n|---|---|\n");
+    for e in CATALOG.iter().filter(|e| e.severity == Severity::Warning) {
+        out.push_str(&format!("| `{}` | {} |\n", e.code, e.title));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,6 +634,17 @@ mod tests {
             docs.contains(&markdown_table()),
             "docs/checks.md's table under \"## Every id\" is not the catalog; paste this:\n{}",
             markdown_table()
+        );
+    }
+
+    /// The README lists the warnings, the ids users write in `ignore`, from the same catalog.
+    #[test]
+    fn the_readme_lists_the_warnings() {
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(&warnings_table()),
+            "README.md's table of warnings under \"## Checks\" is not the catalog's; paste this:\n{}",
+            warnings_table()
         );
     }
 }
