@@ -7,21 +7,71 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Properties whose change replaces a resource of each type the stack holds, by the resource reference.
+/// Properties whose change replaces a resource, for every type the stack holds (a test holds the list to the types
+/// the templates render): the resource reference's "Update requires: Replacement", with cfn-lint's provider
+/// schemas' `createOnlyProperties` where they name more. A type with no entry here replaces nothing but on a change
+/// of `Type`.
 const REPLACING: &[(&str, &[&str])] = &[
+    (
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        &["ResourceId", "ScalableDimension", "ServiceNamespace"],
+    ),
+    (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        &[
+            "PolicyName",
+            "ResourceId",
+            "ScalableDimension",
+            "ScalingTargetId",
+            "ServiceNamespace",
+        ],
+    ),
+    ("AWS::CloudWatch::Alarm", &["AlarmName"]),
+    ("AWS::CloudWatch::Dashboard", &["DashboardName"]),
     (
         "AWS::DynamoDB::Table",
         &["TableName", "KeySchema", "ImportSourceSpecification"],
     ),
-    ("AWS::Logs::LogGroup", &["LogGroupName"]),
-    ("AWS::SQS::Queue", &["QueueName", "FifoQueue"]),
-    ("AWS::IoT::TopicRule", &["RuleName"]),
+    ("AWS::Events::Rule", &["Name"]),
     ("AWS::IAM::Role", &["RoleName", "Path"]),
-    ("AWS::Lambda::Function", &["FunctionName"]),
-    ("AWS::SNS::Topic", &["TopicName", "FifoTopic"]),
+    ("AWS::IoT::TopicRule", &["RuleName"]),
     ("AWS::KMS::Key", &["KeySpec", "KeyUsage", "MultiRegion"]),
-    ("AWS::CloudWatch::Alarm", &["AlarmName"]),
-    ("AWS::CloudWatch::Dashboard", &["DashboardName"]),
+    (
+        "AWS::Lambda::EventSourceMapping",
+        &[
+            "EventSourceArn",
+            "StartingPosition",
+            "StartingPositionTimestamp",
+            "SelfManagedEventSource",
+        ],
+    ),
+    (
+        "AWS::Lambda::Function",
+        &["FunctionName", "PackageType", "TenancyConfig"],
+    ),
+    (
+        "AWS::Lambda::Permission",
+        &[
+            "Action",
+            "EventSourceToken",
+            "FunctionName",
+            "FunctionUrlAuthType",
+            "InvokedViaFunctionUrl",
+            "Principal",
+            "PrincipalOrgID",
+            "SourceAccount",
+            "SourceArn",
+        ],
+    ),
+    ("AWS::Logs::LogGroup", &["LogGroupName"]),
+    ("AWS::Logs::MetricFilter", &["FilterName", "LogGroupName"]),
+    (
+        "AWS::SNS::Subscription",
+        &["Endpoint", "Protocol", "TopicArn"],
+    ),
+    ("AWS::SNS::Topic", &["TopicName", "FifoTopic"]),
+    ("AWS::SNS::TopicPolicy", &[]),
+    ("AWS::SQS::Queue", &["QueueName", "FifoQueue"]),
 ];
 
 /// Types that hold data: replacing or removing one loses what it holds (or leaves it behind, when retained).
@@ -337,5 +387,48 @@ mod tests {
         let yaml_body = serde_json::json!({"TemplateBody": yaml});
         assert_eq!(read_deployed(&yaml_body.to_string()).unwrap(), new);
         assert!(read_deployed("{\"a\": 1}").is_err());
+    }
+
+    /// Every resource type a template of the examples holds has its entry: a new type cannot slip in with its
+    /// replacing properties unknown to `diff`.
+    #[test]
+    fn every_rendered_type_has_its_replacing_properties() {
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(examples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                let t = template(&std::fs::read_to_string(&path).unwrap());
+                for r in t["Resources"].as_object().unwrap().values() {
+                    seen.insert(r["Type"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+        assert!(seen.len() >= 15, "{seen:?}");
+        for ty in &seen {
+            assert!(
+                REPLACING.iter().any(|(t, _)| t == ty),
+                "{ty} is rendered but not in diff's REPLACING"
+            );
+        }
+    }
+
+    /// The notification address is a subscription's `Endpoint`: CloudFormation replaces the subscription (a new
+    /// confirmation mail), which `diff` says; and a mapping moved to another stream is replaced.
+    #[test]
+    fn a_new_address_replaces_the_subscription() {
+        let status = |email: &str| {
+            template(&format!(
+                "pipelines:\n  - name: presence\n    status:\n      enabled: true\n      notifications: {{email: {email}}}\n"
+            ))
+        };
+        let changes = diff(&status("a@example.com"), &status("b@example.com"));
+        let replaced: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.replaces)
+            .map(|c| c.resource_type.as_str())
+            .collect();
+        assert_eq!(replaced, ["AWS::SNS::Subscription"], "{changes:#?}");
+        assert!(changes.iter().all(|c| !c.loses_data()));
     }
 }
