@@ -7,9 +7,9 @@ use std::path::Path;
 
 use presence_stack::{Diagnostic, Error, Format, Source, synthesize};
 
-use crate::cfn_yaml;
+use crate::support::cfn_yaml;
 
-use crate::common::{model_lists_the_template, settings};
+use crate::support::common::{model_lists_the_template, settings};
 
 /// The name a user would type for the file, so messages are the same on every machine.
 fn repo_relative(path: &Path) -> String {
@@ -23,53 +23,61 @@ fn repo_relative(path: &Path) -> String {
 #[test]
 fn examples_synthesize_to_json_and_yaml() {
     settings().bind(|| {
-        insta::glob!("../examples", "*.yaml", |path| {
-            let text = fs::read_to_string(path).unwrap();
-            let name = repo_relative(path);
-            let source = Source {
-                name: &name,
-                text: &text,
-            };
-            let json = synthesize(source, Format::Json).unwrap();
-            let yaml = synthesize(source, Format::Yaml).unwrap();
-            // Both texts carry the same template.
-            let from_json: serde_json::Value = serde_json::from_str(&json.template).unwrap();
-            let from_yaml = cfn_yaml::read(&yaml.template).unwrap();
-            assert_eq!(from_json, from_yaml, "{name}");
-            // The counts the quota checks read are the template's.
-            model_lists_the_template(&json.model, &from_json)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            insta::assert_snapshot!("json", json.template);
-            insta::assert_snapshot!("yaml", yaml.template);
-            insta::assert_snapshot!("warnings", lines(&json.warnings));
-        });
+        insta::glob!(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples"),
+            "*.yaml",
+            |path| {
+                let text = fs::read_to_string(path).unwrap();
+                let name = repo_relative(path);
+                let source = Source {
+                    name: &name,
+                    text: &text,
+                };
+                let json = synthesize(source, Format::Json).unwrap();
+                let yaml = synthesize(source, Format::Yaml).unwrap();
+                // Both texts carry the same template.
+                let from_json: serde_json::Value = serde_json::from_str(&json.template).unwrap();
+                let from_yaml = cfn_yaml::read(&yaml.template).unwrap();
+                assert_eq!(from_json, from_yaml, "{name}");
+                // The counts the quota checks read are the template's.
+                model_lists_the_template(&json.model, &from_json)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                insta::assert_snapshot!("json", json.template);
+                insta::assert_snapshot!("yaml", yaml.template);
+                insta::assert_snapshot!("warnings", lines(&json.warnings));
+            }
+        );
     });
 }
 
 #[test]
 fn invalid_configs_explain_themselves() {
     settings().bind(|| {
-        insta::glob!("invalid", "*.yaml", |path| {
-            // Bytes, not text: some of these files are not UTF-8 on purpose.
-            let bytes = fs::read(path).unwrap();
-            let name = repo_relative(path);
-            let err = presence_stack::decode(&name, &bytes)
-                .and_then(|text| synthesize(Source { name: &name, text }, Format::Json))
-                .unwrap_err();
-            let errors = match err {
-                Error::Config(diagnostics) => {
-                    // Every message says what to write in the config's words, never in Rust's or serde's.
-                    for d in &diagnostics {
-                        let said = format!("{}: {}", d.path, d.message);
-                        let word = presence_stack::config::rust_phrasing(&said);
-                        assert_eq!(word, None, "{name}: {said}");
+        insta::glob!(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/invalid"),
+            "*.yaml",
+            |path| {
+                // Bytes, not text: some of these files are not UTF-8 on purpose.
+                let bytes = fs::read(path).unwrap();
+                let name = repo_relative(path);
+                let err = presence_stack::decode(&name, &bytes)
+                    .and_then(|text| synthesize(Source { name: &name, text }, Format::Json))
+                    .unwrap_err();
+                let errors = match err {
+                    Error::Config(diagnostics) => {
+                        // Every message says what to write in the config's words, never in Rust's or serde's.
+                        for d in &diagnostics {
+                            let said = format!("{}: {}", d.path, d.message);
+                            let word = presence_stack::config::rust_phrasing(&said);
+                            assert_eq!(word, None, "{name}: {said}");
+                        }
+                        lines(&diagnostics)
                     }
-                    lines(&diagnostics)
-                }
-                other => panic!("{name}: not a config error: {other}"),
-            };
-            insta::assert_snapshot!("error", with_input(&bytes, &errors));
-        });
+                    other => panic!("{name}: not a config error: {other}"),
+                };
+                insta::assert_snapshot!("error", with_input(&bytes, &errors));
+            }
+        );
     });
 }
 
@@ -115,20 +123,24 @@ fn visible(bytes: &[u8]) -> String {
 #[test]
 fn questionable_configs_warn() {
     settings().bind(|| {
-        insta::glob!("warn", "*.yaml", |path| {
-            let text = fs::read_to_string(path).unwrap();
-            let name = repo_relative(path);
-            let synthesis = synthesize(
-                Source {
-                    name: &name,
-                    text: &text,
-                },
-                Format::Json,
-            )
-            .unwrap();
-            assert!(!synthesis.warnings.is_empty(), "{name} should warn");
-            insta::assert_snapshot!("warned", lines(&synthesis.warnings));
-        });
+        insta::glob!(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/warn"),
+            "*.yaml",
+            |path| {
+                let text = fs::read_to_string(path).unwrap();
+                let name = repo_relative(path);
+                let synthesis = synthesize(
+                    Source {
+                        name: &name,
+                        text: &text,
+                    },
+                    Format::Json,
+                )
+                .unwrap();
+                assert!(!synthesis.warnings.is_empty(), "{name} should warn");
+                insta::assert_snapshot!("warned", lines(&synthesis.warnings));
+            }
+        );
     });
 }
 

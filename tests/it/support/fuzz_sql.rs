@@ -1,4 +1,4 @@
-//! The body of the `sql` fuzz target, shared with `tests/properties.rs` so that a crash input replays there:
+//! The body of the `sql` fuzz target, shared with `tests/it/properties/mod.rs` so that a crash input replays there:
 //! the parser never panics, whatever parses prints as SQL that parses back to the same tree (spans aside), and
 //! printing that tree again gives the same text (the printed form is a fixed point).
 
