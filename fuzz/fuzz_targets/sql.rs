@@ -1,6 +1,6 @@
 //! SQL text in: the parser never panics, and whatever parses prints as SQL that parses back to the same tree
-//! (spans aside). `tests/it/properties/mod.rs` (`sql_round_trip`) replays crash inputs the same way.
-//! The body is `tests/it/support/fuzz_sql.rs`, which `tests/it/properties/mod.rs` also runs (and replays crash
+//! (spans aside). `tests/it/properties/layout.rs` (`sql_round_trip`) replays crash inputs the same way.
+//! The body is `tests/it/support/fuzz_sql.rs`, which `tests/it/properties/layout.rs` also runs (and replays crash
 //! inputs with).
 #![no_main]
 
