@@ -3,7 +3,7 @@
 //! review with `cargo insta review`.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use presence_stack::{Diagnostic, Error, Format, Source, synthesize};
 
@@ -20,64 +20,61 @@ fn repo_relative(path: &Path) -> String {
         .to_string()
 }
 
+/// A folder of the repository, for `insta::glob!`, which would read a relative one from this file's folder.
+fn folder(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
 #[test]
 fn examples_synthesize_to_json_and_yaml() {
     settings().bind(|| {
-        insta::glob!(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/examples"),
-            "*.yaml",
-            |path| {
-                let text = fs::read_to_string(path).unwrap();
-                let name = repo_relative(path);
-                let source = Source {
-                    name: &name,
-                    text: &text,
-                };
-                let json = synthesize(source, Format::Json).unwrap();
-                let yaml = synthesize(source, Format::Yaml).unwrap();
-                // Both texts carry the same template.
-                let from_json: serde_json::Value = serde_json::from_str(&json.template).unwrap();
-                let from_yaml = cfn_yaml::read(&yaml.template).unwrap();
-                assert_eq!(from_json, from_yaml, "{name}");
-                // The counts the quota checks read are the template's.
-                model_lists_the_template(&json.model, &from_json)
-                    .unwrap_or_else(|e| panic!("{name}: {e}"));
-                insta::assert_snapshot!("json", json.template);
-                insta::assert_snapshot!("yaml", yaml.template);
-                insta::assert_snapshot!("warnings", lines(&json.warnings));
-            }
-        );
+        insta::glob!(folder("examples"), "*.yaml", |path| {
+            let text = fs::read_to_string(path).unwrap();
+            let name = repo_relative(path);
+            let source = Source {
+                name: &name,
+                text: &text,
+            };
+            let json = synthesize(source, Format::Json).unwrap();
+            let yaml = synthesize(source, Format::Yaml).unwrap();
+            // Both texts carry the same template.
+            let from_json: serde_json::Value = serde_json::from_str(&json.template).unwrap();
+            let from_yaml = cfn_yaml::read(&yaml.template).unwrap();
+            assert_eq!(from_json, from_yaml, "{name}");
+            // The counts the quota checks read are the template's.
+            model_lists_the_template(&json.model, &from_json)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            insta::assert_snapshot!("json", json.template);
+            insta::assert_snapshot!("yaml", yaml.template);
+            insta::assert_snapshot!("warnings", lines(&json.warnings));
+        });
     });
 }
 
 #[test]
 fn invalid_configs_explain_themselves() {
     settings().bind(|| {
-        insta::glob!(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/invalid"),
-            "*.yaml",
-            |path| {
-                // Bytes, not text: some of these files are not UTF-8 on purpose.
-                let bytes = fs::read(path).unwrap();
-                let name = repo_relative(path);
-                let err = presence_stack::decode(&name, &bytes)
-                    .and_then(|text| synthesize(Source { name: &name, text }, Format::Json))
-                    .unwrap_err();
-                let errors = match err {
-                    Error::Config(diagnostics) => {
-                        // Every message says what to write in the config's words, never in Rust's or serde's.
-                        for d in &diagnostics {
-                            let said = format!("{}: {}", d.path, d.message);
-                            let word = presence_stack::config::rust_phrasing(&said);
-                            assert_eq!(word, None, "{name}: {said}");
-                        }
-                        lines(&diagnostics)
+        insta::glob!(folder("tests/invalid"), "*.yaml", |path| {
+            // Bytes, not text: some of these files are not UTF-8 on purpose.
+            let bytes = fs::read(path).unwrap();
+            let name = repo_relative(path);
+            let err = presence_stack::decode(&name, &bytes)
+                .and_then(|text| synthesize(Source { name: &name, text }, Format::Json))
+                .unwrap_err();
+            let errors = match err {
+                Error::Config(diagnostics) => {
+                    // Every message says what to write in the config's words, never in Rust's or serde's.
+                    for d in &diagnostics {
+                        let said = format!("{}: {}", d.path, d.message);
+                        let word = presence_stack::config::rust_phrasing(&said);
+                        assert_eq!(word, None, "{name}: {said}");
                     }
-                    other => panic!("{name}: not a config error: {other}"),
-                };
-                insta::assert_snapshot!("error", with_input(&bytes, &errors));
-            }
-        );
+                    lines(&diagnostics)
+                }
+                other => panic!("{name}: not a config error: {other}"),
+            };
+            insta::assert_snapshot!("error", with_input(&bytes, &errors));
+        });
     });
 }
 
@@ -123,24 +120,20 @@ fn visible(bytes: &[u8]) -> String {
 #[test]
 fn questionable_configs_warn() {
     settings().bind(|| {
-        insta::glob!(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/warn"),
-            "*.yaml",
-            |path| {
-                let text = fs::read_to_string(path).unwrap();
-                let name = repo_relative(path);
-                let synthesis = synthesize(
-                    Source {
-                        name: &name,
-                        text: &text,
-                    },
-                    Format::Json,
-                )
-                .unwrap();
-                assert!(!synthesis.warnings.is_empty(), "{name} should warn");
-                insta::assert_snapshot!("warned", lines(&synthesis.warnings));
-            }
-        );
+        insta::glob!(folder("tests/warn"), "*.yaml", |path| {
+            let text = fs::read_to_string(path).unwrap();
+            let name = repo_relative(path);
+            let synthesis = synthesize(
+                Source {
+                    name: &name,
+                    text: &text,
+                },
+                Format::Json,
+            )
+            .unwrap();
+            assert!(!synthesis.warnings.is_empty(), "{name} should warn");
+            insta::assert_snapshot!("warned", lines(&synthesis.warnings));
+        });
     });
 }
 
