@@ -17,7 +17,7 @@
 //! `status --json`) match the truth. `read` times the item reader on a file held in memory (no I/O, no output),
 //! alone and with the resolver, the best of REPEATS runs: the profile of `status` without the noise of the rest.
 
-#[path = "../tests/support/history.rs"]
+#[path = "../tests/it/support/history.rs"]
 mod history;
 
 use std::collections::HashMap;

@@ -58,7 +58,7 @@
 //! - As of T: the events certainly before T are the right ones to fold, and the near ones are tried both ways.
 //!   Every answer that is not `unknown` is one all of the possible placements agree on.
 //!
-//! The property tests (`tests/status.rs`) check this against generated true histories with takeovers,
+//! The property tests (`tests/it/status.rs`) check this against generated true histories with takeovers,
 //! keep-alive timeouts, version resets and reconnect storms, delivered with redeliveries, reordering and
 //! timestamps off by up to ±E: every `connected` and `disconnected` equals the truth, and every `unknown` is one of
 //! the cases above. Asked now, with every event of a client that has happened stored, the answer is the truth

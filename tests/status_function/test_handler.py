@@ -1,5 +1,5 @@
 """The status function (templates/status_function.py) against moto's in-process DynamoDB, fed the stream records of
-generated histories (tests/support/history.rs, through `cargo run --example status-history -- lines`), in many
+generated histories (tests/it/support/history.rs, through `cargo run --example status-history -- lines`), in many
 shuffled orders with redeliveries and TTL removals. The histories end seconds ago, as a live fleet's do. For every
 client, the final status item must be what `presence-stack status --json` answers from the same items asked now, a
 Scan of the online index must list exactly the connected clients, and `status --write-requests` must rebuild the

@@ -3,7 +3,7 @@ embedded in the synthesized template, with the status function, against moto in 
 status table with their streams, the check queue with its delays on a frozen clock (freezegun), the count table,
 and EventBridge with a rule that sends every `presence-stack` event to a capture queue.
 
-Each generated history (tests/support/history.rs, through `status-history lines`) is delivered at its arrival
+Each generated history (tests/it/support/history.rs, through `status-history lines`) is delivered at its arrival
 times: in the arrival order, and shuffled (each delivery later by up to 20 s, a fifth of them delivered again up to
 2 minutes later). A tenth of the PutEvents and SendMessage calls of the two functions fail; a failed stream batch
 is delivered again from the record the function reports, a failed check message again, and a tenth of the check

@@ -9,7 +9,7 @@
 //! characters, valid UTF-8, not too deep, and entirely in the buffer. For anything else (a broken item, an item
 //! cut by the end of the buffer) it says nothing and consumes nothing, and the reference path reads the item, so
 //! problems, their lines and their messages are the reference path's, byte for byte. The fuzz body
-//! (`tests/support/fuzz_items.rs`) checks that both paths hand on the same events and problems.
+//! (`tests/it/support/fuzz_items.rs`) checks that both paths hand on the same events and problems.
 //!
 //! The items of a page differ only in their values: the reader learns each shape of item from the general code
 //! ([`Skeleton`]: the item's bytes with its value strings cut out) and reads the next item of that shape by

@@ -13,8 +13,8 @@ use presence_stack::status::{
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::fuzz_items;
-use crate::history;
+use crate::support::fuzz_items;
+use crate::support::history;
 
 use history::{Delivered, Delivery, History, Rng, Truth};
 

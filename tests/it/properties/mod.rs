@@ -15,10 +15,10 @@ use proptest::sample::select;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 
-use crate::cfn_yaml;
-use crate::fuzz_eval;
-use crate::fuzz_sql;
-use crate::fuzz_synth;
+use crate::support::cfn_yaml;
+use crate::support::fuzz_eval;
+use crate::support::fuzz_sql;
+use crate::support::fuzz_synth;
 
 const FILE: &str = "props.yaml";
 
@@ -488,8 +488,6 @@ fn free_text_examples() {
     }
 }
 
-#[path = "properties_valid.rs"]
 mod valid;
 
-#[path = "properties_layout.rs"]
 mod layout;

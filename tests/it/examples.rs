@@ -3,13 +3,13 @@
 //! review with `cargo insta review`.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use presence_stack::{Diagnostic, Error, Format, Source, synthesize};
 
-use crate::cfn_yaml;
+use crate::support::cfn_yaml;
 
-use crate::common::{model_lists_the_template, settings};
+use crate::support::common::{model_lists_the_template, settings};
 
 /// The name a user would type for the file, so messages are the same on every machine.
 fn repo_relative(path: &Path) -> String {
@@ -20,10 +20,15 @@ fn repo_relative(path: &Path) -> String {
         .to_string()
 }
 
+/// A folder of the repository, for `insta::glob!`, which would read a relative one from this file's folder.
+fn folder(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
 #[test]
 fn examples_synthesize_to_json_and_yaml() {
     settings().bind(|| {
-        insta::glob!("../examples", "*.yaml", |path| {
+        insta::glob!(folder("examples"), "*.yaml", |path| {
             let text = fs::read_to_string(path).unwrap();
             let name = repo_relative(path);
             let source = Source {
@@ -49,7 +54,7 @@ fn examples_synthesize_to_json_and_yaml() {
 #[test]
 fn invalid_configs_explain_themselves() {
     settings().bind(|| {
-        insta::glob!("invalid", "*.yaml", |path| {
+        insta::glob!(folder("tests/invalid"), "*.yaml", |path| {
             // Bytes, not text: some of these files are not UTF-8 on purpose.
             let bytes = fs::read(path).unwrap();
             let name = repo_relative(path);
@@ -115,7 +120,7 @@ fn visible(bytes: &[u8]) -> String {
 #[test]
 fn questionable_configs_warn() {
     settings().bind(|| {
-        insta::glob!("warn", "*.yaml", |path| {
+        insta::glob!(folder("tests/warn"), "*.yaml", |path| {
             let text = fs::read_to_string(path).unwrap();
             let name = repo_relative(path);
             let synthesis = synthesize(

@@ -9,7 +9,7 @@ use tempfile::TempDir;
 
 use super::now::fresh_page;
 use super::{MIN, Run, T, item, lines, run, status, two_pages};
-use crate::common::cmd;
+use crate::support::common::cmd;
 
 fn report(args: &[&str], stdin: &str) -> Run {
     run("report", args, stdin)
@@ -243,7 +243,8 @@ fn the_page_of_a_small_history() {
     for needle in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "url("] {
         assert!(!html.contains(needle), "{needle}");
     }
-    crate::common::settings().bind(|| insta::assert_snapshot!("report@small-history", html));
+    crate::support::common::settings()
+        .bind(|| insta::assert_snapshot!("report@small-history", html));
 }
 
 #[test]
@@ -334,5 +335,5 @@ fn the_help_has_examples() {
     let out = cmd().args(["report", "--help"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Examples:"));
-    crate::common::settings().bind(|| insta::assert_snapshot!("help@report", text));
+    crate::support::common::settings().bind(|| insta::assert_snapshot!("help@report", text));
 }

@@ -1,6 +1,6 @@
 //! True connection histories of IoT clients, and a delivery model that turns them into what a table holds.
 //!
-//! Shared by the property tests of `status` (`tests/status.rs`), by the benchmark generator
+//! Shared by the property tests of `status` (`tests/it/status.rs`), by the benchmark generator
 //! (`cargo run --release --example status-history`), and, through that generator's JSON lines, by tests in other
 //! languages (the status function of a later issue): every history is a pure function of a seed.
 //!

@@ -1,4 +1,4 @@
-//! The body of the `synth` fuzz target, shared with `tests/properties.rs` so that its crash inputs replay in
+//! The body of the `synth` fuzz target, shared with `tests/it/properties/layout.rs` so that its crash inputs replay in
 //! every `cargo test`: loading, checking and synthesizing (JSON and YAML) never panic, a template that comes out
 //! parses (the YAML with its short-form tags) and has `Resources`, and every error is a config error. Bytes are
 //! decoded as the binary decodes a config file, and the parse errors hold no word of Rust's or serde's.

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use tempfile::TempDir;
 
-use crate::cfn_yaml;
+use crate::support::cfn_yaml;
 
-use crate::common::cmd;
+use crate::support::common::cmd;
 
 /// Run the binary from the repository root with these arguments.
 fn run(args: &[&str]) -> std::process::Output {
@@ -509,7 +509,7 @@ fn completions_for_every_shell() {
 /// `--help` of every command, so a change of the help text is reviewed like any other output.
 #[test]
 fn help_texts() {
-    crate::common::settings().bind(|| {
+    crate::support::common::settings().bind(|| {
         for command in [
             "",
             "synth",
@@ -638,10 +638,8 @@ fn a_template_over_the_inline_limit_gets_the_s3_bucket_hint() {
     assert!(fs::metadata(&target).unwrap().len() > 51_200);
 }
 
-#[path = "cli_pipes.rs"]
 mod pipes;
 
-#[path = "cli_replay.rs"]
 mod replay;
 
 /// `check --message-format`: the same diagnostics, with their ids, as a JSON array, a SARIF log or GitHub

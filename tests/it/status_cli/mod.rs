@@ -6,7 +6,7 @@ use std::fs;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::common::cmd;
+use crate::support::common::cmd;
 
 struct Run {
     code: Option<i32>,
@@ -300,7 +300,7 @@ fn usage_errors_exit_2() {
 fn the_help_has_examples() {
     let out = cmd().args(["status", "--help"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    crate::common::settings().bind(|| insta::assert_snapshot!("help@status", text));
+    crate::support::common::settings().bind(|| insta::assert_snapshot!("help@status", text));
 }
 
 #[test]
@@ -354,8 +354,6 @@ fn simulate_status_ends_with_every_client_and_status_skips_those_lines() {
     assert_eq!(lines(&run.stdout).len(), 2);
 }
 
-#[path = "status_cli_now.rs"]
 mod now;
 
-#[path = "report_cli.rs"]
 mod report;

@@ -7,7 +7,7 @@ use presence_stack::status::{self, Fields, Params, Read, Resolver, State, report
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use crate::history::{self, Delivered, Delivery, Rng, Truth};
+use crate::support::history::{self, Delivered, Delivery, Rng, Truth};
 
 const START: i64 = 1_700_000_000_000;
 const DAY: i64 = 86_400_000;

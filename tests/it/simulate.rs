@@ -26,7 +26,7 @@ fn simulate(config: &str, events: &str) -> (Option<i32>, Vec<Value>, String) {
     )
 }
 
-use crate::common::settings;
+use crate::support::common::settings;
 
 #[test]
 fn the_article_events_become_items_with_the_payload_types() {
@@ -494,7 +494,7 @@ fn write_requests_seed_a_table_with_one_request_per_key() {
         "{0}{0}",
         fs::read_to_string("examples/events/stream.jsonl").unwrap()
     );
-    let run = crate::common::cmd()
+    let run = crate::support::common::cmd()
         .args([
             "simulate",
             "examples/presence.yaml",
@@ -543,7 +543,7 @@ fn write_requests_seed_a_table_with_one_request_per_key() {
     );
 
     // Several pipelines: the choice is the user's.
-    let run = crate::common::cmd()
+    let run = crate::support::common::cmd()
         .args([
             "simulate",
             "examples/multi-pipeline.yaml",
@@ -556,7 +556,7 @@ fn write_requests_seed_a_table_with_one_request_per_key() {
         .unwrap();
     assert_eq!(run.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&run.stderr).contains("choose one with `--pipeline NAME`"));
-    let run = crate::common::cmd()
+    let run = crate::support::common::cmd()
         .args([
             "simulate",
             "examples/multi-pipeline.yaml",

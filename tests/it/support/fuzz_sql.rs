@@ -1,6 +1,6 @@
-//! The body of the `sql` fuzz target, shared with `tests/properties.rs` so that a crash input replays there:
-//! the parser never panics, whatever parses prints as SQL that parses back to the same tree (spans aside), and
-//! printing that tree again gives the same text (the printed form is a fixed point).
+//! The body of the `sql` fuzz target, shared with `tests/it/properties/layout.rs` so that a crash input replays there:
+//! the parser never panics, whatever parses prints as SQL that parses back to the same tree (spans aside), and printing
+//! that tree again gives the same text (the printed form is a fixed point).
 
 /// Check one input.
 pub fn check(data: &[u8]) {

@@ -240,7 +240,7 @@ proptest! {
 // Property 3: no input makes the library panic
 // ---------------------------------------------------------------------------------------------------------------
 
-/// Everything the fuzz targets do with one input: their bodies live in `tests/support/`, shared with `fuzz/`, so
+/// Everything the fuzz targets do with one input: their bodies live in `tests/it/support/`, shared with `fuzz/`, so
 /// that a crash the fuzzer finds replays here through the same code.
 fn no_panic_on(text: &str) {
     fuzz_synth::check(text.as_bytes());

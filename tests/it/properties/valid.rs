@@ -660,7 +660,8 @@ fn check_invariants(
         resources.keys()
     );
     // The model's lists, whose lengths the quota checks read, are the template's.
-    crate::common::model_lists_the_template(model, &template).map_err(TestCaseError::fail)?;
+    crate::support::common::model_lists_the_template(model, &template)
+        .map_err(TestCaseError::fail)?;
 
     // Every alarm tells someone: the stack's topic or the one named.
     for (id, alarm) in of_type("AWS::CloudWatch::Alarm") {

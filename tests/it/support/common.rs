@@ -10,10 +10,11 @@ pub fn cmd() -> Command {
     c
 }
 
-/// Snapshots live in the top-level `snapshots/` folder, named without the module path.
+/// Snapshots live in the top-level `snapshots/` folder, named without the module path. The path is absolute:
+/// insta reads a relative one from the folder of the file that asserts, which differs between test modules.
 pub fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("../snapshots");
+    s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
     s.set_prepend_module_to_snapshot(false);
     s
 }

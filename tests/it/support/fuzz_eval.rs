@@ -1,5 +1,5 @@
-//! The body of the `eval` fuzz target, shared with `tests/properties.rs`: the evaluator runs any statement that
-//! parses and compiles on any JSON payload without panicking, `run` and `run_owned` agree, and what a rule sends
+//! The body of the `eval` fuzz target, shared with `tests/it/properties/layout.rs`: the evaluator runs any statement
+//! that parses and compiles on any JSON payload without panicking, `run` and `run_owned` agree, and what a rule sends
 //! serializes as JSON. The input is `<sql>\0<payload JSON>\0<topic>`; missing parts get a connected event.
 
 use presence_stack::sql::{Input, Outcome, Program, parse};
