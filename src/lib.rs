@@ -90,7 +90,12 @@ pub fn load(source: Source) -> Result<Model, Error> {
             problems
                 .into_iter()
                 .map(|p| {
-                    let at = positions.locate(&p.path);
+                    // A value out of range is placed at the value, where the parser places the ones it finds.
+                    let at = if p.id == catalog::Id::WrongValue {
+                        positions.locate_value(&p.path)
+                    } else {
+                        positions.locate(&p.path)
+                    };
                     problem(p.id, p.path, p.message, at.map(|a| a.0), at.map(|a| a.1))
                 })
                 .collect(),

@@ -156,8 +156,15 @@ fn write_layout(config: &Value, seed: u64) -> String {
     text
 }
 
-/// One error put into a valid config: the path it must be reported at and the key that line and column point to.
-fn inject_error(config: &mut Value, pipeline: usize, kind: usize) -> (String, &'static str) {
+/// Where an error's line and column point: at its key (a name the model refuses), or at its value (a value out of
+/// range, `PS011`, placed where the parser places the ones it finds).
+enum Mark {
+    Key(&'static str),
+    Value(&'static str),
+}
+
+/// One error put into a valid config: the path it must be reported at and what its line and column point to.
+fn inject_error(config: &mut Value, pipeline: usize, kind: usize) -> (String, Mark) {
     let n = config["pipelines"].as_array().map_or(0, Vec::len);
     let i = pipeline % n;
     let p = config["pipelines"][i].as_object_mut().unwrap();
@@ -173,19 +180,19 @@ fn inject_error(config: &mut Value, pipeline: usize, kind: usize) -> (String, &'
     match kind % 4 {
         0 => {
             p.insert("name".into(), json!("Bad-Name"));
-            (format!("pipelines[{i}].name"), "name")
+            (format!("pipelines[{i}].name"), Mark::Key("name"))
         }
         1 => {
             let mut rule = section("rule");
             rule.insert("name".into(), json!("bad-rule"));
             p.insert("rule".into(), Value::Object(rule));
-            (format!("pipelines[{i}].rule.name"), "name")
+            (format!("pipelines[{i}].rule.name"), Mark::Key("name"))
         }
         2 => {
             let mut table = section("table");
             table.insert("name".into(), json!("x"));
             p.insert("table".into(), Value::Object(table));
-            (format!("pipelines[{i}].table.name"), "name")
+            (format!("pipelines[{i}].table.name"), Mark::Key("name"))
         }
         _ => {
             p.insert(
@@ -194,7 +201,7 @@ fn inject_error(config: &mut Value, pipeline: usize, kind: usize) -> (String, &'
             );
             (
                 format!("pipelines[{i}].error_action.retention_days"),
-                "retention_days",
+                Mark::Value("2"),
             )
         }
     }
@@ -204,14 +211,14 @@ proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(256) })]
 
     #[test]
-    fn errors_point_at_their_key_in_any_layout(
+    fn errors_point_at_their_key_or_value_in_any_layout(
         spec in config(),
         pipeline in 0usize..20,
         kind in 0usize..4,
         seed in any::<u64>(),
     ) {
         let mut value = spec.value.clone();
-        let (path, key) = inject_error(&mut value, pipeline, kind);
+        let (path, mark) = inject_error(&mut value, pipeline, kind);
         let text = write_layout(&value, seed);
         let diags = match synth(&text, Format::Json) {
             Err(Error::Config(diags)) => diags,
@@ -224,10 +231,13 @@ proptest! {
         let (Some(line), Some(column)) = (d.line, d.column) else {
             return Err(TestCaseError::fail(format!("{path}: no line and column\n{text}")));
         };
-        // The position is the parser's mark of the key, in block and flow style alike, whatever the strings
-        // around it hold.
+        // The position is the parser's mark of the key or the value, in block and flow style alike, whatever the
+        // strings around it hold.
         let at = text.lines().nth(line - 1).and_then(|l| l.get(column - 1..)).unwrap_or("");
-        let tokens = [format!("{key}:"), format!("\"{key}\":")];
+        let tokens = match mark {
+            Mark::Key(key) => vec![format!("{key}:"), format!("\"{key}\":")],
+            Mark::Value(value) => vec![value.to_owned(), format!("\"{value}\"")],
+        };
         prop_assert!(
             tokens.iter().any(|t| at.starts_with(t.as_str())),
             "{} reported at line {}, column {}, which reads {:?}:\n{}",
