@@ -1,8 +1,14 @@
 """presence-stack's status function: one conditional UpdateItem per new event of the stream. The condition is the
-ordering rule of src/status/resolve.rs (`supersedes`): stale events and redeliveries fail it and change nothing."""
+ordering rule of src/status/resolve.rs (`supersedes`): stale events and redeliveries fail it and change nothing.
+
+Each write that changes a client's state (its first state, connected to disconnected or back: what the notification
+function sends as Device Connected / Device Disconnected) prints one line of CloudWatch's Embedded Metric Format: the
+metric StateChanges (dimensions Pipeline and State) for the dashboard, and the client's fields for its Logs Insights
+table. A write that keeps the state (a new session while connected) prints nothing."""
 
 import json
 import os
+import time
 
 import boto3
 
@@ -22,6 +28,8 @@ NAMES = {
 }
 # A different connection: the higher versionNumber within the window, the later timestamp outside it.
 LATER = "(NOT (#sess = :s AND #ver = :v) AND ((#since BETWEEN :lo AND :hi AND #ver < :v) OR #since < :lo))"
+# The metric of the changes of state, one series per pipeline and state; unset without a dashboard: nothing logged.
+METRIC = os.environ.get("METRIC_NAME")
 db = boto3.client("dynamodb")
 
 
@@ -76,7 +84,30 @@ def update(image):
         "ConditionExpression": condition,
         "ExpressionAttributeNames": NAMES,
         "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_OLD",  # the state before: a change of state is logged
     }
+
+
+def log_change(args):
+    """The EMF line of one change of state; CloudWatch Logs turns it into the metric, no permission needed."""
+    values = args["ExpressionAttributeValues"]
+    metric = {
+        "Namespace": os.environ["NAMESPACE"],
+        "Dimensions": [["Pipeline", "State"]],
+        "Metrics": [{"Name": METRIC, "Unit": "Count"}],
+    }
+    line = {
+        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [metric]},
+        "Pipeline": os.environ["PIPELINE"],
+        "State": values[":st"]["S"],
+        METRIC: 1,
+        "clientId": args["Key"]["clientId"]["S"],
+        "since": int(values[":ts"]["N"]),
+        "sessionIdentifier": values[":s"]["S"],
+    }
+    if ":why" in values:
+        line["disconnectReason"] = values[":why"]["S"]
+    print(json.dumps(line, separators=(",", ":")))
 
 
 def handler(event, context):
@@ -89,8 +120,10 @@ def handler(event, context):
             counts["ignored"] += 1
             continue
         try:
-            db.update_item(**args)
+            old = db.update_item(**args).get("Attributes", {})
             counts["written"] += 1
+            if METRIC and old.get("state", {}).get("S") != args["ExpressionAttributeValues"][":st"]["S"]:
+                log_change(args)
         except db.exceptions.ConditionalCheckFailedException:
             counts["stale"] += 1  # an older event, or one already applied: the expected outcome
     print(json.dumps(counts))

@@ -10,6 +10,9 @@ use super::pascal_case;
 pub const METRIC_NAMESPACE: &str = "PresenceStack";
 /// The metric of the connected devices, published every minute with a `Pipeline` dimension.
 pub const CONNECTED_METRIC: &str = "ConnectedDevices";
+/// The metric of the status table's changes of state (a client's first state, connected to disconnected and back),
+/// one Embedded Metric Format line of the status function per change, with `Pipeline` and `State` dimensions.
+pub const STATE_METRIC: &str = "StateChanges";
 /// The metric of the events the notification functions sent, with `Pipeline` and `DetailType` dimensions.
 pub const SENT_METRIC: &str = "EventsSent";
 /// How often the counting function runs.

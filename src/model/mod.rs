@@ -28,6 +28,7 @@ mod status;
 pub use choose::{Among, ChoiceError};
 pub use dashboard::{
     CONNECTED_METRIC, COUNT_SCHEDULE, Dashboard, DashboardIds, METRIC_NAMESPACE, SENT_METRIC,
+    STATE_METRIC,
 };
 pub use fields::{FieldError, Fields, Place};
 pub use names::pascal_case;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::{inline, per_stack};
 use crate::model::{
     CONNECTED_METRIC, Dashboard, ErrorTarget, METRIC_NAMESPACE, Pipeline, SENT_METRIC,
-    StatusFunction,
+    STATE_METRIC, StatusFunction,
 };
 
 /// The counting function's timeout: a million connected devices are about 150 pages of the index.
@@ -115,6 +115,21 @@ fn line(parts: &[&str], label: &str) -> Value {
     Value::Array(line)
 }
 
+/// A line of the notifications sent of one kind (`PresenceStack` `EventsSent`, from the metric filters).
+fn sent(pipeline: &str, kind: &str, label: &str) -> Value {
+    line(
+        &[
+            METRIC_NAMESPACE,
+            SENT_METRIC,
+            "Pipeline",
+            pipeline,
+            "DetailType",
+            kind,
+        ],
+        label,
+    )
+}
+
 /// `${LogicalId}`: CloudFormation puts the resource's name (its `Ref`) there.
 fn name_of(id: &str) -> String {
     format!("${{{id}}}")
@@ -146,29 +161,31 @@ pub(super) fn body(p: &Pipeline, status: &StatusFunction, d: &Dashboard) -> Valu
     ];
     let mut y = 6;
     let n = status.notifications.as_ref();
+    // The status function's own metric: one per change of state the table made, with or without notifications.
+    let changes = |state: &str, label: &str| {
+        line(
+            &[
+                METRIC_NAMESPACE,
+                STATE_METRIC,
+                "Pipeline",
+                pipeline,
+                "State",
+                state,
+            ],
+            label,
+        )
+    };
+    let half = if n.is_some() { WIDTH / 2 } else { WIDTH };
+    widgets.push(widget(
+        "metric",
+        (0, y, half, 6),
+        metric_properties(
+            "Connects and disconnects per minute",
+            json!({"view": "timeSeries", "stat": "Sum", "period": 60,
+                   "metrics": [changes("connected", "connects"), changes("disconnected", "disconnects")]}),
+        ),
+    ));
     if n.is_some() {
-        let sent = |kind: &str, label: &str| {
-            line(
-                &[
-                    METRIC_NAMESPACE,
-                    SENT_METRIC,
-                    "Pipeline",
-                    pipeline,
-                    "DetailType",
-                    kind,
-                ],
-                label,
-            )
-        };
-        widgets.push(widget(
-            "metric",
-            (0, y, WIDTH / 2, 6),
-            metric_properties(
-                "Connects and disconnects per minute",
-                json!({"view": "timeSeries", "stat": "Sum", "period": 60,
-                       "metrics": [sent("Device Connected", "connects"), sent("Device Disconnected", "disconnects")]}),
-            ),
-        ));
         widgets.push(widget(
             "metric",
             (WIDTH / 2, y, WIDTH / 2, 6),
@@ -176,15 +193,15 @@ pub(super) fn body(p: &Pipeline, status: &StatusFunction, d: &Dashboard) -> Valu
                 "Notifications per hour",
                 json!({"view": "bar", "stat": "Sum", "period": 3600,
                 "metrics": [
-                    sent("Device Offline", "offline"),
-                    sent("Device Online", "online again"),
-                    sent("Device Flapping", "flapping"),
-                    sent("Client ID Conflict", "client ID conflict"),
+                    sent(pipeline, "Device Offline", "offline"),
+                    sent(pipeline, "Device Online", "online again"),
+                    sent(pipeline, "Device Flapping", "flapping"),
+                    sent(pipeline, "Client ID Conflict", "client ID conflict"),
                 ]}),
             ),
         ));
-        y += 6;
     }
+    y += 6;
     // The rule's metrics are published per rule and action type, whose spelling AWS does not document: each line
     // sums every action type of the rule (as the alarms do).
     let rule_metric = |metric: &str, id: &str, label: &str| {
@@ -265,26 +282,29 @@ pub(super) fn body(p: &Pipeline, status: &StatusFunction, d: &Dashboard) -> Valu
         ),
     ));
     y += 6;
+    let log = |(x, y, width, height), title: &str, query: String| {
+        widget(
+            "log",
+            (x, y, width, height),
+            json!({"title": title, "region": "${AWS::Region}", "view": "table", "query": query}),
+        )
+    };
+    // The status function's EMF lines: every change of state the table made, with or without notifications.
+    widgets.push(log(
+        (0, y, half, 8),
+        "Latest state changes",
+        format!(
+            "SOURCE '{}' | filter ispresent({STATE_METRIC}) \
+             | fields @timestamp, State, clientId, disconnectReason, sessionIdentifier, since \
+             | sort @timestamp desc | limit 100",
+            name_of(&status.ids.log)
+        ),
+    ));
     if let Some(n) = n {
         let notify_log = format!("SOURCE '{}'", name_of(&n.ids.log));
         let count_log = format!("SOURCE '{}'", name_of(&n.ids.count_log));
-        let log = |x: u64, title: &str, query: String| {
-            widget(
-                "log",
-                (x, y, WIDTH / 2, 8),
-                json!({"title": title, "region": "${AWS::Region}", "view": "table", "query": query}),
-            )
-        };
         widgets.push(log(
-            0,
-            "Latest state changes and notifications",
-            format!(
-                "{notify_log} | {count_log} | fields @timestamp, sent, clientId, disconnectReason, sessionIdentifier \
-                 | filter ispresent(sent) | sort @timestamp desc | limit 100"
-            ),
-        ));
-        widgets.push(log(
-            WIDTH / 2,
+            (WIDTH / 2, y, WIDTH / 2, 8),
             "Devices offline now (told Offline, not Online since, in this time range)",
             format!(
                 "{notify_log} | filter sent = \"Device Offline\" or sent = \"Device Online\" \
@@ -293,58 +313,179 @@ pub(super) fn body(p: &Pipeline, status: &StatusFunction, d: &Dashboard) -> Valu
                  | filter last = \"Device Offline\" | sort told desc | limit 1000"
             ),
         ));
+        y += 8;
+        // The notifications themselves (connects and disconnects are the state changes above).
+        widgets.push(log(
+            (0, y, WIDTH, 6),
+            "Latest notifications",
+            format!(
+                "{notify_log} | {count_log} | fields @timestamp, sent, clientId, disconnectReason, sessionIdentifier \
+                 | filter ispresent(sent) and sent != \"Device Connected\" and sent != \"Device Disconnected\" \
+                 | sort @timestamp desc | limit 100"
+            ),
+        ));
     }
     json!({"start": "-PT3H", "periodOverride": "inherit", "widgets": widgets})
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use crate::model::Model;
 
-    /// `${...}` replaced by plain names, as CloudFormation does: what is left must be JSON, and every variable
-    /// the region or a resource of the template (`Name` or `Name.Attribute`).
+    /// The template of one pipeline, and its dashboard's body with `${...}` replaced by plain names, as
+    /// CloudFormation does: what is left must be JSON, and every variable the region or a resource of the template
+    /// (`Name` or `Name.Attribute`). Each `${Name}` becomes `<Name>`, so that tests can tell which resource it is.
+    fn substituted(text: &str) -> (Value, Value) {
+        let model = Model::build(&crate::config::parse(text).unwrap()).unwrap();
+        let template = super::super::template(&model).unwrap();
+        let resources = template["Resources"].as_object().unwrap();
+        let body = resources["PresenceDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+            .as_str()
+            .unwrap();
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some(at) = rest.find("${") {
+            out.push_str(&rest[..at]);
+            let end = rest[at..].find('}').unwrap() + at;
+            let var = &rest[at + 2..end];
+            let id = var.split('.').next().unwrap();
+            assert!(
+                var == "AWS::Region" || resources.contains_key(id),
+                "{var} in {text}"
+            );
+            out.push_str(&format!("<{var}>"));
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        let parsed: Value = serde_json::from_str(&out).unwrap();
+        (template, parsed)
+    }
+
+    fn config(status: &str, error: &str) -> String {
+        format!(
+            "pipelines:\n  - name: presence\n    error_action: {{kind: {error}}}\n    status: {status}\n"
+        )
+    }
+
+    /// The widgets by title.
+    fn by_title(body: &Value) -> std::collections::BTreeMap<String, Value> {
+        body["widgets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                (
+                    w["properties"]["title"].as_str().unwrap().to_string(),
+                    w.clone(),
+                )
+            })
+            .collect()
+    }
+
     #[test]
-    fn the_body_is_json_once_substituted() {
+    fn the_body_is_json_once_substituted_on_a_valid_grid() {
         for status in [
             "{enabled: true}",
             "{enabled: true, notifications: {enabled: false}}",
         ] {
             for error in ["cloudwatch_logs", "sqs"] {
-                let text = format!(
-                    "pipelines:\n  - name: presence\n    error_action: {{kind: {error}}}\n    status: {status}\n"
-                );
-                let model = Model::build(&crate::config::parse(&text).unwrap()).unwrap();
-                let template = super::super::template(&model).unwrap();
-                let resources = template["Resources"].as_object().unwrap();
-                let body = resources["PresenceDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
-                    .as_str()
-                    .unwrap();
-                let mut out = String::new();
-                let mut rest = body;
-                while let Some(at) = rest.find("${") {
-                    out.push_str(&rest[..at]);
-                    let end = rest[at..].find('}').unwrap() + at;
-                    let var = &rest[at + 2..end];
-                    let id = var.split('.').next().unwrap();
-                    assert!(
-                        var == "AWS::Region" || resources.contains_key(id),
-                        "{var} in {text}"
-                    );
-                    out.push_str("substituted-name");
-                    rest = &rest[end + 1..];
-                }
-                out.push_str(rest);
-                let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+                let text = config(status, error);
+                let (_, parsed) = substituted(&text);
                 let widgets = parsed["widgets"].as_array().unwrap();
                 let logs = widgets.iter().filter(|w| w["type"] == "log").count();
                 let notifications = !status.contains("false");
-                assert_eq!(widgets.len(), if notifications { 9 } else { 5 }, "{text}");
-                assert_eq!(logs, if notifications { 2 } else { 0 });
-                for w in widgets {
-                    let x = w["x"].as_u64().unwrap() + w["width"].as_u64().unwrap();
-                    assert!(x <= super::WIDTH, "{w}");
+                assert_eq!(widgets.len(), if notifications { 10 } else { 7 }, "{text}");
+                assert_eq!(logs, if notifications { 3 } else { 1 });
+                // 24 units wide, each row filled, no two widgets on the same cell.
+                let rect = |w: &Value| {
+                    let n = |k: &str| w[k].as_u64().unwrap();
+                    (n("x"), n("y"), n("width"), n("height"))
+                };
+                for (i, a) in widgets.iter().enumerate() {
+                    let (x, y, width, height) = rect(a);
+                    assert!(width > 0 && height > 0 && x + width <= super::WIDTH, "{a}");
+                    for b in &widgets[i + 1..] {
+                        let (bx, by, bw, bh) = rect(b);
+                        let apart =
+                            x + width <= bx || bx + bw <= x || y + height <= by || by + bh <= y;
+                        assert!(apart, "{a} overlaps {b}");
+                    }
                 }
+                let mut rows = std::collections::BTreeMap::new();
+                for w in widgets {
+                    let (x, y, width, _) = rect(w);
+                    *rows.entry(y).or_insert(0) += width;
+                    assert!(x < super::WIDTH);
+                }
+                assert!(rows.values().all(|&w| w == super::WIDTH), "{rows:?}");
             }
+        }
+    }
+
+    /// The connects and disconnects per minute and the latest state changes come from the status function's own
+    /// metric and log lines, with or without notifications; what is about notifications needs them.
+    #[test]
+    fn state_changes_with_and_without_notifications() {
+        for notifications in [true, false] {
+            let status = if notifications {
+                "{enabled: true}"
+            } else {
+                "{enabled: true, notifications: {enabled: false}}"
+            };
+            let text = config(status, "cloudwatch_logs");
+            let (template, body) = substituted(&text);
+            let widgets = by_title(&body);
+            let connects = &widgets["Connects and disconnects per minute"]["properties"]["metrics"];
+            assert_eq!(
+                connects,
+                &serde_json::json!([
+                    ["PresenceStack", "StateChanges", "Pipeline", "presence", "State", "connected", {"label": "connects"}],
+                    ["PresenceStack", "StateChanges", "Pipeline", "presence", "State", "disconnected", {"label": "disconnects"}],
+                ])
+            );
+            let latest = widgets["Latest state changes"]["properties"]["query"]
+                .as_str()
+                .unwrap();
+            assert!(
+                latest
+                    .starts_with("SOURCE '<PresenceStatusLog>' | filter ispresent(StateChanges) |"),
+                "{latest}"
+            );
+            assert_eq!(latest.matches("SOURCE").count(), 1, "{latest}");
+            let offline =
+                "Devices offline now (told Offline, not Online since, in this time range)";
+            for title in ["Notifications per hour", offline, "Latest notifications"] {
+                assert_eq!(widgets.contains_key(title), notifications, "{title}");
+            }
+            if notifications {
+                let hourly = widgets["Notifications per hour"]["properties"]["metrics"].to_string();
+                assert!(hourly.contains("EventsSent") && !hourly.contains("Device Connected"));
+                let told = widgets["Latest notifications"]["properties"]["query"].to_string();
+                assert!(
+                    told.contains("<PresenceNotifyLog>")
+                        && told.contains("<PresenceNotifyCountLog>")
+                );
+            }
+            // The status function logs the metric the dashboard reads, named by the model.
+            let variables = &template["Resources"]["PresenceStatusFunction"]["Properties"]["Environment"]
+                ["Variables"];
+            assert_eq!(variables["NAMESPACE"], crate::model::METRIC_NAMESPACE);
+            assert_eq!(variables["METRIC_NAME"], crate::model::STATE_METRIC);
+            assert_eq!(variables["PIPELINE"], "presence");
+        }
+        // Without a dashboard the function logs nothing: no metric to pay for.
+        let text =
+            "pipelines:\n  - name: presence\n    status: {enabled: true, dashboard: false}\n";
+        let model = Model::build(&crate::config::parse(text).unwrap()).unwrap();
+        let template = super::super::template(&model).unwrap();
+        let variables = template["Resources"]["PresenceStatusFunction"]["Properties"]["Environment"]
+            ["Variables"]
+            .as_object()
+            .unwrap();
+        for name in ["NAMESPACE", "METRIC_NAME", "PIPELINE"] {
+            assert!(!variables.contains_key(name), "{name}");
         }
     }
 

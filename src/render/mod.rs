@@ -235,6 +235,14 @@ fn status_scope(p: &Pipeline, status: &StatusFunction, cmk: bool) -> StatusScope
     if let Some(reason) = &f.reason {
         environment.insert("REASON_FIELD", json!(reason.to_string()));
     }
+    // The dashboard's connects, disconnects and latest changes: the function logs each change of state as a metric.
+    if status.dashboard.is_some() {
+        environment.extend([
+            ("NAMESPACE", json!(crate::model::METRIC_NAMESPACE)),
+            ("METRIC_NAME", json!(crate::model::STATE_METRIC)),
+            ("PIPELINE", json!(p.name)),
+        ]);
+    }
     let skip = |id: &str, comment: &str| json!({"id": id, "comment": comment});
     let mut checkov_skips = vec![skip(
         "CKV_AWS_117",

@@ -3,7 +3,8 @@ generated histories (tests/it/support/history.rs, through `cargo run --example s
 shuffled orders with redeliveries and TTL removals. The histories end seconds ago, as a live fleet's do. For every
 client, the final status item must be what `presence-stack status --json` answers from the same items asked now, a
 Scan of the online index must list exactly the connected clients, and `status --write-requests` must rebuild the
-function's table, every client included.
+function's table, every client included. The function's Embedded Metric Format lines (the dashboard's StateChanges)
+must be valid EMF and exactly the changes of state the table's stream shows, one line each.
 
 Run by scripts/test-status-function, which builds the binaries and passes their paths:
 PRESENCE_STACK, STATUS_HISTORY, and STATUS_TEST_DIR (a scratch folder under target/).
@@ -12,6 +13,7 @@ PRESENCE_STACK, STATUS_HISTORY, and STATUS_TEST_DIR (a scratch folder under targ
 import contextlib
 import copy
 import io
+import itertools
 import json
 import os
 import pathlib
@@ -37,6 +39,8 @@ SEEDS = [int(s) for s in os.environ.get("STATUS_TEST_SEEDS", "1,2,3").split(",")
 ORDERS = int(os.environ.get("STATUS_TEST_ORDERS", "6"))
 TABLE = "status"
 INDEX = "Online"
+# moto 5.2.5 routes DynamoDB Streams only at this host name, which newer botocore no longer uses by default.
+STREAMS = "https://streams.dynamodb.eu-west-1.amazonaws.com"
 
 
 def run(*args, stdin=None):
@@ -132,7 +136,83 @@ def create_table(db, table):
             for index in table["GlobalSecondaryIndexes"]
         ],
         BillingMode="PAY_PER_REQUEST",
+        # Every write as the table saw it, old and new, whatever the template asks: the changes of state to compare
+        # the function's log lines with.
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
+
+
+def stream_changes(db):
+    """The changes of state of the table, in order, from its stream: writes whose old and new `state` differ (moto
+    writes a record for every write, one that changes nothing included, as the notification function reads them)."""
+    streams = boto3.client("dynamodbstreams", endpoint_url=STREAMS)
+    arn = db.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+    iterator = iterator["ShardIterator"]
+    changes = []
+    while iterator:
+        page = streams.get_records(ShardIterator=iterator, Limit=1000)
+        for record in page["Records"]:
+            old = record["dynamodb"].get("OldImage") or {}
+            new = plain(record["dynamodb"]["NewImage"])
+            # moto 5.2.5 writes an UpdateItem that creates an item as two INSERTs: the key alone, then the item.
+            if "state" in new and old.get("state", {}).get("S") != new["state"]:
+                why = new.get("disconnectReason")
+                changes.append((new["clientId"], new["state"], new["since"], new["sessionIdentifier"], why))
+        iterator = page.get("NextShardIterator") if page["Records"] else None
+    return changes
+
+
+# The fields of a line beyond the metric's: what the dashboard's Logs Insights table shows.
+LOGGED = {"clientId", "since", "sessionIdentifier"}
+
+
+def emf_changes(output, variables):
+    """The changes of state the function logged, in order, each line checked as CloudWatch reads Embedded Metric
+    Format: the `_aws` metadata (a millisecond timestamp, one directive of the stack's namespace, dimension sets
+    naming root fields with string values, the metric with its unit), the metric's value at the root, and the
+    client's fields. The other lines are the per-batch counts."""
+    metric = variables["METRIC_NAME"]
+    changes = []
+    for text in output.splitlines():
+        line = json.loads(text)
+        if "_aws" not in line:
+            assert set(line) == {"written", "stale", "ignored"}, text
+            continue
+        meta = line["_aws"]
+        assert set(meta) == {"Timestamp", "CloudWatchMetrics"}, text
+        assert isinstance(meta["Timestamp"], int) and abs(meta["Timestamp"] - time.time() * 1000) < 600_000, text
+        [directive] = meta["CloudWatchMetrics"]
+        assert directive == {
+            "Namespace": variables["NAMESPACE"],
+            "Dimensions": [["Pipeline", "State"]],
+            "Metrics": [{"Name": metric, "Unit": "Count"}],
+        }, text
+        for name in (d for dimensions in directive["Dimensions"] for d in dimensions):
+            assert isinstance(line.get(name), str) and line[name], text
+        assert line["Pipeline"] == variables["PIPELINE"] and line["State"] in ("connected", "disconnected"), text
+        assert line[metric] == 1, text
+        extra = {"disconnectReason"} if line["State"] == "disconnected" and "disconnectReason" in line else set()
+        assert set(line) == {"_aws", "Pipeline", "State", metric} | LOGGED | extra, text
+        assert isinstance(line["since"], int) and isinstance(line["sessionIdentifier"], str), text
+        # docs/dashboard.md prices the log ingestion at about 300 bytes a change.
+        assert len(text.encode()) <= 400, f"{len(text.encode())} bytes: {text}"
+        why = line.get("disconnectReason")
+        changes.append((line["clientId"], line["State"], line["since"], line["sessionIdentifier"], why))
+    return changes
+
+
+def check_changes(changes, final):
+    """Per client, the logged changes alternate, and the last one is the state the table ends in."""
+    by_client = {}
+    for change in changes:
+        by_client.setdefault(change[0], []).append(change[1])
+    states = {i["clientId"]: i["state"] for i in final}
+    assert set(by_client) == set(states), "a line for every client with an item, none for the others"
+    for client, seen in by_client.items():
+        assert all(a != b for a, b in itertools.pairwise(seen)), (client, seen)
+        assert seen[-1] == states[client], (client, seen)
 
 
 def scan(db, **extra):
@@ -235,9 +315,10 @@ def test_any_order_gives_the_resolvers_answer(layout, seed, monkeypatch):
             stream = records(written, rng, shuffle=order > 0)
             counts = {"written": 0, "stale": 0, "ignored": 0}
             i = 0
+            logged = io.StringIO()
             while i < len(stream):
                 size = rng.randint(1, 100)
-                with contextlib.redirect_stdout(io.StringIO()):  # the function's log line per batch
+                with contextlib.redirect_stdout(logged):  # the function's lines: its changes of state, its counts
                     got = handler.handler({"Records": stream[i : i + size]}, None)
                 counts = {k: counts[k] + got[k] for k in counts}
                 i += size
@@ -245,6 +326,10 @@ def test_any_order_gives_the_resolvers_answer(layout, seed, monkeypatch):
             final = [plain(i) for i in scan(db)]
             online = [plain(i) for i in scan(db, IndexName=INDEX)]
             check(final, online, answers, clients, tally)
+            changes = emf_changes(logged.getvalue(), variables)
+            assert changes == stream_changes(db), "one line per change of state, in the order of the writes"
+            check_changes(changes, final)
+            tally["changes logged"] = tally.get("changes logged", 0) + len(changes)
             if order == 0:
                 kept = sorted(final, key=lambda i: i["clientId"])
     # The rebuild path: `status --write-requests` documents, written into an empty table, give the same items,
@@ -257,6 +342,30 @@ def test_any_order_gives_the_resolvers_answer(layout, seed, monkeypatch):
             assert not db.batch_write_item(RequestItems=document).get("UnprocessedItems")
         assert sorted((plain(i) for i in scan(db)), key=lambda i: i["clientId"]) == kept
     print(f"{layout} seed {seed}: {len(clients)} clients, {len(written)} items, {ORDERS} orders: {tally}")
+
+
+@pytest.mark.parametrize("seed", SEEDS[:1])
+def test_without_a_dashboard_nothing_is_logged(seed, monkeypatch):
+    """`status.dashboard: false`: the template gives the function no metric, and it prints only its counts."""
+    text = CONFIGS["root"].read_text()
+    assert "      enabled: true\n" in text
+    config = scratch() / "no-dashboard.yaml"
+    config.write_text(text.replace("      enabled: true\n", "      enabled: true\n      dashboard: false\n", 1))
+    variables, table = function_environment(config)
+    assert not {"METRIC_NAME", "NAMESPACE", "PIPELINE"} & set(variables)
+    for name in ("METRIC_NAME", "NAMESPACE", "PIPELINE"):
+        monkeypatch.delenv(name, raising=False)
+    written, answers, clients, _ = history(config, seed)
+    with mock_aws():
+        db = boto3.client("dynamodb")
+        create_table(db, table)
+        handler = load_handler(variables)
+        logged = io.StringIO()
+        with contextlib.redirect_stdout(logged):
+            handler.handler({"Records": records(written, random.Random(seed), shuffle=False)}, None)
+        check([plain(i) for i in scan(db)], [plain(i) for i in scan(db, IndexName=INDEX)], answers, clients, {})
+        assert stream_changes(db), "the table changed"
+    assert [set(json.loads(line)) for line in logged.getvalue().splitlines()] == [{"written", "stale", "ignored"}]
 
 
 @pytest.mark.parametrize("seed", SEEDS[:1])
