@@ -274,7 +274,7 @@ def attr(image, name):
     return value.get("S") or (int(value["N"]) if "N" in value else None)
 
 
-def expected(transitions, payloads, offline_ms, flapping, conflict):
+def expected(transitions, payloads, offline_ms, flapping, conflict, tally):
     """What must be sent, from the status table's changes of state (in arrival order) and the distinct events."""
     want = collections.Counter()
     by_client = collections.defaultdict(list)
@@ -286,10 +286,10 @@ def expected(transitions, payloads, offline_ms, flapping, conflict):
             if state != "disconnected":
                 continue
             end = next((c for c in changes[k + 1 :] if c[1] == "connected"), None)
-            TOTALS["outages"] += 1
+            tally["outages"] += 1
             # A check due when an event arrives is made first (as `simulate --notifications` does).
             if end is None or end[0] >= t + offline_ms:
-                TOTALS["outages over the threshold"] += 1
+                tally["outages over the threshold"] += 1
                 want[("Device Offline", client, since)] += 1
                 if end is not None:
                     want[("Device Online", client, end[2])] += 1
@@ -585,7 +585,7 @@ def run_order(stack, arrivals, items, clock, rng):
     payloads = [p for _, _, p in arrivals]
 
     def want(offline_ms, flapping, conflict):
-        return expected(transitions, payloads, offline_ms, flapping, conflict)
+        return expected(transitions, payloads, offline_ms, flapping, conflict, tally)
 
     return got, want, tally
 
