@@ -180,6 +180,20 @@ class Flaky:
         return done
 
 
+class Trims:
+    """The counting function's DynamoDB client, counting the `DELETE`s that trim a told window to its latest N."""
+
+    def __init__(self, client, tally):
+        self.client, self.tally = client, tally
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def update_item(self, **kwargs):
+        self.tally["told windows trimmed"] += kwargs["UpdateExpression"].startswith("DELETE ")
+        return self.client.update_item(**kwargs)
+
+
 def known(pattern):
     """Fails unless the pattern is of the subset the template uses: objects whose leaves are lists of strings (equal
     to one of them). A new operator (`{"prefix": ...}`, `{"anything-but": ...}`, `{"exists": ...}`), a number or an
@@ -519,6 +533,7 @@ def run_order(stack, arrivals, items, clock, rng):
     status_stream = Stream(db, streams, "status")
     transitions = []
     tally = collections.Counter()
+    count.db = Trims(count.db, tally)
     got = collections.Counter()
 
     def capture_events():
@@ -582,6 +597,14 @@ def run_order(stack, arrivals, items, clock, rng):
         until(due[0])
     capture_events()
     tally["failures injected"] = notify.sqs.failed + notify.bus.failed + count.bus.failed
+    # The count items stay small: a window told keeps its latest N disconnects, one not told holds fewer than N
+    # (N distinct disconnects within one window are a burst, told once every record has been handled).
+    limits = {"flapping": int(count_env["FLAPPING_DISCONNECTS"]), "conflict": int(count_env["CONFLICT_TAKEOVERS"])}
+    for page in db.get_paginator("scan").paginate(TableName="counts"):
+        for item in page["Items"]:
+            kind, held = item["windowKey"]["S"].split("#")[0], len(item["disconnectKeys"]["SS"])
+            assert held <= limits[kind] if "toldAt" in item else held < limits[kind], item
+            tally["count items"] += 1
     payloads = [p for _, _, p in arrivals]
 
     def want(offline_ms, flapping, conflict):
