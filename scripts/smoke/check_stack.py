@@ -752,7 +752,8 @@ def check_function_role(rep, st, lid):
     rep.check(subject, "inline policy equals the template's (resolved)", policies)
     rep.check(
         subject,
-        "DynamoDB: UpdateItem on its table, reads on its stream (or Query on the index), nothing else",
+        "DynamoDB: UpdateItem on its table (and GetItem, the counting function), reads on its stream (or Query on "
+        "the index), nothing else",
         dynamodb_scoped,
     )
 
