@@ -11,17 +11,19 @@
 //! - **A change to disconnected** schedules a check `offline_after_seconds` later. When due, it sends `Device
 //!   Offline` if the client is still disconnected, no connect was applied since, and no Offline was sent for that
 //!   count of connects yet. The first connect after it is `Device Online`.
-//! - **Every distinct disconnect** (by `sessionIdentifier` and `versionNumber`, stale or not) counts into its
-//!   client's window (windows start at multiples of their length, by the event's `timestamp`): `Device Flapping`
-//!   when a window holds `flapping.disconnects`, `Client ID Conflict` when it holds `client_id_conflict.takeovers`
-//!   `DUPLICATE_CLIENTID` disconnects; once per client and window.
+//! - **Every distinct disconnect** (stale or not; a redelivery is no new one) counts. A burst is
+//!   `flapping.disconnects` distinct disconnects of a client within `flapping.within_seconds` by their timestamps
+//!   (`client_id_conflict.takeovers` `DUPLICATE_CLIENTID` disconnects for a conflict): it ends at a disconnect `d`
+//!   when that many lie in `(d - S, d]`. Each window aligned at a multiple of S in which a burst ends is told once,
+//!   `Device Flapping` or `Client ID Conflict`, with its earliest burst among what has arrived. Which windows are
+//!   told does not depend on the arrival order; which burst of a window is described does.
 //!
 //! What the functions cannot match exactly: their clock starts an outage when the status table's stream recorded
 //! the change (to the second), and a Lambda retry after a lost `PutEvents` answer may send a Connected, Disconnected
 //! or Online twice. The moto tests check that both give the same notifications on generated histories.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use serde_json::{Map, Value, json};
 
@@ -77,10 +79,11 @@ struct Check {
     since: i64,
 }
 
-/// A window of one kind and client: the distinct disconnects in it, and whether it was told.
+/// An aligned window of one kind and client (the count table's item): the distinct disconnects in it, each with
+/// the key the counting function stores (`timestamp#version#reason#session`), and whether it was told.
 #[derive(Debug, Default)]
 struct Count {
-    seen: HashSet<(String, u64)>,
+    seen: BTreeSet<(i64, String)>,
     told: bool,
 }
 
@@ -231,6 +234,8 @@ impl Notifier {
         });
     }
 
+    /// Adds a disconnect to its client's window of each kind it counts in, then tells the windows in which a burst
+    /// now ends, as `templates/count_function.py` does.
     fn count(
         &mut self,
         e: &Event<'_>,
@@ -255,40 +260,93 @@ impl Notifier {
                 reason == Some("DUPLICATE_CLIENTID"),
             ),
         ];
+        let key = format!(
+            "{}#{version}#{}#{session}",
+            e.timestamp,
+            reason.unwrap_or_default()
+        );
         for (kind, detail_type, window, noun, counts) in kinds {
-            if !counts {
+            if counts {
+                for detail in self.tally(e.client_id, kind, window, noun, e.timestamp, &key) {
+                    out.push(self.notification(detail_type, detail));
+                }
+            }
+        }
+    }
+
+    /// One disconnect (`ts`, its stored `key`) into the client's windows of one kind: the details of the bursts
+    /// told. A burst is `window.count` distinct disconnects within `window.within_seconds`: it ends at a disconnect
+    /// `d` when that many lie in `(d - S, d]`. One this disconnect completes ends in its window or the next; each of
+    /// those two windows in which a burst ends is told once, with its earliest burst, from what has arrived.
+    fn tally(
+        &mut self,
+        client: &str,
+        kind: &'static str,
+        window: Window,
+        noun: &str,
+        ts: i64,
+        key: &str,
+    ) -> Vec<Map<String, Value>> {
+        let span = i64::try_from(window.within_seconds)
+            .unwrap_or(i64::MAX / 1000)
+            .saturating_mul(1000);
+        let w = ts.div_euclid(span);
+        let id = |k: i64| (client.to_owned(), kind, k);
+        self.counts
+            .entry(id(w))
+            .or_default()
+            .seen
+            .insert((ts, key.to_owned()));
+        let seen: Vec<(i64, String)> = (w - 1..=w + 1)
+            .filter_map(|k| self.counts.get(&id(k)))
+            .flat_map(|c| c.seen.iter().cloned())
+            .collect();
+        let times: Vec<i64> = seen.iter().map(|(t, _)| *t).collect();
+        let within =
+            |d: i64| times.partition_point(|t| *t <= d) - times.partition_point(|t| *t <= d - span);
+        let mut told = Vec::new();
+        for k in [w, w + 1] {
+            if self.counts.get(&id(k)).is_none_or(|c| c.told) {
                 continue;
             }
-            let length = i64::try_from(window.within_seconds).unwrap_or(i64::MAX / 1000) * 1000;
-            let start = e.timestamp.div_euclid(length) * length;
-            let count = self
-                .counts
-                .entry((e.client_id.to_owned(), kind, start))
-                .or_default();
-            if count.told {
-                continue;
+            let burst = seen
+                .iter()
+                .filter(|(d, _)| d.div_euclid(span) == k)
+                .map(|(d, key)| (*d, key, within(*d)))
+                .find(|(_, _, n)| *n as u64 >= window.count);
+            let Some((d, key, n)) = burst else { continue };
+            if let Some(c) = self.counts.get_mut(&id(k)) {
+                c.told = true;
             }
-            count.seen.insert((session.to_owned(), version));
-            let seen = count.seen.len();
-            if (seen as u64) < window.count {
-                continue;
-            }
-            count.told = true;
+            let mut parts = key.splitn(4, '#').skip(1);
+            let (version, reason, session) = (parts.next(), parts.next(), parts.next());
             let mut detail = Map::new();
             detail.insert("pipeline".into(), self.pipeline.clone().into());
-            detail.insert("clientId".into(), e.client_id.into());
+            detail.insert("clientId".into(), client.into());
             detail.insert("state".into(), "disconnected".into());
-            detail.insert("since".into(), e.timestamp.into());
-            detail.insert("sessionIdentifier".into(), session.into());
+            detail.insert("since".into(), d.into());
+            detail.insert(
+                "sessionIdentifier".into(),
+                session.unwrap_or_default().into(),
+            );
+            let version: u64 = version.and_then(|v| v.parse().ok()).unwrap_or_default();
             detail.insert("versionNumber".into(), version.into());
-            if let Some(reason) = reason {
+            if let Some(reason) = reason.filter(|r| !r.is_empty()) {
                 detail.insert("disconnectReason".into(), reason.into());
             }
-            detail.insert(noun.into(), seen.into());
-            detail.insert("windowStart".into(), start.into());
+            detail.insert(noun.into(), n.into());
+            detail.insert("windowStart".into(), (d - span + 1).into());
             detail.insert("windowSeconds".into(), window.within_seconds.into());
-            out.push(self.notification(detail_type, detail));
+            told.push(detail);
         }
+        // A told window keeps its latest `window.count` disconnects only, as the function's item does.
+        if let Some(c) = self.counts.get_mut(&id(w)).filter(|c| c.told) {
+            let keep = usize::try_from(window.count).unwrap_or(usize::MAX);
+            while c.seen.len() > keep {
+                c.seen.pop_first();
+            }
+        }
+        told
     }
 
     fn notification(&self, detail_type: &'static str, detail: Map<String, Value>) -> Notification {
@@ -335,6 +393,14 @@ mod tests {
     use crate::model::NotifyIds;
 
     fn notifier(offline_s: u64) -> Notifier {
+        let flapping = Window {
+            count: 3,
+            within_seconds: 600,
+        };
+        notifier_with(offline_s, flapping)
+    }
+
+    fn notifier_with(offline_s: u64, flapping: Window) -> Notifier {
         let n = Notifications {
             ids: NotifyIds {
                 check_queue: String::new(),
@@ -358,10 +424,7 @@ mod tests {
                 subscription: String::new(),
             },
             offline_after_seconds: offline_s,
-            flapping: Window {
-                count: 3,
-                within_seconds: 600,
-            },
+            flapping,
             conflict: Window {
                 count: 2,
                 within_seconds: 300,
@@ -483,5 +546,145 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// 10:00 UTC on 7 December 2025, a multiple of 600 s.
+    const BOUNDARY: i64 = 1_765_101_600_000;
+
+    /// The 8 disconnects of issue 22's review, within 185 s: 4 before a 600-s boundary, 4 after.
+    fn straddling() -> Vec<(i64, String, u64)> {
+        (0..8)
+            .map(|k| (BOUNDARY - 100_000 + k * 26_428, format!("s{k}"), k as u64))
+            .collect()
+    }
+
+    fn flaps(
+        n: &mut Notifier,
+        at: i64,
+        (ts, session, v): &(i64, String, u64),
+    ) -> Vec<Notification> {
+        let mut out = Vec::new();
+        let e = disconnect(*ts, session, *v, "CONNECTION_LOST");
+        n.event(at, &e, &mut out);
+        out.retain(|n| n.detail_type == "Device Flapping");
+        out
+    }
+
+    #[test]
+    fn a_burst_that_straddles_a_window_boundary_is_told_once() {
+        let five_in_600 = Window {
+            count: 5,
+            within_seconds: 600,
+        };
+        let burst = straddling();
+        assert_eq!(burst[7].0 - burst[0].0, 184_996);
+        // Fixed windows saw 4 and 4: nothing. The burst of 5 ends at the fifth, just after the boundary.
+        let mut n = notifier_with(300, five_in_600);
+        let mut told = Vec::new();
+        for (at, d) in burst.iter().enumerate() {
+            told.extend(flaps(&mut n, at as i64, d));
+            told.extend(flaps(&mut n, at as i64, d)); // a redelivery adds nothing
+        }
+        assert_eq!(told.len(), 1, "{told:?}");
+        let detail = &told[0].detail;
+        assert_eq!(detail["since"], burst[4].0);
+        assert_eq!(detail["sessionIdentifier"], "s4");
+        assert_eq!(detail["versionNumber"], 4);
+        assert_eq!(detail["disconnectReason"], "CONNECTION_LOST");
+        assert_eq!(detail["disconnects"], 5);
+        assert_eq!(detail["windowStart"], burst[4].0 - 600_000 + 1);
+        assert_eq!(detail["windowSeconds"], 600);
+        // Backwards, the first burst seen ends at the last disconnect: the same window is told, once, about it.
+        let mut n = notifier_with(300, five_in_600);
+        let mut told = Vec::new();
+        for (at, d) in burst.iter().rev().enumerate() {
+            told.extend(flaps(&mut n, at as i64, d));
+        }
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert_eq!(told[0].detail["since"], burst[7].0);
+        assert_eq!(told[0].detail["disconnects"], 5);
+        assert_eq!(
+            told[0].detail["since"]
+                .as_i64()
+                .unwrap()
+                .div_euclid(600_000)
+                * 600_000,
+            BOUNDARY
+        );
+    }
+
+    #[test]
+    fn a_told_window_keeps_its_latest_disconnects_for_a_burst_in_the_next() {
+        let mut n = notifier(300);
+        let mut told = Vec::new();
+        // 10 in the window before the boundary: told once; it keeps the 3 latest.
+        for k in 0..10 {
+            let d = (BOUNDARY - 500_000 + k * 50_000, format!("a{k}"), k as u64);
+            told.extend(flaps(&mut n, k, &d));
+        }
+        let before = &n.counts[&("d".to_owned(), "flapping", BOUNDARY / 600_000 - 1)];
+        assert!(before.told);
+        assert_eq!(before.seen.len(), 3);
+        // One after the boundary: with the 2 latest of before (within 600 s), a burst of 3 in the next window.
+        let d = (BOUNDARY + 10_000, "b".to_owned(), 10);
+        told.extend(flaps(&mut n, 10, &d));
+        let since: Vec<_> = told.iter().map(|t| t.detail["since"].clone()).collect();
+        assert_eq!(since, [json!(BOUNDARY - 400_000), json!(BOUNDARY + 10_000)]);
+        // The next window's count takes at most the 3 kept of the one before.
+        assert_eq!(told[1].detail["disconnects"], 4);
+    }
+
+    /// Sorted timestamps in, the window starts that hold the end of a burst out: the definition, by a scan.
+    fn windows_with_a_burst(ts: &[i64], count: usize, span: i64) -> BTreeSet<i64> {
+        (count - 1..ts.len())
+            .filter(|&j| ts[j] - ts[j + 1 - count] < span)
+            .map(|j| ts[j].div_euclid(span) * span)
+            .collect()
+    }
+
+    #[test]
+    fn the_windows_told_do_not_depend_on_the_arrival_order() {
+        let mut seed: u64 = 22;
+        let mut next = move |below: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % below
+        };
+        for case in 0..300 {
+            let count = 2 + next(4);
+            let three = Window {
+                count,
+                within_seconds: 600,
+            };
+            let mut burst: Vec<(i64, String, u64)> = (0..1 + next(40))
+                .map(|k| {
+                    let ts = BOUNDARY + i64::try_from(next(3_600_000)).unwrap();
+                    (ts, format!("s{k}"), k)
+                })
+                .collect();
+            let mut ts: Vec<i64> = burst.iter().map(|d| d.0).collect();
+            ts.sort_unstable();
+            let want = windows_with_a_burst(&ts, usize::try_from(count).unwrap(), 600_000);
+            for _ in 0..3 {
+                for k in (1..burst.len()).rev() {
+                    burst.swap(k, usize::try_from(next(k as u64 + 1)).unwrap());
+                }
+                let mut n = notifier_with(300, three);
+                let mut got = Vec::new();
+                for (at, d) in burst.iter().enumerate() {
+                    for t in flaps(&mut n, at as i64, d) {
+                        let since = t.detail["since"].as_i64().unwrap();
+                        let start = t.detail["windowStart"].as_i64().unwrap();
+                        assert_eq!(start, since - 600_000 + 1);
+                        assert!(t.detail["disconnects"].as_u64().unwrap() >= count);
+                        got.push(since.div_euclid(600_000) * 600_000);
+                    }
+                }
+                let told: BTreeSet<i64> = got.iter().copied().collect();
+                assert_eq!(told.len(), got.len(), "case {case}: a window told twice");
+                assert_eq!(told, want, "case {case}: {burst:?}");
+            }
+        }
     }
 }

@@ -1,14 +1,21 @@
 """presence-stack's counting function: `Device Flapping` and `Client ID Conflict` from the event table's stream.
 
 Its event source mapping passes it the disconnects only. Every distinct disconnect counts, whether or not it is
-stale for the status table (a takeover's disconnect often arrives after the new connect): into a small item per
-client and window of the count table (windows start at multiples of their length, so that any copy of the function
-counts an event into the same one), as a set of session#version keys, so that a redelivery counts once. When a
-window holds enough, a marker `toldAt` is set under a condition and the event sent: once per window, and the marker
-is taken back when sending fails. A batch reports the first record that failed, so that what succeeded is never
-sent again. The code is embedded as `Code.ZipFile` without its comments and docstrings.
+stale for the status table (a takeover's disconnect often arrives after the new connect). A burst is `limit`
+distinct disconnects within the window's length S (by their timestamps): it ends at a disconnect d when at least
+`limit` of them lie in (d - S, d]. Each disconnect is added, as `timestamp#version#reason#session` (a redelivery
+adds nothing), to a small item per client and window of the count table (windows start at multiples of S, so that
+any copy of the function adds an event to the same item). A burst this disconnect completes ends less than S after
+it, in its window or the next: after the ADD the function reads the window before, its own and the next (strongly
+consistent), and tells each of those two in which a burst ends, once: a marker `toldAt` is set on that window's
+item under a condition, then the event sent, and the marker taken back when sending fails. Which windows hold the
+end of a burst depends only on the disconnects, not on their arrival order, so neither does what is told. A told
+window keeps only its latest `limit` disconnects: all that a burst ending in the next window can need. A batch
+reports the first record that failed, so that what succeeded is never sent again. The code is embedded as
+`Code.ZipFile` without its comments and docstrings.
 """
 
+import bisect
 import json
 import os
 
@@ -55,47 +62,77 @@ def field(image, path):
 
 
 def tally(kind, image, tag):
-    """Counts a disconnect into its client's window of `kind`; tells once when the window holds enough."""
+    """Adds a disconnect to its client's window of `kind`; tells each window in which a burst now ends, once."""
     detail_type, limit, seconds, noun = KINDS[kind]
+    span = seconds * 1000
     ts = int(field(image, PATHS["TIMESTAMP"]))
-    start = ts // (seconds * 1000) * seconds * 1000
-    key = {"clientId": {"S": field(image, PATHS["CLIENT_ID"])}, "windowKey": {"S": f"{kind}#{start}"}}
-    try:
-        seen = db.update_item(
-            TableName=COUNTS,
-            Key=key,
-            UpdateExpression="ADD disconnectKeys :e SET expiresAt = :x",
-            ConditionExpression="attribute_not_exists(toldAt)",
-            ExpressionAttributeValues={":e": {"SS": [tag]}, ":x": {"N": str(start // 1000 + seconds + 86400)}},
+    w = ts // span
+    client = field(image, PATHS["CLIENT_ID"])
+
+    def key(k):
+        return {"clientId": {"S": client}, "windowKey": {"S": f"{kind}#{k * span}"}}
+
+    def update(k, expression, **kwargs):
+        return db.update_item(TableName=COUNTS, Key=key(k), UpdateExpression=expression, **kwargs)
+
+    items = {
+        w: update(
+            w,
+            "ADD disconnectKeys :e SET expiresAt = :x",
+            ExpressionAttributeValues={":e": {"SS": [f"{ts}#{tag}"]}, ":x": {"N": str((w + 1) * seconds + 86400)}},
             ReturnValues="ALL_NEW",
-        )["Attributes"]["disconnectKeys"]["SS"]
-        if len(seen) < limit:
-            return
-        db.update_item(
-            TableName=COUNTS,
-            Key=key,
-            UpdateExpression="SET toldAt = :t",
-            ConditionExpression="attribute_not_exists(toldAt)",
-            ExpressionAttributeValues={":t": {"N": str(ts)}},
-        )
-    except FAILED:
-        return  # told already
-    detail = {
-        "clientId": key["clientId"]["S"],
-        "state": "disconnected",
-        "since": ts,
-        "sessionIdentifier": field(image, PATHS["SESSION"]),
-        "versionNumber": int(field(image, PATHS["VERSION"])),
-        "disconnectReason": field(image, REASON) if REASON[0] else None,
-        noun: len(seen),
-        "windowStart": start,
-        "windowSeconds": seconds,
+        )["Attributes"]
     }
-    try:
-        send((detail_type, detail))
-    except Exception:
-        db.update_item(TableName=COUNTS, Key=key, UpdateExpression="REMOVE toldAt")
-        raise
+    # Read after the ADD, strongly consistent: of two disconnects added at once, the later reader sees both.
+    for k in (w - 1, w + 1):
+        items[k] = db.get_item(TableName=COUNTS, Key=key(k), ConsistentRead=True).get("Item", {})
+    seen = sorted((int(e.split("#")[0]), e) for i in items.values() for e in i.get("disconnectKeys", {}).get("SS", ()))
+    times = [t for t, _ in seen]
+    for k in (w, w + 1):
+        # The earliest disconnect of window k with `limit` distinct disconnects in the S up to it (itself included).
+        burst = next(
+            (
+                (d, e, n)
+                for d, e in seen
+                if d // span == k and (n := bisect.bisect(times, d) - bisect.bisect(times, d - span)) >= limit
+            ),
+            None,
+        )
+        if burst is None or "toldAt" in items[k]:
+            continue
+        d, e, n = burst
+        try:
+            update(
+                k,
+                "SET toldAt = :t",
+                ConditionExpression="attribute_not_exists(toldAt)",
+                ExpressionAttributeValues={":t": {"N": str(d)}},
+            )
+        except FAILED:
+            continue  # told already
+        items[k]["toldAt"] = d
+        _, version, reason, session = e.split("#", 3)
+        detail = {
+            "clientId": client,
+            "state": "disconnected",
+            "since": d,
+            "sessionIdentifier": session,
+            "versionNumber": int(version),
+            "disconnectReason": reason or None,
+            noun: n,
+            "windowStart": d - span + 1,
+            "windowSeconds": seconds,
+        }
+        try:
+            send((detail_type, detail))
+        except Exception:
+            update(k, "REMOVE toldAt")
+            raise
+    # A told window's earlier disconnects can count in no burst that is still to be told: only its latest `limit`
+    # can, in one that ends in the next window. So the items stay small.
+    old = [e for d, e in seen if d // span == w][:-limit]
+    if old and "toldAt" in items[w]:
+        update(w, "DELETE disconnectKeys :o", ExpressionAttributeValues={":o": {"SS": old}})
 
 
 def counted(record):
@@ -103,9 +140,10 @@ def counted(record):
     image = record["dynamodb"].get("NewImage")
     if record.get("eventName") == "REMOVE" or not image or field(image, PATHS["EVENT_TYPE"]) != "disconnected":
         return
-    tag = f"{field(image, PATHS['SESSION'])}#{field(image, PATHS['VERSION'])}"
+    reason = field(image, REASON)
+    tag = f"{field(image, PATHS['VERSION'])}#{reason or ''}#{field(image, PATHS['SESSION'])}"
     tally("flapping", image, tag)
-    if REASON[0] and field(image, REASON) == "DUPLICATE_CLIENTID":
+    if reason == "DUPLICATE_CLIENTID":
         tally("conflict", image, tag)
 
 

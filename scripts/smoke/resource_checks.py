@@ -340,9 +340,10 @@ def check_key(rep, st, lid):
 
 def check_function_role(rep, st, lid):
     """A function's role: trusted by Lambda, UpdateItem on the one table it writes (the status table for the status
-    and notification functions, the count table for the counting function) and the stream-read actions on the one
-    stream it reads only, its own queues and log group; the dashboard's online counting function, which no stream
-    starts, Query on the status table's index only. The policy as a document (moto evaluates no IAM)."""
+    and notification functions, the count table for the counting function, which also reads the windows next to an
+    event's there with GetItem) and the stream-read actions on the one stream it reads only, its own queues and log
+    group; the dashboard's online counting function, which no stream starts, Query on the status table's index
+    only. The policy as a document (moto evaluates no IAM)."""
     props = st.resources[lid]["Properties"]
     subject = f"role {st.physical.get(lid, lid)}"
     fn = next(f for f in st.of_type(FUNCTION) if st.resources[f]["Properties"]["Role"]["Fn::GetAtt"][0] == lid)
@@ -386,14 +387,19 @@ def check_function_role(rep, st, lid):
             return f"Query on {index}"
         read = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
         want = {"dynamodb:UpdateItem": {st.arns[status_lid]}, **{a: {stream} for a in read}}
+        if "COUNT_TABLE" in variables:
+            want["dynamodb:GetItem"] = {st.arns[status_lid]}
         expect(want, grants)
-        return f"UpdateItem on {st.arns[status_lid]}; stream reads on {stream}"
+        return "{} on {}; stream reads on {}".format(
+            " and ".join(sorted(a for a in want if a not in read)), st.arns[status_lid], stream
+        )
 
     rep.check(subject, "trust policy", trust)
     rep.check(subject, "inline policy equals the template's (resolved)", policies)
     rep.check(
         subject,
-        "DynamoDB: UpdateItem on its table, reads on its stream (or Query on the index), nothing else",
+        "DynamoDB: UpdateItem on its table (and GetItem, the counting function), reads on its stream (or Query on "
+        "the index), nothing else",
         dynamodb_scoped,
     )
 

@@ -12,9 +12,13 @@ messages that succeeded are delivered a second time (SQS delivers at least once)
 - `Device Connected` / `Device Disconnected`: one per change of state of the status table, and no other;
 - `Device Offline`: exactly one per outage (a change to disconnected, at its arrival time) that the next change to
   connected did not end within `offline_after_seconds`, none otherwise; `Device Online` at the end of each of those;
-- `Device Flapping` / `Client ID Conflict`: one per client and window (windows at multiples of their length, by the
-  events' timestamps) that holds at least so many distinct disconnects / `DUPLICATE_CLIENTID` disconnects, stale or
-  not, and no other.
+- `Device Flapping` / `Client ID Conflict`: one per client and window aligned at a multiple of its length S in which
+  a burst ends (so many distinct disconnects / `DUPLICATE_CLIENTID` disconnects, stale or not, within S by their
+  timestamps: the latest of them ends it), and no other; worked out by a scan of each client's sorted timestamps.
+  A burst across a window boundary (8 disconnects within 185 s, 4 on each side) is told too, once.
+
+The stream records reach each handler through its event source mapping's filter, taken from the template and
+applied by a matcher of the filter pattern subset the template uses (an operator it does not know fails the test).
 
 And `presence-stack simulate --notifications`, the same rules in Rust, prints exactly what the functions sent for the
 same deliveries (each with its `arrivedAt`).
@@ -97,6 +101,21 @@ class Stack:
         props = self.one(suffix)["Properties"]
         return props["Code"]["ZipFile"], dict(props["Environment"]["Variables"])
 
+    def filters(self, function):
+        """The filter patterns of the function's stream mapping, checked to be of the subset `matches` knows."""
+        [name] = [k for k in self.resources if k.endswith(function)]
+        [mapping] = [
+            r["Properties"]
+            for r in self.resources.values()
+            if r["Type"] == "AWS::Lambda::EventSourceMapping"
+            and r["Properties"]["FunctionName"] == {"Ref": name}
+            and r["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+        ]
+        patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+        for pattern in patterns:
+            known(pattern)
+        return patterns
+
     def create_table(self, db, suffix, name, stream=None):
         props = self.one(suffix)["Properties"]
         extra = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": stream}} if stream else {}
@@ -161,6 +180,50 @@ class Flaky:
         return done
 
 
+class Trims:
+    """The counting function's DynamoDB client, counting the `DELETE`s that trim a told window to its latest N."""
+
+    def __init__(self, client, tally):
+        self.client, self.tally = client, tally
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def update_item(self, **kwargs):
+        self.tally["told windows trimmed"] += kwargs["UpdateExpression"].startswith("DELETE ")
+        return self.client.update_item(**kwargs)
+
+
+def known(pattern):
+    """Fails unless the pattern is of the subset the template uses: objects whose leaves are lists of strings (equal
+    to one of them). A new operator (`{"prefix": ...}`, `{"anything-but": ...}`, `{"exists": ...}`), a number or an
+    empty list fails here: teach `matches` first."""
+    assert isinstance(pattern, dict) and pattern, pattern
+    for value in pattern.values():
+        if isinstance(value, dict):
+            known(value)
+        else:
+            assert isinstance(value, list) and value and all(isinstance(v, str) for v in value), pattern
+
+
+def matches(pattern, value):
+    """Lambda's filter rule on a record, for that subset: every key of the pattern is in the value, an object matches
+    inside, a list of strings matches a value equal to one of them (a list value: any of its elements)."""
+    for key, want in pattern.items():
+        got = value.get(key) if isinstance(value, dict) else None
+        if isinstance(want, dict):
+            if not matches(want, got):
+                return False
+        elif not any(isinstance(g, str) and g in want for g in (got if isinstance(got, list) else [got])):
+            return False
+    return True
+
+
+def only(patterns, records):
+    """The records a mapping with these filters passes to its function (any one filter matching)."""
+    return [r for r in records if any(matches(p, r) for p in patterns)]
+
+
 def load(code, name, variables):
     os.environ.update(variables)
     module = types.ModuleType(name)
@@ -170,6 +233,8 @@ def load(code, name, variables):
 
 # The log line the functions print per event sent (read by the dashboard's metric filter and queries), as `told`.
 LOGGED = collections.Counter()
+# The detail of each Device Flapping and Client ID Conflict sent, as `burst` gives it.
+BURSTS = collections.Counter()
 
 
 def quietly(handler, records):
@@ -223,7 +288,7 @@ def attr(image, name):
     return value.get("S") or (int(value["N"]) if "N" in value else None)
 
 
-def expected(transitions, payloads, offline_ms, flapping, conflict):
+def expected(transitions, payloads, offline_ms, flapping, conflict, tally):
     """What must be sent, from the status table's changes of state (in arrival order) and the distinct events."""
     want = collections.Counter()
     by_client = collections.defaultdict(list)
@@ -235,31 +300,41 @@ def expected(transitions, payloads, offline_ms, flapping, conflict):
             if state != "disconnected":
                 continue
             end = next((c for c in changes[k + 1 :] if c[1] == "connected"), None)
-            TOTALS["outages"] += 1
+            tally["outages"] += 1
             # A check due when an event arrives is made first (as `simulate --notifications` does).
             if end is None or end[0] >= t + offline_ms:
-                TOTALS["outages over the threshold"] += 1
+                tally["outages over the threshold"] += 1
                 want[("Device Offline", client, since)] += 1
                 if end is not None:
                     want[("Device Online", client, end[2])] += 1
     disconnects = {
-        (p["clientId"], p["sessionIdentifier"], p["versionNumber"]): p
+        (p["clientId"], p["timestamp"], p["sessionIdentifier"], p["versionNumber"]): p
         for p in payloads
         if p["eventType"] == "disconnected"
     }
-    for kind, (count, seconds), only in (
+    for kind, (count, seconds), only_reason in (
         ("Device Flapping", flapping, None),
         ("Client ID Conflict", conflict, "DUPLICATE_CLIENTID"),
     ):
-        windows = collections.Counter(
-            (p["clientId"], p["timestamp"] // (seconds * 1000) * seconds * 1000)
-            for p in disconnects.values()
-            if only is None or p.get("disconnectReason") == only
-        )
-        for (client, start), n in windows.items():
-            if n >= count:
+        span = seconds * 1000
+        times = collections.defaultdict(list)
+        for p in disconnects.values():
+            if only_reason is None or p.get("disconnectReason") == only_reason:
+                times[p["clientId"]].append(p["timestamp"])
+        for client, ts in times.items():
+            ts.sort()
+            # ts[j] ends a burst when the `count` distinct disconnects up to it span less than S.
+            ends = {ts[j] // span * span for j in range(count - 1, len(ts)) if ts[j] - ts[j - count + 1] < span}
+            for start in ends:
                 want[(kind, client, start)] += 1
     return want
+
+
+def burst(event):
+    """A Flapping or Conflict event's whole detail, as text (None for the other kinds)."""
+    if event["detail-type"] in ("Device Flapping", "Client ID Conflict"):
+        return json.dumps(event["detail"], sort_keys=True)
+    return None
 
 
 def told(event):
@@ -268,7 +343,12 @@ def told(event):
     assert event["source"] == "presence-stack" and d["pipeline"] in ("presence", "nested"), event
     assert d["clientId"] and d["state"] in ("connected", "disconnected") and isinstance(d["since"], int), event
     if kind in ("Device Flapping", "Client ID Conflict"):
-        return (kind, d["clientId"], d["windowStart"])
+        # The burst's window: the S milliseconds up to its last disconnect. Told once per window aligned at a
+        # multiple of S in which one ends.
+        span = d["windowSeconds"] * 1000
+        assert d["windowStart"] == d["since"] - span + 1, event
+        assert d[{"Device Flapping": "disconnects", "Client ID Conflict": "takeovers"}[kind]] >= 2, event
+        return (kind, d["clientId"], d["since"] // span * span)
     if kind == "Device Offline":
         return (kind, d["clientId"], d["offlineSince"])
     return (kind, d["clientId"], d["since"])
@@ -276,48 +356,121 @@ def told(event):
 
 @pytest.mark.parametrize("layout", sorted(CONFIGS))
 @pytest.mark.parametrize("seed", SEEDS)
-def test_every_notification_once(layout, seed, monkeypatch):
+def test_every_notification_once(layout, seed):
     config = CONFIGS[layout]
     stack = Stack(config)
-    status_code, status_env = stack.function("StatusFunction")
-    notify_code, notify_env = stack.function("NotifyFunction")
-    count_code, count_env = stack.function("NotifyCountFunction")
-    offline_ms = int(notify_env["OFFLINE_AFTER_SECONDS"]) * 1000
-    flapping = (int(count_env["FLAPPING_DISCONNECTS"]), int(count_env["FLAPPING_SECONDS"]))
-    conflict = (int(count_env["CONFLICT_TAKEOVERS"]), int(count_env["CONFLICT_SECONDS"]))
     rng = random.Random(seed)
     base = deliveries(seed, False, rng)
     items = items_of(config, [p for _, _, p in sorted(base, key=lambda d: d[1])], f"notify-{layout}-{seed}")
     for order in range(ORDERS):
         arrivals = deliveries(seed, order > 0, rng)
-        start = datetime.datetime.fromtimestamp(arrivals[0][0] / 1000, tz=datetime.UTC)
-        LOGGED.clear()
-        with freeze_time(start, tick=False) as clock, mock_aws():
-            got, want, tally = run_order(
-                stack,
-                arrivals,
-                items,
-                clock,
-                rng,
-                status_code,
-                status_env,
-                notify_code,
-                notify_env,
-                count_code,
-                count_env,
-            )
-            want = want(offline_ms, flapping, conflict)
-        assert got == want, diff(got, want)
-        # Every event sent was logged once: the dashboard's metrics count what EventBridge received.
-        assert LOGGED == got, diff(LOGGED, got)
-        # `simulate --notifications`, the same rules in Rust, on the same arrivals.
-        simulated = simulate(config, arrivals, f"notify-{layout}-{seed}-{order}")
-        assert simulated == got, diff(simulated, got)
+        got, tally = check_order(config, stack, arrivals, items, rng, f"notify-{layout}-{seed}-{order}")
         TOTALS.update(tally)
         TOTALS.update(kind for kind, _, _ in got.elements())
         print(
             f"{layout} seed {seed} order {order}: {len(arrivals)} deliveries, {dict(tally)}: {sorted(collections.Counter(k for k, _, _ in got.elements()).items())}"
         )
+
+
+@pytest.mark.parametrize("layout", sorted(CONFIGS))
+def test_the_mappings_filters(layout):
+    """The template's filters as the tests apply them: the counting function gets the disconnects inserted or
+    rewritten only, the status and notification functions every insert and rewrite; a pattern with an operator,
+    a number or an empty list is refused, so that a new one in the template fails until `matches` knows it."""
+    stack = Stack(CONFIGS[layout])
+    path = stack.function("NotifyCountFunction")[1]["EVENT_TYPE_FIELD"].split(".")
+
+    def record(name, event_type):
+        value = {"S": event_type}
+        for key in reversed(path[1:]):
+            value = {"M": {key: value}}
+        return {"eventName": name, "dynamodb": {"NewImage": {path[0]: value}}}
+
+    records = [record(n, t) for n in ("INSERT", "MODIFY", "REMOVE") for t in ("connected", "disconnected")]
+    assert only(stack.filters("NotifyCountFunction"), records) == [records[1], records[3]]
+    for function in ("StatusFunction", "NotifyFunction"):
+        assert only(stack.filters(function), records) == records[:4]
+    for pattern in ({"a": [{"prefix": "x"}]}, {"a": [1]}, {"a": []}, {"a": "x"}, {"a": {}}, {}):
+        with pytest.raises(AssertionError):
+            known(pattern)
+
+
+# 10:00 UTC on 7 December 2025, a multiple of 600 s (and of 300 s).
+BOUNDARY = 1_765_101_600_000
+
+
+def test_a_burst_across_a_window_boundary():
+    """8 disconnects within 185 s, 4 before a boundary of the 600-s windows and 4 after (fixed windows saw 4 and 4,
+    under the 5 of the default `flapping`), each after a connect: one `Device Flapping`, in arrival order and
+    backwards with every event delivered twice. The same for `DUPLICATE_CLIENTID` (3 within 300 s): a burst ends
+    on each side of the boundary, so one `Client ID Conflict` each."""
+    config = scratch() / "notify-defaults.yaml"
+    config.write_text(
+        "pipelines:\n  - name: presence\n    events: [connected, disconnected, connect_failed]\n"
+        "    status: {enabled: true, notifications: {offline_after_seconds: 300}}\n"
+    )
+    stack = Stack(config)
+    count_env = stack.function("NotifyCountFunction")[1]
+    windows = [
+        count_env[k] for k in ("FLAPPING_DISCONNECTS", "FLAPPING_SECONDS", "CONFLICT_TAKEOVERS", "CONFLICT_SECONDS")
+    ]
+    assert windows == ["5", "600", "3", "300"]
+    payloads = []
+    for client, reason in (("flapping", "CONNECTION_LOST"), ("twins", "DUPLICATE_CLIENTID")):
+        for k in range(8):
+            ts = BOUNDARY - 100_000 + k * 26_428
+            event = {"clientId": client, "sessionIdentifier": f"{client}-{k}", "principalIdentifier": "p"}
+            event |= {"versionNumber": k, "ipAddress": "192.0.2.1"}
+            payloads.append({**event, "timestamp": ts - 5_000, "eventType": "connected"})
+            event = {k: v for k, v in event.items() if k != "ipAddress"}
+            disconnect = {"timestamp": ts, "eventType": "disconnected", "disconnectReason": reason}
+            payloads.append({**event, **disconnect, "clientInitiatedDisconnect": False})
+    times = [p["timestamp"] for p in payloads if p["clientId"] == "flapping" and p["eventType"] == "disconnected"]
+    assert times[-1] - times[0] < 185_000 and [t < BOUNDARY for t in times].count(True) == 4
+    items = items_of(config, payloads, "notify-boundary")
+    rng = random.Random(22)
+    forwards = [(p["timestamp"] + 1_000, i, p) for i, p in enumerate(payloads)]
+    # Backwards: the last event first; each pair (connect, disconnect) stays in its order, then all again.
+    last = BOUNDARY + 200_000
+    backwards = [(last - (i // 2) * 2_000 + i % 2, i, p) for i, p in enumerate(payloads)]
+    backwards += [(t + 100_000, i, p) for t, i, p in backwards]
+    for name, arrivals in (("forwards", forwards), ("backwards", sorted(backwards))):
+        got, _ = check_order(config, stack, arrivals, items, rng, f"notify-boundary-{name}")
+        bursts = sorted(k for k in got.elements() if k[0] in ("Device Flapping", "Client ID Conflict"))
+        assert bursts == [
+            ("Client ID Conflict", "twins", BOUNDARY - 300_000),
+            ("Client ID Conflict", "twins", BOUNDARY),
+            ("Device Flapping", "flapping", BOUNDARY),
+            ("Device Flapping", "twins", BOUNDARY),  # every disconnect counts for flapping
+        ], (name, bursts)
+        # The burst described is the earliest of its window among what had arrived.
+        flapping = [json.loads(b) for b in BURSTS if json.loads(b)["clientId"] == "flapping"]
+        assert [(b["since"], b["disconnects"]) for b in flapping] == [(times[4 if name == "forwards" else 7], 5)]
+
+
+def check_order(config, stack, arrivals, items, rng, name):
+    """Delivers the arrivals to the functions: they sent what must be sent, each logged once, and `simulate
+    --notifications` prints the same (the bursts described too). What was sent, and the run's figures."""
+    notify_env = stack.function("NotifyFunction")[1]
+    count_env = stack.function("NotifyCountFunction")[1]
+    offline_ms = int(notify_env["OFFLINE_AFTER_SECONDS"]) * 1000
+    flapping = (int(count_env["FLAPPING_DISCONNECTS"]), int(count_env["FLAPPING_SECONDS"]))
+    conflict = (int(count_env["CONFLICT_TAKEOVERS"]), int(count_env["CONFLICT_SECONDS"]))
+    start = datetime.datetime.fromtimestamp(arrivals[0][0] / 1000, tz=datetime.UTC)
+    LOGGED.clear()
+    BURSTS.clear()
+    with freeze_time(start, tick=False) as clock, mock_aws():
+        got, want, tally = run_order(stack, arrivals, items, clock, rng)
+        want = want(offline_ms, flapping, conflict)
+    assert got == want, diff(got, want)
+    # Every event sent was logged once: the dashboard's metrics count what EventBridge received.
+    assert LOGGED == got, diff(LOGGED, got)
+    # `simulate --notifications`, the same rules in Rust, on the same arrivals.
+    simulated, bursts = simulate(config, arrivals, name)
+    assert simulated == got, diff(simulated, got)
+    # Which burst of a window is described depends on the arrival order: the same one, by the same rules.
+    assert bursts == BURSTS, diff(bursts, BURSTS)
+    return got, tally
 
 
 def simulate(config, arrivals, name):
@@ -327,7 +480,7 @@ def simulate(config, arrivals, name):
     lines = json_lines(
         run(os.environ["PRESENCE_STACK"], "simulate", str(config), "--events", str(events), "--notifications")
     )
-    return collections.Counter(told(line) for line in lines)
+    return collections.Counter(told(line) for line in lines), collections.Counter(filter(None, map(burst, lines)))
 
 
 def diff(got, want):
@@ -336,9 +489,14 @@ def diff(got, want):
     )
 
 
-def run_order(
-    stack, arrivals, items, clock, rng, status_code, status_env, notify_code, notify_env, count_code, count_env
-):
+def run_order(stack, arrivals, items, clock, rng):
+    status_code, status_env = stack.function("StatusFunction")
+    notify_code, notify_env = stack.function("NotifyFunction")
+    count_code, count_env = stack.function("NotifyCountFunction")
+    # What each stream mapping passes its function.
+    status_filters = stack.filters("StatusFunction")
+    notify_filters = stack.filters("NotifyFunction")
+    count_filters = stack.filters("NotifyCountFunction")
     db = boto3.client("dynamodb")
     streams = boto3.client("dynamodbstreams", endpoint_url=STREAMS)
     sqs = boto3.client("sqs")
@@ -375,6 +533,7 @@ def run_order(
     status_stream = Stream(db, streams, "status")
     transitions = []
     tally = collections.Counter()
+    count.db = Trims(count.db, tally)
     got = collections.Counter()
 
     def capture_events():
@@ -383,7 +542,10 @@ def run_order(
             messages = sqs.receive_message(QueueUrl=capture, MaxNumberOfMessages=10).get("Messages", [])
             if not messages:
                 return
-            got.update(told(json.loads(m["Body"])) for m in messages)
+            for m in messages:
+                event = json.loads(m["Body"])
+                got[told(event)] += 1
+                BURSTS.update(filter(None, [burst(event)]))
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
             sqs.delete_message_batch(QueueUrl=capture, Entries=entries)
 
@@ -393,7 +555,7 @@ def run_order(
             old, new = r["dynamodb"].get("OldImage"), r["dynamodb"].get("NewImage")
             if new and attr(old, "state") != attr(new, "state"):
                 transitions.append((now_ms(), attr(new, "clientId"), attr(new, "state"), attr(new, "since")))
-        deliver_stream(notify.handler, records, rng)
+        deliver_stream(notify.handler, only(notify_filters, records), rng)
 
     def checks():
         while True:
@@ -426,18 +588,27 @@ def run_order(
             continue  # not written by the rule
         db.put_item(TableName="events", Item=item)
         records = event_stream.take()
-        quietly(status.handler, records)
-        deliver_stream(count.handler, records, rng)
+        if only(status_filters, records):
+            quietly(status.handler, only(status_filters, records))
+        deliver_stream(count.handler, only(count_filters, records), rng)
         status_changes()
         capture_events()
     while due:
         until(due[0])
     capture_events()
     tally["failures injected"] = notify.sqs.failed + notify.bus.failed + count.bus.failed
+    # The count items stay small: a window told keeps its latest N disconnects, one not told holds fewer than N
+    # (N distinct disconnects within one window are a burst, told once every record has been handled).
+    limits = {"flapping": int(count_env["FLAPPING_DISCONNECTS"]), "conflict": int(count_env["CONFLICT_TAKEOVERS"])}
+    for page in db.get_paginator("scan").paginate(TableName="counts"):
+        for item in page["Items"]:
+            kind, held = item["windowKey"]["S"].split("#")[0], len(item["disconnectKeys"]["SS"])
+            assert held <= limits[kind] if "toldAt" in item else held < limits[kind], item
+            tally["count items"] += 1
     payloads = [p for _, _, p in arrivals]
 
     def want(offline_ms, flapping, conflict):
-        return expected(transitions, payloads, offline_ms, flapping, conflict)
+        return expected(transitions, payloads, offline_ms, flapping, conflict, tally)
 
     return got, want, tally
 
