@@ -211,15 +211,30 @@ fn concat(parts: &[Part], fields: &[(&str, Scalar<'_>)], text: &mut String) -> b
             Part::Field(name) => match get(fields, name) {
                 None | Some(Scalar::Null) => return false,
                 Some(Scalar::Bool(b)) => text.push_str(if b { "true" } else { "false" }),
-                Some(Scalar::Int(i)) => {
-                    use std::fmt::Write as _;
-                    let _ = write!(text, "{i}");
-                }
+                Some(Scalar::Int(i)) => push_int(text, i),
                 Some(Scalar::Str(s)) => text.push_str(s),
             },
         }
     }
     true
+}
+
+/// The digits `Display` writes for `i`, without the formatting machinery (a third of a simulated event's cost
+/// when it went through `write!`).
+fn push_int(text: &mut String, i: i64) {
+    if i < 0 {
+        text.push('-');
+    }
+    let (mut n, mut buf, mut at) = (i.unsigned_abs(), [0u8; 20], 20);
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf[at..].iter().for_each(|&d| text.push(char::from(d)));
 }
 
 /// A condition as the general evaluator has it: `None` is Undefined (a missing field), which makes AND, OR and
