@@ -4,10 +4,9 @@
 //! value, a number serde_json would not keep as an `i64`, a rule of another shape, a write that would fail) is
 //! left to [`Simulator::run`], untouched: the tests below hold the two paths to the same bytes and summary.
 
-use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 
-use super::{Digits, Fingerprint, Rule, Simulator, first_special, write_str};
+use super::{Digits, Rule, Simulator, fingerprint_text, first_special, write_str};
 use crate::events::EventKind;
 use crate::model::KeyType;
 use crate::sql::{self, eval::Scalar, eval::Slot};
@@ -128,12 +127,11 @@ fn run_fields<'a>(
         };
         if !flat.run(fields, slots, &mut scratch.built) {
             scratch.outcomes.push((i, None));
-            write_head(out, index, rule.name);
+            write_head(out, index, rule.name, rule.plain);
             out.extend_from_slice(b",\"outcome\":\"filtered\"}\n");
             continue;
         }
         let built = scratch.built.as_str();
-        let mut key = Fingerprint::default();
         for k in &rule.keys {
             // A write that fails (a key missing, empty or of the wrong type) goes the general way, which
             // words the error.
@@ -149,39 +147,35 @@ fn run_fields<'a>(
             if ty != k.ty.as_str() || k.ty == KeyType::B {
                 return false;
             }
-            k.name.hash(&mut key);
-            hash_slot(value, built, &mut key);
         }
-        let mut item = Fingerprint::default();
-        for &(name, value) in slots.iter() {
-            name.hash(&mut item);
-            hash_slot(value, built, &mut item);
-        }
-        scratch
-            .outcomes
-            .push((i, Some((key.finish(), item.finish()))));
-        write_head(out, index, rule.name);
-        out.extend_from_slice(b",\"outcome\":\"written\",\"key\":{");
+        let plain = rule.plain;
+        write_head(out, index, rule.name, plain);
+        out.extend_from_slice(b",\"outcome\":\"written\",\"key\":");
+        let start = out.len();
+        out.push(b'{');
         for (n, k) in rule.keys.iter().enumerate() {
             if n > 0 {
                 out.push(b',');
             }
-            let value = slots.iter().find(|(name, _)| *name == k.name).map(|s| s.1);
-            write_entry(
-                out,
-                &k.name,
-                value.unwrap_or(Slot::Scalar(Scalar::Null)),
-                built,
-            );
+            if let Some(&(_, value)) = slots.iter().find(|(name, _)| *name == k.name) {
+                write_entry(out, &k.name, value, built, plain);
+            }
         }
-        out.extend_from_slice(b"},\"item\":{");
+        out.push(b'}');
+        let key = fingerprint_text(&out[start..]);
+        out.extend_from_slice(b",\"item\":");
+        let start = out.len();
+        out.push(b'{');
         for (n, &(name, value)) in slots.iter().enumerate() {
             if n > 0 {
                 out.push(b',');
             }
-            write_entry(out, name, value, built);
+            write_entry(out, name, value, built, plain);
         }
-        out.extend_from_slice(b"}}\n");
+        out.push(b'}');
+        let item = fingerprint_text(&out[start..]);
+        out.extend_from_slice(b"}\n");
+        scratch.outcomes.push((i, Some((key, item))));
     }
     true
 }
@@ -200,44 +194,36 @@ pub(super) fn client_blind(filter: Option<&str>, kind: EventKind) -> Option<bool
     }
 }
 
-/// What `super::hash_value` feeds the hasher for the same JSON value.
-fn hash_slot(value: Slot<'_>, built: &str, h: &mut Fingerprint) {
-    match value {
-        Slot::Built(a, b) => {
-            h.write_u8(4);
-            built[a..b].hash(h);
-        }
-        Slot::Scalar(Scalar::Str(s)) => {
-            h.write_u8(4);
-            s.hash(h);
-        }
-        Slot::Scalar(Scalar::Int(i)) => {
-            h.write_u8(3);
-            h.write_i64(i);
-        }
-        Slot::Scalar(Scalar::Bool(b)) => h.write_u8(1 + u8::from(b)),
-        Slot::Scalar(Scalar::Null) => h.write_u8(0),
-    }
-}
-
-fn write_head(out: &mut Vec<u8>, index: u64, pipeline: &str) {
+fn write_head(out: &mut Vec<u8>, index: u64, pipeline: &str, plain: bool) {
     out.extend_from_slice(b"{\"index\":");
     out.extend_from_slice(Digits::of_u64(index).as_bytes());
     out.extend_from_slice(b",\"pipeline\":");
-    let _ = write_str(out, pipeline);
+    write_text(out, pipeline, plain);
+}
+
+/// A string as `write_str` writes it; `plain` says that no byte of it needs an escape, known beforehand.
+fn write_text(out: &mut Vec<u8>, s: &str, plain: bool) {
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = write_str(out, s);
+    }
 }
 
 /// One `"name":{"S":...}` of a key or an item, the bytes `super::write_av_map` writes for the same value.
-fn write_entry(out: &mut Vec<u8>, name: &str, value: Slot<'_>, built: &str) {
-    let _ = write_str(out, name);
+/// `plain`: no string of the rule needs an escape (and those of the line never do).
+fn write_entry(out: &mut Vec<u8>, name: &str, value: Slot<'_>, built: &str, plain: bool) {
+    write_text(out, name, plain);
     match value {
         Slot::Built(a, b) => {
             out.extend_from_slice(b":{\"S\":");
-            let _ = write_str(out, &built[a..b]);
+            write_text(out, &built[a..b], plain);
         }
         Slot::Scalar(Scalar::Str(s)) => {
             out.extend_from_slice(b":{\"S\":");
-            let _ = write_str(out, s);
+            write_text(out, s, true);
         }
         Slot::Scalar(Scalar::Int(i)) => {
             out.extend_from_slice(b":{\"N\":\"");
@@ -364,6 +350,8 @@ mod tests {
         "pipelines: [{name: p, events: [connected]}, {name: q, sql: \"SELECT *, topic(5) AS t FROM \
          '$aws/events/presence/#'\", table: {sort_key: {name: t, type: S}}}]",
         "pipelines: [{name: p, table: {ttl_days: 30}}, {name: q}]",
+        // A literal that needs escapes in JSON.
+        r#"pipelines: [{name: p, sql: 'SELECT *, concat(''"q'', clientId) AS k FROM ''$aws/events/presence/#''', table: {sort_key: {name: k, type: S}}}]"#,
     ];
 
     /// One `"key": value` of an event line, as text: lifecycle fields and others, values of every JSON type

@@ -14,7 +14,7 @@ pub use input::{RawEvent, read_events};
 pub use requests::WriteRequests;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 
 use serde_json::{Map, Value};
@@ -145,6 +145,9 @@ struct Rule<'m> {
     program: sql::eval::Program,
     /// The same in the flat shape, when it has it.
     flat: Option<sql::eval::FlatProgram>,
+    /// Whether no text of the rule that reaches the output (its pipeline's name, its key names, the keys and
+    /// literals of its flat form) needs an escape in JSON.
+    plain: bool,
     /// Per event kind (by discriminant), whether the FROM filter takes every topic of that kind or none, when
     /// that does not depend on the client ID (see `flat::client_blind`).
     routes: [Option<bool>; EventKind::ALL.len()],
@@ -159,6 +162,8 @@ pub struct Simulator<'m> {
     /// Per pipeline, key fingerprint to the fingerprint of the item last written there: 16 bytes a key.
     seen: Vec<HashMap<u64, u64, BuildHasherDefault<Passthrough>>>,
     summary: Summary,
+    /// A buffer for the text of a key or an item, to fingerprint it.
+    text: Vec<u8>,
     /// Whether a rule has a flat form: else the fast path has nothing to run.
     any_flat: bool,
     scratch: flat::Scratch,
@@ -188,22 +193,29 @@ impl<'m> Simulator<'m> {
                 for kind in EventKind::ALL {
                     routes[kind as usize] = flat::client_blind(statement.topic_filter(), kind);
                 }
-                Ok(Rule {
-                    name: &p.name,
-                    routes,
-                    statement,
+                let flat = program.flat().filter(|_| {
                     // Two key attributes of one name would make a key map of one entry; the general path
                     // handles that rarity.
-                    flat: program.flat().filter(|_| {
-                        p.table
-                            .sort_key
-                            .as_ref()
-                            .is_none_or(|s| s.name != p.table.partition_key.name)
-                    }),
+                    p.table
+                        .sort_key
+                        .as_ref()
+                        .is_none_or(|s| s.name != p.table.partition_key.name)
+                });
+                let keys: Vec<&Key> = std::iter::once(&p.table.partition_key)
+                    .chain(&p.table.sort_key)
+                    .collect();
+                let plain = std::iter::once(p.name.as_str())
+                    .chain(keys.iter().map(|k| k.name.as_str()))
+                    .chain(flat.iter().flat_map(|f| f.texts()))
+                    .all(|t| first_special(t.as_bytes()).is_none());
+                Ok(Rule {
+                    name: &p.name,
+                    plain,
+                    flat,
+                    keys,
+                    routes,
+                    statement,
                     program,
-                    keys: std::iter::once(&p.table.partition_key)
-                        .chain(&p.table.sort_key)
-                        .collect(),
                 })
             })
             .collect::<Result<Vec<Rule>, String>>()?;
@@ -214,6 +226,7 @@ impl<'m> Simulator<'m> {
             now,
             seen,
             summary: Summary::default(),
+            text: Vec::new(),
             any_flat,
             scratch: flat::Scratch::default(),
         })
@@ -253,8 +266,8 @@ impl<'m> Simulator<'m> {
                 Outcome::Failed { .. } => self.summary.failed += 1,
                 Outcome::Written { key, item } => {
                     self.summary.written += 1;
-                    let print = fingerprint(item);
-                    match self.seen[i].insert(fingerprint(key), print) {
+                    let print = fingerprint(item, &mut self.text);
+                    match self.seen[i].insert(fingerprint(key, &mut self.text), print) {
                         None => {}
                         Some(earlier) if earlier == print => self.summary.identical_duplicates += 1,
                         Some(_) => self.summary.overwritten += 1,
@@ -354,46 +367,20 @@ pub fn attribute(value: &Value) -> Value {
     Value::Object(out)
 }
 
-/// A 64-bit fingerprint of a JSON value (keys in their order, which the rule's output fixes).
-fn fingerprint(map: &Map<String, Value>) -> u64 {
-    let mut h = Fingerprint::default();
-    for (k, v) in map {
-        k.hash(&mut h);
-        hash_value(v, &mut h);
-    }
-    h.finish()
+/// The fingerprint of a key or an item: of the attribute-value JSON `simulate` prints for it, which tells apart
+/// any two different maps (keys in their order, which the rule's output fixes), and which the fast path has just
+/// written when it needs it. `text` is a buffer to write it in.
+fn fingerprint(map: &Map<String, Value>, text: &mut Vec<u8>) -> u64 {
+    text.clear();
+    // Writing to a vector does not fail.
+    let _ = write_av_map(text, map);
+    fingerprint_text(text)
 }
 
-fn hash_value(v: &Value, h: &mut Fingerprint) {
-    match v {
-        Value::Null => h.write_u8(0),
-        Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
-        Value::Number(n) => {
-            h.write_u8(3);
-            match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => h.write_i64(i),
-                (None, Some(u)) => h.write_u64(u),
-                (None, None) => h.write_u64(n.as_f64().map_or(0, f64::to_bits)),
-            }
-        }
-        Value::String(s) => {
-            h.write_u8(4);
-            s.hash(h);
-        }
-        Value::Array(a) => {
-            h.write_u8(5);
-            h.write_usize(a.len());
-            a.iter().for_each(|x| hash_value(x, h));
-        }
-        Value::Object(m) => {
-            h.write_u8(6);
-            h.write_usize(m.len());
-            for (k, x) in m {
-                k.hash(h);
-                hash_value(x, h);
-            }
-        }
-    }
+fn fingerprint_text(text: &[u8]) -> u64 {
+    let mut h = Fingerprint::default();
+    h.write(text);
+    h.finish()
 }
 
 /// A 64-bit fingerprint read a word at a time (a byte at a time was a tenth of a simulated event): each 8 bytes
@@ -773,8 +760,12 @@ mod tests {
         let (Value::Object(a), Value::Object(b)) = (a, b) else {
             unreachable!()
         };
-        assert_ne!(fingerprint(&a), fingerprint(&b));
-        assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+        let mut text = Vec::new();
+        assert_ne!(fingerprint(&a, &mut text), fingerprint(&b, &mut text));
+        assert_eq!(
+            fingerprint(&a, &mut text),
+            fingerprint(&a.clone(), &mut text)
+        );
     }
 
     fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {

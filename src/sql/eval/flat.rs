@@ -107,6 +107,25 @@ impl Program {
     }
 }
 
+impl FlatProgram {
+    /// The keys and string literals of the SELECT list: every text of the program that reaches its output.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().flat_map(|item| {
+            let (key, parts) = match item {
+                FlatItem::Merge => (None, &[][..]),
+                FlatItem::Value { key, part } => (Some(key), std::slice::from_ref(part)),
+                FlatItem::Concat { key, parts } => (Some(key), parts.as_slice()),
+            };
+            key.map(String::as_str)
+                .into_iter()
+                .chain(parts.iter().filter_map(|p| match p {
+                    Part::Text(t) => Some(t.as_str()),
+                    Part::Field(_) => None,
+                }))
+        })
+    }
+}
+
 fn part(node: &Node) -> Option<Part> {
     match node {
         Node::Path(segments) => match segments.as_slice() {
