@@ -162,36 +162,13 @@ fn get<'a>(fields: &[(&'a str, Scalar<'a>)], name: &str) -> Option<Scalar<'a>> {
         .map(|&(_, v)| v)
 }
 
-/// The result object being built, with a 64-bit summary of its keys (see [`key_bit`]).
-struct Output<'o, 'a> {
-    out: &'o mut Vec<(&'a str, Slot<'a>)>,
-    keys: u64,
-}
-
-impl<'a> Output<'_, 'a> {
-    /// Puts `value` under `key`: in the place of an earlier value of that key, else last (serde_json's
-    /// `Map::insert` with `preserve_order`).
-    fn insert(&mut self, key: &'a str, value: Slot<'a>) {
-        let bit = key_bit(key);
-        if self.keys & bit != 0
-            && let Some(slot) = self.out.iter_mut().find(|(k, _)| *k == key)
-        {
-            slot.1 = value;
-            return;
-        }
-        self.keys |= bit;
-        self.out.push((key, value));
+/// Puts `value` under `key`: in the place of an earlier value of that key, else last (serde_json's `Map::insert`
+/// with `preserve_order`).
+fn insert<'a>(out: &mut Vec<(&'a str, Slot<'a>)>, key: &'a str, value: Slot<'a>) {
+    match out.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => out.push((key, value)),
     }
-}
-
-/// A key's bit in a summary of a set of keys, from its length and its first and last bytes: a clear bit proves
-/// the key absent, so that an insert skips the search for an earlier value of it (which a lifecycle payload's
-/// distinct keys made the costliest part of `SELECT *`).
-fn key_bit(key: &str) -> u64 {
-    let bytes = key.as_bytes();
-    let (first, last) = (bytes.first().copied(), bytes.last().copied());
-    let h = bytes.len() ^ usize::from(first.unwrap_or(0)) ^ (usize::from(last.unwrap_or(0)) << 1);
-    1 << (h % 64)
 }
 
 impl FlatProgram {
@@ -206,7 +183,6 @@ impl FlatProgram {
     ) -> bool {
         out.clear();
         text.clear();
-        let mut output = Output { out, keys: 0 };
         if let Some(w) = &self.where_
             && eval_cond(w, fields) != Some(true)
         {
@@ -216,22 +192,22 @@ impl FlatProgram {
             match item {
                 FlatItem::Merge => {
                     for &(k, v) in fields {
-                        output.insert(k, Slot::Scalar(v));
+                        insert(out, k, Slot::Scalar(v));
                     }
                 }
                 // A missing field is Undefined: it writes nothing and leaves an earlier value in place.
                 FlatItem::Value { key, part } => match part {
                     Part::Field(name) => {
                         if let Some(v) = get(fields, name) {
-                            output.insert(key, Slot::Scalar(v));
+                            insert(out, key, Slot::Scalar(v));
                         }
                     }
-                    Part::Text(s) => output.insert(key, Slot::Scalar(Scalar::Str(s))),
+                    Part::Text(s) => insert(out, key, Slot::Scalar(Scalar::Str(s))),
                 },
                 FlatItem::Concat { key, parts } => {
                     let start = text.len();
                     if concat(parts, fields, text) {
-                        output.insert(key, Slot::Built(start, text.len()));
+                        insert(out, key, Slot::Built(start, text.len()));
                     } else {
                         text.truncate(start);
                     }
@@ -334,25 +310,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn keys_of_one_bit_are_told_apart() {
-        assert_eq!(key_bit("axb"), key_bit("ayb"));
-        let fields = [
-            ("axb", Scalar::Int(1)),
-            ("ayb", Scalar::Int(2)),
-            ("axb", Scalar::Int(3)),
-        ];
-        let (flat, mut out) = (program("SELECT * FROM 't'").flat().unwrap(), Vec::new());
-        assert!(flat.run(&fields, &mut out, &mut String::new()));
-        assert_eq!(
-            out,
-            [
-                ("axb", Slot::Scalar(Scalar::Int(3))),
-                ("ayb", Slot::Scalar(Scalar::Int(2)))
-            ]
-        );
-    }
-
     /// The flat result as the JSON object the general evaluator gives.
     fn to_json(out: &[(&str, Slot<'_>)], text: &str) -> Map<String, Json> {
         out.iter()
@@ -369,8 +326,7 @@ mod tests {
             .collect()
     }
 
-    // "axb" and "ayb" share a bit of `key_bit`.
-    const NAMES: &[&str] = &["a", "b", "eventType", "k", "axb", "ayb"];
+    const NAMES: &[&str] = &["a", "b", "eventType", "k"];
 
     fn scalar() -> impl Strategy<Value = Scalar<'static>> {
         prop_oneof![
@@ -448,8 +404,7 @@ mod tests {
             let payload = Json::Object(to_json(
                 &{
                     let mut out = Vec::new();
-                    let mut output = Output { out: &mut out, keys: 0 };
-                    fields.iter().for_each(|&(k, v)| output.insert(k, Slot::Scalar(v)));
+                    fields.iter().for_each(|&(k, v)| insert(&mut out, k, Slot::Scalar(v)));
                     out
                 },
                 "",
