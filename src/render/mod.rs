@@ -38,10 +38,7 @@ use crate::model::{
 /// The partial of a stateful resource's DeletionPolicy and UpdateReplacePolicy, given the object that has `retain`
 /// (`{{> policies p.table}}`): a path argument hands the partial that value alone, where a hash argument
 /// (`retain=...`) would copy the whole context for every resource.
-const POLICIES: (&str, &str) = (
-    "policies",
-    include_str!("../../templates/policies.json.hbs"),
-);
+const POLICIES: (&str, &str) = ("policies", include_str!("../../templates/policies.json.hbs"));
 
 /// The templates, by name.
 const TEMPLATES: [(&str, &str); 19] = [
@@ -49,17 +46,11 @@ const TEMPLATES: [(&str, &str); 19] = [
     ("table", include_str!("../../templates/table.json.hbs")),
     ("role", include_str!("../../templates/role.json.hbs")),
     ("rule", include_str!("../../templates/rule.json.hbs")),
-    (
-        "log_group",
-        include_str!("../../templates/log_group.json.hbs"),
-    ),
+    ("log_group", include_str!("../../templates/log_group.json.hbs")),
     ("queue", include_str!("../../templates/queue.json.hbs")),
     ("key", include_str!("../../templates/key.json.hbs")),
     ("outputs", include_str!("../../templates/outputs.json.hbs")),
-    (
-        "alarm_key",
-        include_str!("../../templates/alarm_key.json.hbs"),
-    ),
+    ("alarm_key", include_str!("../../templates/alarm_key.json.hbs")),
     (
         "alarm_topic",
         include_str!("../../templates/alarm_topic.json.hbs"),
@@ -84,10 +75,7 @@ const TEMPLATES: [(&str, &str); 19] = [
         "notify_key",
         include_str!("../../templates/notify_key.json.hbs"),
     ),
-    (
-        "dashboard",
-        include_str!("../../templates/dashboard.json.hbs"),
-    ),
+    ("dashboard", include_str!("../../templates/dashboard.json.hbs")),
 ];
 
 /// The status function's code as inlined in `Code.ZipFile` (CloudFormation takes at most 4,096 characters there):
