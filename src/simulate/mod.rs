@@ -383,11 +383,10 @@ fn fingerprint_text(text: &[u8]) -> u64 {
     h.finish()
 }
 
-/// A 64-bit fingerprint read a word at a time (a byte at a time was a tenth of a simulated event): each 8 bytes
-/// of input (the last few
-/// zero-padded, with their count in the top byte) are folded in by a multiplication whose 128-bit product has its
-/// halves XORed (wyhash's mixing). Good enough to tell items apart: a false "identical" needs a 64-bit collision
-/// between two items of one key.
+/// A 64-bit fingerprint, read a word at a time (byte by byte, FNV-1a cost a tenth of a simulated event): each 8
+/// bytes of input, the last few zero-padded with their count in the top byte, are folded in by a multiplication
+/// whose 128-bit product has its halves XORed (wyhash's mixing). Good enough for the ledger: a false "identical"
+/// needs a 64-bit collision between two items of one key, a false "overwritten" one between two keys.
 struct Fingerprint(u64);
 
 impl Default for Fingerprint {
