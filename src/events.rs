@@ -158,13 +158,29 @@ impl EventKind {
 
     /// The topic AWS IoT publishes this kind on for one client.
     pub fn topic(self, client_id: &str) -> String {
-        let (prefix, kind) = (self.family().topic_prefix(), self.as_str());
-        // Built by hand rather than with format!: simulate derives a topic for every event it reads.
-        let mut topic = String::with_capacity(prefix.len() + kind.len() + client_id.len() + 2);
-        for part in [prefix, "/", kind, "/", client_id] {
+        let mut topic = String::with_capacity(self.topic_len(client_id));
+        self.write_topic(client_id, &mut topic);
+        topic
+    }
+
+    fn topic_len(self, client_id: &str) -> usize {
+        self.family().topic_prefix().len() + self.as_str().len() + client_id.len() + 2
+    }
+
+    /// [`EventKind::topic`] into `topic`, replacing what it held: simulate derives a topic for every event it
+    /// reads, into one buffer.
+    pub fn write_topic(self, client_id: &str, topic: &mut String) {
+        topic.clear();
+        topic.reserve(self.topic_len(client_id));
+        for part in [
+            self.family().topic_prefix(),
+            "/",
+            self.as_str(),
+            "/",
+            client_id,
+        ] {
             topic.push_str(part);
         }
-        topic
     }
 
     pub fn fields(self) -> &'static [Field] {

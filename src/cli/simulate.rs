@@ -40,7 +40,9 @@ pub(super) struct SimulateArgs {
 }
 
 pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Failure> {
-    use presence_stack::simulate::{Event, Outcome, Simulator, WriteRequests, write_line};
+    use presence_stack::simulate::{
+        Event, Outcome, RawEvent, Simulator, WriteRequests, write_line,
+    };
 
     let (name, model) = load_config(&args.config, &args.events, "events", shell)?;
     let mut simulator = Simulator::new(&model, args.now).map_err(|e| format!("{name}: {e}"))?;
@@ -68,9 +70,23 @@ pub(super) fn run(args: &SimulateArgs, shell: &mut Shell) -> Result<ExitCode, Fa
     let mut write_error: Option<io::Error> = None;
     let mut unreadable = 0u64;
     let mut index = 0u64;
-    let mut on_event = |line: usize, value: Result<serde_json::Value, String>| -> bool {
+    // Plain output is written straight from an event's line when it has the common shape (see
+    // `Simulator::run_text`); the other outputs read the outcomes themselves.
+    let plain = !args.status && !args.notifications && seed.is_none();
+    let mut lines = Vec::with_capacity(1 << 10);
+    let mut on_event = |line: usize, raw: RawEvent<'_>| -> bool {
+        if plain && let RawEvent::Line(text) = raw {
+            lines.clear();
+            if simulator.run_text(text, index, &mut lines) {
+                if let Err(e) = out.write_all(&lines) {
+                    write_error = Some(e);
+                }
+                index += 1;
+                return write_error.is_none();
+            }
+        }
         let mut arrived = None;
-        let value = value.map(|mut v| {
+        let value = raw.into_value().map(|mut v| {
             if args.notifications {
                 arrived = super::notify::SimulateNotify::take_arrival(&mut v);
             }

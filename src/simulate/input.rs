@@ -3,13 +3,31 @@
 
 use std::io;
 
-/// Feed each event of a JSON-lines stream, or of one JSON array, to `on_event` with its line number, without
-/// holding more than one in memory. A line that is not JSON is passed on as an error and reading goes on; a
-/// broken array cannot be resynchronised, so it ends the reading with its position. `on_event` returns false to
-/// stop.
+/// One event as read: the text of its line (JSON lines), or an element of an array, already parsed.
+pub enum RawEvent<'a> {
+    Line(&'a str),
+    Parsed(serde_json::Value),
+}
+
+impl RawEvent<'_> {
+    /// The event as a JSON value; a line that is not JSON is an error saying why.
+    pub fn into_value(self) -> Result<serde_json::Value, String> {
+        match self {
+            RawEvent::Line(text) => {
+                serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))
+            }
+            RawEvent::Parsed(value) => Ok(value),
+        }
+    }
+}
+
+/// Feed each event of a JSON-lines stream (as the trimmed text of its line, which may not be JSON: reading goes
+/// on), or of one JSON array (parsed), to `on_event` with its line number, without holding more than one in
+/// memory. A broken array cannot be resynchronised, so it ends the reading with its position. `on_event`
+/// returns false to stop.
 pub fn read_events(
     mut reader: impl io::BufRead,
-    on_event: &mut dyn FnMut(usize, Result<serde_json::Value, String>) -> bool,
+    on_event: &mut dyn FnMut(usize, RawEvent<'_>) -> bool,
 ) -> Result<(), (usize, String)> {
     let first = loop {
         let buf = reader
@@ -42,8 +60,7 @@ pub fn read_events(
         if text.is_empty() {
             continue;
         }
-        let value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"));
-        if !on_event(number, value) {
+        if !on_event(number, RawEvent::Line(text)) {
             return Ok(());
         }
     }
@@ -51,7 +68,7 @@ pub fn read_events(
 
 fn read_array(
     reader: impl io::BufRead,
-    on_event: &mut dyn FnMut(usize, Result<serde_json::Value, String>) -> bool,
+    on_event: &mut dyn FnMut(usize, RawEvent<'_>) -> bool,
 ) -> Result<(), (usize, String)> {
     use serde::de::{Deserializer as _, SeqAccess, Visitor};
 
@@ -70,7 +87,7 @@ fn read_array(
     }
 
     struct Each<'a> {
-        on_event: &'a mut dyn FnMut(usize, Result<serde_json::Value, String>) -> bool,
+        on_event: &'a mut dyn FnMut(usize, RawEvent<'_>) -> bool,
         line: std::rc::Rc<std::cell::Cell<usize>>,
     }
     impl<'de> Visitor<'de> for Each<'_> {
@@ -80,7 +97,7 @@ fn read_array(
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             while let Some(value) = seq.next_element::<serde_json::Value>()? {
-                if !(self.on_event)(self.line.get() + 1, Ok(value)) {
+                if !(self.on_event)(self.line.get() + 1, RawEvent::Parsed(value)) {
                     break;
                 }
             }
@@ -107,7 +124,7 @@ mod tests {
     fn read(text: &str) -> (Seen, Result<(), (usize, String)>) {
         let mut seen = Vec::new();
         let end = read_events(text.as_bytes(), &mut |line, value| {
-            seen.push((line, value.map(|v| v.to_string())));
+            seen.push((line, value.into_value().map(|v| v.to_string())));
             true
         });
         (seen, end)

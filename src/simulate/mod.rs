@@ -6,14 +6,15 @@
 //! Events are processed one at a time and nothing of them is kept but a 16-byte fingerprint per distinct key, so
 //! memory grows with the number of distinct items, not with the input.
 
+mod flat;
 mod input;
 mod requests;
 
-pub use input::read_events;
+pub use input::{RawEvent, read_events};
 pub use requests::WriteRequests;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 
 use serde_json::{Map, Value};
@@ -142,6 +143,14 @@ struct Rule<'m> {
     statement: Statement,
     /// The statement compiled once, run on every event.
     program: sql::eval::Program,
+    /// The same in the flat shape, when it has it.
+    flat: Option<sql::eval::FlatProgram>,
+    /// Whether no text of the rule that reaches the output (its pipeline's name, its key names, the keys and
+    /// literals of its flat form) needs an escape in JSON.
+    plain: bool,
+    /// Per event kind (by discriminant), whether the FROM filter takes every topic of that kind or none, when
+    /// that does not depend on the client ID (see `flat::client_blind`).
+    routes: [Option<bool>; EventKind::ALL.len()],
     keys: Vec<&'m Key>,
 }
 
@@ -153,6 +162,11 @@ pub struct Simulator<'m> {
     /// Per pipeline, key fingerprint to the fingerprint of the item last written there: 16 bytes a key.
     seen: Vec<HashMap<u64, u64, BuildHasherDefault<Passthrough>>>,
     summary: Summary,
+    /// A buffer for the text of a key or an item, to fingerprint it.
+    text: Vec<u8>,
+    /// Whether a rule has a flat form: else the fast path has nothing to run.
+    any_flat: bool,
+    scratch: flat::Scratch,
 }
 
 impl<'m> Simulator<'m> {
@@ -175,22 +189,46 @@ impl<'m> Simulator<'m> {
                     Some(Err(e)) => return Err(at(sql::line_col(&p.sql, e.span().start).1, e)),
                     None => return Err(format!("pipelines[{i}].sql: the rule does not parse")),
                 };
+                let mut routes = [None; EventKind::ALL.len()];
+                for kind in EventKind::ALL {
+                    routes[kind as usize] = flat::client_blind(statement.topic_filter(), kind);
+                }
+                let flat = program.flat().filter(|_| {
+                    // Two key attributes of one name would make a key map of one entry; the general path
+                    // handles that rarity.
+                    p.table
+                        .sort_key
+                        .as_ref()
+                        .is_none_or(|s| s.name != p.table.partition_key.name)
+                });
+                let keys: Vec<&Key> = std::iter::once(&p.table.partition_key)
+                    .chain(&p.table.sort_key)
+                    .collect();
+                let plain = std::iter::once(p.name.as_str())
+                    .chain(keys.iter().map(|k| k.name.as_str()))
+                    .chain(flat.iter().flat_map(|f| f.texts()))
+                    .all(|t| first_special(t.as_bytes()).is_none());
                 Ok(Rule {
                     name: &p.name,
+                    plain,
+                    flat,
+                    keys,
+                    routes,
                     statement,
                     program,
-                    keys: std::iter::once(&p.table.partition_key)
-                        .chain(&p.table.sort_key)
-                        .collect(),
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<Vec<Rule>, String>>()?;
         let seen = model.pipelines.iter().map(|_| HashMap::default()).collect();
+        let any_flat = rules.iter().any(|r| r.flat.is_some());
         Ok(Simulator {
             rules,
             now,
             seen,
             summary: Summary::default(),
+            text: Vec::new(),
+            any_flat,
+            scratch: flat::Scratch::default(),
         })
     }
 
@@ -228,8 +266,8 @@ impl<'m> Simulator<'m> {
                 Outcome::Failed { .. } => self.summary.failed += 1,
                 Outcome::Written { key, item } => {
                     self.summary.written += 1;
-                    let print = fingerprint(item);
-                    match self.seen[i].insert(fingerprint(key), print) {
+                    let print = fingerprint(item, &mut self.text);
+                    match self.seen[i].insert(fingerprint(key, &mut self.text), print) {
                         None => {}
                         Some(earlier) if earlier == print => self.summary.identical_duplicates += 1,
                         Some(_) => self.summary.overwritten += 1,
@@ -329,72 +367,64 @@ pub fn attribute(value: &Value) -> Value {
     Value::Object(out)
 }
 
-/// A 64-bit FNV-1a fingerprint of a JSON value (keys in their order, which the rule's output fixes).
-fn fingerprint(map: &Map<String, Value>) -> u64 {
-    let mut h = Fnv::default();
-    for (k, v) in map {
-        k.hash(&mut h);
-        hash_value(v, &mut h);
-    }
+/// The fingerprint of a key or an item: of the attribute-value JSON `simulate` prints for it, which tells apart
+/// any two different maps (keys in their order, which the rule's output fixes), and which the fast path has just
+/// written when it needs it. `text` is a buffer to write it in.
+fn fingerprint(map: &Map<String, Value>, text: &mut Vec<u8>) -> u64 {
+    text.clear();
+    // Writing to a vector does not fail.
+    let _ = write_av_map(text, map);
+    fingerprint_text(text)
+}
+
+fn fingerprint_text(text: &[u8]) -> u64 {
+    let mut h = Fingerprint::default();
+    h.write(text);
     h.finish()
 }
 
-fn hash_value(v: &Value, h: &mut Fnv) {
-    match v {
-        Value::Null => h.write_u8(0),
-        Value::Bool(b) => h.write_u8(1 + u8::from(*b)),
-        Value::Number(n) => {
-            h.write_u8(3);
-            match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => h.write_i64(i),
-                (None, Some(u)) => h.write_u64(u),
-                (None, None) => h.write_u64(n.as_f64().map_or(0, f64::to_bits)),
-            }
-        }
-        Value::String(s) => {
-            h.write_u8(4);
-            s.hash(h);
-        }
-        Value::Array(a) => {
-            h.write_u8(5);
-            h.write_usize(a.len());
-            a.iter().for_each(|x| hash_value(x, h));
-        }
-        Value::Object(m) => {
-            h.write_u8(6);
-            h.write_usize(m.len());
-            for (k, x) in m {
-                k.hash(h);
-                hash_value(x, h);
-            }
-        }
-    }
-}
+/// A 64-bit fingerprint, read a word at a time (byte by byte, FNV-1a cost a tenth of a simulated event): each 8
+/// bytes of input, the last few zero-padded with their count in the top byte, are folded in by a multiplication
+/// whose 128-bit product has its halves XORed (wyhash's mixing). Good enough for the ledger: a false "identical"
+/// needs a 64-bit collision between two items of one key, a false "overwritten" one between two keys.
+struct Fingerprint(u64);
 
-/// FNV-1a: tiny, fast on short keys, and good enough to tell items apart (a false "identical" needs a 64-bit
-/// collision between two items of one key).
-struct Fnv(u64);
-
-impl Default for Fnv {
+impl Default for Fingerprint {
     fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
+        Fingerprint(0x243f_6a88_85a3_08d3)
     }
 }
 
-impl Hasher for Fnv {
+impl Fingerprint {
+    fn mix(&mut self, word: u64) {
+        let product = u128::from(self.0 ^ word) * u128::from(0x9e37_79b9_7f4a_7c15_u64);
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+impl Hasher for Fingerprint {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            word[7] = rest.len() as u8;
+            self.mix(u64::from_le_bytes(word));
         }
     }
 }
 
-/// The keys of `seen` are FNV fingerprints already: hashing them again would only cost time.
+/// The keys of `seen` are fingerprints already: hashing them again would only cost time.
 #[derive(Default)]
 struct Passthrough(u64);
 
@@ -444,16 +474,44 @@ pub fn write_line(
 }
 
 /// A string as compact JSON, the bytes serde_json writes: as it is between quotes when no byte of it needs an
-/// escape (the usual case, checked in one pass), else through serde_json. serde_json's writer looks each byte up
-/// in its escape table and was the largest single cost of a simulation.
+/// escape (the usual case, checked eight bytes at a time), else through serde_json. serde_json's writer looks
+/// each byte up in its escape table and was the largest single cost of a simulation.
 fn write_str(out: &mut impl Write, s: &str) -> io::Result<()> {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if first_special(s.as_bytes()).is_none() {
         out.write_all(b"\"")?;
         out.write_all(s.as_bytes())?;
         out.write_all(b"\"")
     } else {
         serde_json::to_writer(&mut *out, s).map_err(io::Error::from)
     }
+}
+
+/// The index of the first byte a JSON string cannot hold as it is (`"`, `\`, a control character), looked for
+/// a word at a time: a byte under N is one whose subtraction of N borrows while its top bit is clear, and `"`
+/// and `\` are the bytes that XOR to zero (under 1) with them. Borrows only run toward later bytes, so the first
+/// flagged byte is a true one.
+fn first_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let flags = below(x, 0x20)
+            | below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1);
+        if flags != 0 {
+            return Some(at + (flags.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .map(|i| at + i)
 }
 
 /// [`AvMap`] written as compact JSON, the same bytes as `serde_json::to_writer(out, &AvMap(map))`.
@@ -701,8 +759,12 @@ mod tests {
         let (Value::Object(a), Value::Object(b)) = (a, b) else {
             unreachable!()
         };
-        assert_ne!(fingerprint(&a), fingerprint(&b));
-        assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+        let mut text = Vec::new();
+        assert_ne!(fingerprint(&a, &mut text), fingerprint(&b, &mut text));
+        assert_eq!(
+            fingerprint(&a, &mut text),
+            fingerprint(&a.clone(), &mut text)
+        );
     }
 
     fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
@@ -726,6 +788,19 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The word-at-a-time search finds the byte a plain search finds.
+        #[test]
+        fn the_first_special_byte_is_found(bytes in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::num::u8::ANY,
+                proptest::sample::select(&b"\"\\\x00\x1f\x20\x21\x7f\x80\xa2\xdc"[..]),
+            ],
+            0..40,
+        )) {
+            let plain = bytes.iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\');
+            proptest::prop_assert_eq!(first_special(&bytes), plain);
+        }
+
         /// The hand-written writer gives the bytes serde_json gives for the same attribute values.
         #[test]
         fn the_line_writer_writes_what_serde_json_writes(value in json_value(), key in ".{0,8}") {

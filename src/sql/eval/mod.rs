@@ -53,8 +53,9 @@
 //! Layout: `value` (the values), `compile` (statements to node trees, reading
 //! the function catalog), `run` (walking the tree over one message),
 //! `evaluated` (borrowed views of values while evaluating), `convert` (the
-//! implicit conversions), `ops` (operators and `CAST`) and `builtins` (the
-//! functions, one file per family).
+//! implicit conversions), `ops` (operators and `CAST`), `builtins` (the
+//! functions, one file per family) and `flat` (the common shape of a rule on
+//! a payload of scalar fields, without `serde_json::Value`).
 //!
 //! Speed: compile a statement once with [`Program::compile`] and call
 //! [`Program::run`] per message ([`evaluate`] compiles every time). Function
@@ -69,6 +70,7 @@ mod builtins;
 mod compile;
 mod convert;
 mod evaluated;
+mod flat;
 mod ops;
 mod run;
 #[cfg(test)]
@@ -83,6 +85,7 @@ use super::ast::{Expr, Span, Statement};
 use super::parse::MAX_TREE_DEPTH;
 
 pub use compile::{CompiledExpr, Program};
+pub use flat::{FlatProgram, Scalar, Slot};
 pub use value::{Decimal, Object, Value};
 
 /// One message to run a rule on.
