@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::replay::MAX_BATCH;
+use crate::simulate::MAX_BATCH;
 use crate::status::{State, Status};
 
 /// The status item of one client, as DynamoDB JSON: the item the status function holds after seeing the same

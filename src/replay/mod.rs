@@ -24,12 +24,9 @@ use std::hash::{Hash, Hasher};
 use serde_json::{Map, Value};
 
 use crate::model::{Among, Model, Pipeline};
-use crate::simulate::{self, Event, Outcome, Simulator};
+use crate::simulate::{self, Event, MAX_BATCH, Outcome, Simulator};
 
 pub use records::{Line, Record, read};
-
-/// BatchWriteItem takes at most 25 requests per call.
-pub const MAX_BATCH: usize = 25;
 
 /// What to replay and where.
 #[derive(Debug, Clone, Default)]

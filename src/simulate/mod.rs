@@ -11,7 +11,7 @@ mod input;
 mod requests;
 
 pub use input::{RawEvent, read_events};
-pub use requests::WriteRequests;
+pub use requests::{MAX_BATCH, WriteRequests};
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::AvMap;
-use crate::replay::MAX_BATCH;
+
+/// BatchWriteItem takes at most 25 requests per call.
+pub const MAX_BATCH: usize = 25;
 
 /// The writes of one pipeline, one per key, in the order each key was first written.
 #[derive(Debug, Default)]
