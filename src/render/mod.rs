@@ -19,6 +19,8 @@ use serde_json::json;
 
 // Templates compiled without handlebars' grammar.
 mod compile;
+// The template as JSON text, each template rendered once per shape of its scope.
+mod shape;
 // Notifications (issue 22): the inline code of the functions, and the scope of their resources.
 mod inline;
 mod notify;
@@ -347,10 +349,15 @@ fn cat_helper(
         .params()
         .iter()
         .map(|p| match p.value() {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+            Value::String(s) => Ok(s.clone()),
+            // Joined into a string, the JSON text of a collection would be escaped twice in the output, which
+            // rendering by shape (shape.rs) cannot reproduce; no template needs it.
+            Value::Array(_) | Value::Object(_) => Err(RenderErrorReason::Other(
+                "cat joins strings, numbers, booleans and null, not arrays or objects".to_owned(),
+            )),
+            other => Ok(other.to_string()),
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     out.write(&joined)?;
     Ok(())
 }
@@ -382,10 +389,117 @@ fn render(name: &'static str, ctx: &Context) -> Result<Value, RenderFailure> {
     serde_json::from_str(&text).map_err(|source| RenderFailure::Json { name, source })
 }
 
+/// The two objects of the template that the resource templates fill.
+#[derive(Clone, Copy)]
+enum Section {
+    Resources,
+    Outputs,
+}
+
+/// Where rendered templates go: into a JSON value ([`Values`]), or straight into JSON text, rendered once per
+/// shape of their scope ([`shape::Shapes`]). Both are fed by [`assemble`], so they see the same templates with
+/// the same scopes in the same order.
+trait Sink {
+    /// A scope, ready for the templates that render from it.
+    type Scope;
+    fn scope(
+        &mut self,
+        name: &'static str,
+        scope: &impl Serialize,
+    ) -> Result<Self::Scope, RenderFailure>;
+    /// Template `name` renders the resource `id`.
+    fn resource(
+        &mut self,
+        id: &str,
+        name: &'static str,
+        scope: &Self::Scope,
+    ) -> Result<(), RenderFailure>;
+    /// Template `name` renders an object of entries of `section`.
+    fn entries(
+        &mut self,
+        section: Section,
+        name: &'static str,
+        scope: &Self::Scope,
+    ) -> Result<(), RenderFailure>;
+}
+
+/// The resources and outputs as JSON values, keys in the order the templates write them.
+#[derive(Default)]
+struct Values {
+    sections: [Map<String, Value>; 2],
+}
+
+impl Sink for Values {
+    type Scope = Context;
+
+    fn scope(
+        &mut self,
+        name: &'static str,
+        scope: &impl Serialize,
+    ) -> Result<Context, RenderFailure> {
+        context(name, scope)
+    }
+
+    fn resource(
+        &mut self,
+        id: &str,
+        name: &'static str,
+        ctx: &Context,
+    ) -> Result<(), RenderFailure> {
+        self.sections[Section::Resources as usize].insert(id.to_owned(), render(name, ctx)?);
+        Ok(())
+    }
+
+    fn entries(
+        &mut self,
+        section: Section,
+        name: &'static str,
+        ctx: &Context,
+    ) -> Result<(), RenderFailure> {
+        match render(name, ctx)? {
+            Value::Object(map) => self.sections[section as usize].extend(map),
+            _ => unreachable_object(name)?,
+        }
+        Ok(())
+    }
+}
+
 /// Build the whole template as a JSON value, keys in the order the templates write them.
 pub fn template(model: &Model) -> Result<Value, RenderFailure> {
-    let mut resources = Map::new();
-    let mut outputs = Map::new();
+    let mut values = Values::default();
+    assemble(model, &mut values)?;
+    let mut skeleton = skeleton(model)?;
+    let [resources, outputs] = values.sections;
+    let slots = [("Resources", resources), ("Outputs", outputs)];
+    for (slot, content) in slots {
+        if let Some(target) = skeleton.get_mut(slot) {
+            *target = Value::Object(content);
+        }
+    }
+    Ok(skeleton)
+}
+
+/// The template as pretty JSON text (two-space indentation, ending in a newline): the same bytes as
+/// [`template`] printed by serde_json, but each template renders once per shape of its scope rather than once
+/// per resource. `None` when some scope can only render the slow way ([`shape`] says when).
+pub fn json_text(model: &Model) -> Result<Option<String>, RenderFailure> {
+    let mut shapes = shape::Shapes::default();
+    assemble(model, &mut shapes)?;
+    shapes.finish(&skeleton(model)?)
+}
+
+/// The skeleton, rendered with empty Resources and Outputs, which are then filled in place: passing the
+/// rendered resources through the template again would serialize and parse the whole stack twice more.
+fn skeleton(model: &Model) -> Result<Value, RenderFailure> {
+    let stack = StackScope {
+        description: model.description.as_deref(),
+        outputs: model.outputs,
+    };
+    render("stack", &context("stack", &stack)?)
+}
+
+/// Every resource and output of the stack, each rendered by its template into `sink`.
+fn assemble<S: Sink>(model: &Model, sink: &mut S) -> Result<(), RenderFailure> {
     if let Some(key) = &model.key {
         let log_group_arns = model
             .pipelines
@@ -412,7 +526,8 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             tags: &model.tags,
             log_group_arns,
         };
-        resources.insert(key.id.to_owned(), render("key", &context("key", &scope)?)?);
+        let ctx = sink.scope("key", &scope)?;
+        sink.resource(key.id, "key", &ctx)?;
     }
     if let Some(alarms) = &model.alarms
         && let AlarmTopic::New {
@@ -427,12 +542,12 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             topic: &alarms.topic,
             tags: &model.tags,
         };
-        let ctx = context("alarm_topic", &scope)?;
-        resources.insert((*key_id).to_owned(), render("alarm_key", &ctx)?);
-        resources.insert((*topic_id).to_owned(), render("alarm_topic", &ctx)?);
-        resources.insert((*policy_id).to_owned(), render("alarm_topic_policy", &ctx)?);
+        let ctx = sink.scope("alarm_topic", &scope)?;
+        sink.resource(key_id, "alarm_key", &ctx)?;
+        sink.resource(topic_id, "alarm_topic", &ctx)?;
+        sink.resource(policy_id, "alarm_topic_policy", &ctx)?;
         if email.is_some() {
-            resources.insert((*subscription_id).to_owned(), render("alarm_email", &ctx)?);
+            sink.resource(subscription_id, "alarm_email", &ctx)?;
         }
     }
     if let Some(key_id) = model.notify_topic_key() {
@@ -440,10 +555,8 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             topic: &AlarmTopic::Existing { arn: String::new() },
             tags: &model.tags,
         };
-        resources.insert(
-            key_id.to_owned(),
-            render("notify_key", &context("notify_key", &scope)?)?,
-        );
+        let ctx = sink.scope("notify_key", &scope)?;
+        sink.resource(key_id, "notify_key", &ctx)?;
     }
     for p in &model.pipelines {
         let cmk = p.table.encryption == Encryption::CustomerManaged;
@@ -511,16 +624,16 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             d,
             dash,
         };
-        let ctx = context("table", &scope)?;
-        resources.insert(p.ids.table.clone(), render("table", &ctx)?);
+        let ctx = sink.scope("table", &scope)?;
+        sink.resource(&p.ids.table, "table", &ctx)?;
         if scope.log {
-            resources.insert(p.ids.error_log.clone(), render("log_group", &ctx)?);
+            sink.resource(&p.ids.error_log, "log_group", &ctx)?;
         }
         if scope.queue {
-            resources.insert(p.ids.error_queue.clone(), render("queue", &ctx)?);
+            sink.resource(&p.ids.error_queue, "queue", &ctx)?;
         }
-        resources.insert(p.ids.role.clone(), render("role", &ctx)?);
-        resources.insert(p.ids.rule.clone(), render("rule", &ctx)?);
+        sink.resource(&p.ids.role, "role", &ctx)?;
+        sink.resource(&p.ids.rule, "rule", &ctx)?;
         for (present, name) in [
             (scope.alarm.is_some(), "alarms"),
             (p.table.scaling.is_some(), "scaling"),
@@ -529,39 +642,17 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             (scope.dash.is_some(), "dashboard"),
         ] {
             if present {
-                match render(name, &ctx)? {
-                    Value::Object(map) => resources.extend(map),
-                    _ => unreachable_object(name)?,
-                }
+                sink.entries(Section::Resources, name, &ctx)?;
             }
         }
         if model.outputs {
-            match render("outputs", &ctx)? {
-                Value::Object(map) => outputs.extend(map),
-                _ => unreachable_object("outputs")?,
-            }
+            sink.entries(Section::Outputs, "outputs", &ctx)?;
             if scope.status.is_some() {
-                match render("status_outputs", &ctx)? {
-                    Value::Object(map) => outputs.extend(map),
-                    _ => unreachable_object("status_outputs")?,
-                }
+                sink.entries(Section::Outputs, "status_outputs", &ctx)?;
             }
         }
     }
-    // The skeleton is rendered with empty Resources and Outputs, which are then filled in place: passing the
-    // rendered resources through the template again would serialize and parse the whole stack twice more.
-    let stack = StackScope {
-        description: model.description.as_deref(),
-        outputs: model.outputs,
-    };
-    let mut skeleton = render("stack", &context("stack", &stack)?)?;
-    let slots = [("Resources", resources), ("Outputs", outputs)];
-    for (slot, content) in slots {
-        if let Some(target) = skeleton.get_mut(slot) {
-            *target = Value::Object(content);
-        }
-    }
-    Ok(skeleton)
+    Ok(())
 }
 
 /// A resource's `Metadata` that skips checkov's customer-managed-key check `check`, saying why, for a pipeline
