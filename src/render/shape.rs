@@ -62,6 +62,8 @@ pub(super) struct Shapes {
     shapes: HashMap<String, usize>,
     /// What each template renders for each shape.
     entries: HashMap<(&'static str, usize), Entry>,
+    /// The context of each shape with markers for its strings, made when a template first renders the shape.
+    marked: Vec<Option<Context>>,
     sections: [Written; 2],
     /// Something can only render the slow way: the rest is skipped and [`Shapes::finish`] says `None`.
     slow: bool,
@@ -105,7 +107,7 @@ impl Sink for Shapes {
         scope: &Shaped,
     ) -> Result<(), RenderFailure> {
         let Some(Entry::One(value)) = (!self.slow)
-            .then(|| entry(&mut self.entries, name, scope, false))
+            .then(|| entry(&mut self.entries, &mut self.marked, name, scope, false))
             .flatten()
         else {
             self.slow = true;
@@ -128,7 +130,7 @@ impl Sink for Shapes {
         scope: &Shaped,
     ) -> Result<(), RenderFailure> {
         let Some(Entry::Many(entries)) = (!self.slow)
-            .then(|| entry(&mut self.entries, name, scope, true))
+            .then(|| entry(&mut self.entries, &mut self.marked, name, scope, true))
             .flatten()
         else {
             self.slow = true;
@@ -200,6 +202,7 @@ impl Shapes {
 /// `None` when it can only render the slow way.
 fn entry<'a>(
     entries: &'a mut HashMap<(&'static str, usize), Entry>,
+    marked: &mut Vec<Option<Context>>,
     name: &'static str,
     scope: &Shaped,
     many: bool,
@@ -208,18 +211,21 @@ fn entry<'a>(
     match entries.entry((name, shape)) {
         std::collections::hash_map::Entry::Occupied(known) => Some(known.into_mut()),
         std::collections::hash_map::Entry::Vacant(new) => {
-            Some(new.insert(first_render(name, scope, many)?))
+            if marked.len() <= shape {
+                marked.resize_with(shape + 1, || None);
+            }
+            let ctx = marked[shape]
+                .get_or_insert_with(|| Context::from(self::marked(scope.ctx.data(), &mut 0)));
+            Some(new.insert(first_render(name, ctx, many)?))
         }
     }
 }
 
-/// The first scope of its shape through template `name`: rendered with markers for its strings, parsed back,
+/// The first scope of its shape through template `name` (its context `marked`: markers for its strings), parsed back,
 /// and cut into pieces at the markers. `None` when the output cannot be reused (see the module's comment) or
 /// the template fails, which the slow way then reports.
-fn first_render(name: &'static str, scope: &Shaped, many: bool) -> Option<Entry> {
-    let mut next = 0;
-    let marked = Context::from(marked(scope.ctx.data(), &mut next));
-    let value = render(name, &marked).ok()?;
+fn first_render(name: &'static str, marked: &Context, many: bool) -> Option<Entry> {
+    let value = render(name, marked).ok()?;
     let value_pieces = |value: &Value| -> Option<Vec<Piece>> {
         if marker_in_keys(value) {
             return None;
