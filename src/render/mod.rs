@@ -21,6 +21,8 @@ use serde_json::json;
 mod compile;
 // The template as JSON text, each template rendered once per shape of its scope.
 mod shape;
+// The shape and strings of a scope, read without building its JSON value.
+mod outline;
 // Notifications (issue 22): the inline code of the functions, and the scope of their resources.
 mod inline;
 mod notify;

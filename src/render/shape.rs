@@ -20,14 +20,14 @@ use handlebars::Context;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::outline::{Outline, outline};
 use super::{RenderFailure, Section, Sink, context, render};
 
-const OPEN: char = '\u{E000}';
-const CLOSE: char = '\u{E001}';
+pub(super) const OPEN: char = '\u{E000}';
+pub(super) const CLOSE: char = '\u{E001}';
 
-/// A scope's context, the shape it has, and its non-empty strings in the order the shape leaves them out.
+/// A scope's shape and its non-empty strings, in the order of its JSON value.
 pub(super) struct Shaped {
-    ctx: Context,
     /// An index into [`Shapes::shapes`]; `None` when the scope cannot render by shape.
     shape: Option<usize>,
     strings: Vec<String>,
@@ -58,11 +58,12 @@ struct Written {
 /// The sink that writes JSON text by shape.
 #[derive(Default)]
 pub(super) struct Shapes {
-    /// Each distinct shape seen, written out as text, and its index.
-    shapes: HashMap<String, usize>,
+    /// Each distinct shape seen ([`outline`]), and its index.
+    shapes: HashMap<Vec<u8>, usize>,
     /// What each template renders for each shape.
     entries: HashMap<(&'static str, usize), Entry>,
-    /// The context of each shape with markers for its strings, made when a template first renders the shape.
+    /// The context of each shape's first scope with markers for its strings (`None`: the shape renders the
+    /// slow way).
     marked: Vec<Option<Context>>,
     sections: [Written; 2],
     /// Something can only render the slow way: the rest is skipped and [`Shapes::finish`] says `None`.
@@ -77,25 +78,26 @@ impl Sink for Shapes {
         name: &'static str,
         scope: &impl Serialize,
     ) -> Result<Shaped, RenderFailure> {
-        let ctx = match context(name, scope) {
-            Ok(ctx) => ctx,
-            // The slow way reports it.
-            Err(_) => {
-                self.slow = true;
-                Context::null()
-            }
+        let Some(Outline { shape, strings }) = outline(scope).filter(|_| !self.slow) else {
+            self.slow = true;
+            return Ok(Shaped {
+                shape: None,
+                strings: Vec::new(),
+            });
         };
-        let mut shape = String::with_capacity(1024);
-        let mut strings = Vec::new();
-        let shape = if !self.slow && walk(ctx.data(), &mut shape, &mut strings) {
-            let next = self.shapes.len();
-            Some(*self.shapes.entry(shape).or_insert(next))
-        } else {
-            None
-        };
+        let next = self.shapes.len();
+        let shape = *self.shapes.entry(shape).or_insert(next);
+        if shape == next {
+            // The first scope of its shape: its JSON value, with markers for its strings. An error, or strings
+            // that are not those of the outline, leaves the shape to the slow way, which reports the error.
+            let marked = context(name, scope).ok().and_then(|mut ctx| {
+                let mut next = 0;
+                (mark(ctx.data_mut(), &strings, &mut next) && next == strings.len()).then_some(ctx)
+            });
+            self.marked.push(marked);
+        }
         Ok(Shaped {
-            ctx,
-            shape,
+            shape: Some(shape),
             strings,
         })
     }
@@ -107,7 +109,7 @@ impl Sink for Shapes {
         scope: &Shaped,
     ) -> Result<(), RenderFailure> {
         let Some(Entry::One(value)) = (!self.slow)
-            .then(|| entry(&mut self.entries, &mut self.marked, name, scope, false))
+            .then(|| entry(&mut self.entries, &self.marked, name, scope, false))
             .flatten()
         else {
             self.slow = true;
@@ -130,7 +132,7 @@ impl Sink for Shapes {
         scope: &Shaped,
     ) -> Result<(), RenderFailure> {
         let Some(Entry::Many(entries)) = (!self.slow)
-            .then(|| entry(&mut self.entries, &mut self.marked, name, scope, true))
+            .then(|| entry(&mut self.entries, &self.marked, name, scope, true))
             .flatten()
         else {
             self.slow = true;
@@ -202,7 +204,7 @@ impl Shapes {
 /// `None` when it can only render the slow way.
 fn entry<'a>(
     entries: &'a mut HashMap<(&'static str, usize), Entry>,
-    marked: &mut Vec<Option<Context>>,
+    marked: &[Option<Context>],
     name: &'static str,
     scope: &Shaped,
     many: bool,
@@ -211,11 +213,7 @@ fn entry<'a>(
     match entries.entry((name, shape)) {
         std::collections::hash_map::Entry::Occupied(known) => Some(known.into_mut()),
         std::collections::hash_map::Entry::Vacant(new) => {
-            if marked.len() <= shape {
-                marked.resize_with(shape + 1, || None);
-            }
-            let ctx = marked[shape]
-                .get_or_insert_with(|| Context::from(self::marked(scope.ctx.data(), &mut 0)));
+            let ctx = marked.get(shape)?.as_ref()?;
             Some(new.insert(first_render(name, ctx, many)?))
         }
     }
@@ -247,66 +245,24 @@ fn first_render(name: &'static str, marked: &Context, many: bool) -> Option<Entr
     Some(Entry::Many(entries))
 }
 
-/// Writes the shape of `value` to `shape` and pushes its non-empty strings to `strings`; false when an object
-/// key holds a marker character. The shape is unambiguous: keys are written with their length, numbers as JSON
-/// writes them, each followed by a separator.
-fn walk(value: &Value, shape: &mut String, strings: &mut Vec<String>) -> bool {
-    match value {
-        Value::Null => shape.push('z'),
-        Value::Bool(b) => shape.push(if *b { 't' } else { 'f' }),
-        Value::Number(n) => {
-            shape.push('n');
-            shape.push_str(&n.to_string());
-            shape.push(';');
-        }
-        Value::String(s) if s.is_empty() => shape.push('e'),
-        Value::String(s) => {
-            shape.push('s');
-            strings.push(s.clone());
-        }
-        Value::Array(items) => {
-            shape.push('[');
-            for item in items {
-                if !walk(item, shape, strings) {
-                    return false;
-                }
-            }
-            shape.push(']');
-        }
-        Value::Object(map) => {
-            shape.push('{');
-            for (key, item) in map {
-                if key.contains([OPEN, CLOSE]) {
-                    return false;
-                }
-                shape.push_str(&key.len().to_string());
-                shape.push(':');
-                shape.push_str(key);
-                if !walk(item, shape, strings) {
-                    return false;
-                }
-            }
-            shape.push('}');
-        }
-    }
-    true
-}
-
-/// `value` with its non-empty strings replaced by markers numbered from `next`, in the order [`walk`] takes them.
-fn marked(value: &Value, next: &mut usize) -> Value {
+/// Replaces the non-empty strings of `value` with markers numbered from `next`, in the order of the value, each
+/// checked to be the string the outline read there; false when one is not, or when an object key holds a marker
+/// character.
+fn mark(value: &mut Value, strings: &[String], next: &mut usize) -> bool {
     match value {
         Value::String(s) if !s.is_empty() => {
-            let marker = format!("{OPEN}{next}{CLOSE}");
+            if strings.get(*next) != Some(s) {
+                return false;
+            }
+            *s = format!("{OPEN}{next}{CLOSE}");
             *next += 1;
-            Value::String(marker)
+            true
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| marked(v, next)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), marked(v, next)))
-                .collect(),
-        ),
-        other => other.clone(),
+        Value::Array(items) => items.iter_mut().all(|v| mark(v, strings, next)),
+        Value::Object(map) => map
+            .iter_mut()
+            .all(|(k, v)| !k.contains([OPEN, CLOSE]) && mark(v, strings, next)),
+        _ => true,
     }
 }
 
