@@ -201,10 +201,11 @@ pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
         return Err(errors_first(warnings));
     }
     // JSON by shape where it can (the same bytes, a fraction of the work: render/shape.rs), else through the
-    // template's value.
+    // template's value. Shapes repeat across pipelines: with one pipeline each renders once, and the markers
+    // and pieces of rendering by shape would only add to the work (about 10% of a minimal synth).
     let fast = match format {
-        Format::Json => render::json_text(&model)?,
-        Format::Yaml => None,
+        Format::Json if model.pipelines.len() > 1 => render::json_text(&model)?,
+        _ => None,
     };
     let template = match fast {
         Some(text) => text,
