@@ -1,8 +1,9 @@
 //! Turns a [`Model`] into the CloudFormation template, through the handlebars templates of the top-level
 //! `templates/` folder (embedded in the binary). Each resource template renders to JSON text that is parsed
-//! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack. Templates are
-//! compiled into handlebars' own form by `build`, which reads the few forms they use without handlebars'
-//! grammar (most of a small `synth` used to be spent in it).
+//! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack: per resource
+//! into the template's value ([`template`]), or once per shape of its scope into JSON text ([`json_text`],
+//! `shape.rs`). Templates are compiled into handlebars' own form by `compile.rs`, which reads the few forms they
+//! use without handlebars' grammar (most of a small `synth` used to be spent in it).
 
 use handlebars::template::Template;
 use handlebars::{
@@ -483,7 +484,7 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
 
 /// The template as pretty JSON text (two-space indentation, ending in a newline): the same bytes as
 /// [`template`] printed by serde_json, but each template renders once per shape of its scope rather than once
-/// per resource. `None` when some scope can only render the slow way ([`shape`] says when).
+/// per resource. `None` when some scope can only render the slow way (`render/shape.rs` says when).
 pub fn json_text(model: &Model) -> Result<Option<String>, RenderFailure> {
     let mut shapes = shape::Shapes::default();
     assemble(model, &mut shapes)?;
