@@ -486,7 +486,10 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
 /// [`template`] printed by serde_json, but each template renders once per shape of its scope rather than once
 /// per resource. `None` when some scope can only render the slow way (`render/shape.rs` says when).
 pub fn json_text(model: &Model) -> Result<Option<String>, RenderFailure> {
-    let mut shapes = shape::Shapes::default();
+    json_text_by(model, shape::Shapes::default())
+}
+
+fn json_text_by(model: &Model, mut shapes: shape::Shapes) -> Result<Option<String>, RenderFailure> {
     assemble(model, &mut shapes)?;
     shapes.finish(&skeleton(model)?)
 }

@@ -68,6 +68,10 @@ pub(super) struct Shapes {
     sections: [Written; 2],
     /// Something can only render the slow way: the rest is skipped and [`Shapes::finish`] says `None`.
     slow: bool,
+    /// The scopes seen.
+    scopes: usize,
+    /// Whether to render by shape however few scopes share one (tests do, to compare the two ways).
+    patient: bool,
 }
 
 impl Sink for Shapes {
@@ -87,6 +91,14 @@ impl Sink for Shapes {
         };
         let next = self.shapes.len();
         let shape = *self.shapes.entry(shape).or_insert(next);
+        self.scopes += 1;
+        // Rendering by shape pays where shapes repeat. Where most scopes have a shape of their own (pipelines
+        // that differ in numbers or flags), each pays the markers and pieces on top of a render, and the slow
+        // way is cheaper: give up early, while little is lost. A few shapes of one scope each (the stack's key,
+        // the alarm topic) are allowed for.
+        if !self.patient && self.shapes.len() > self.scopes / 2 + 2 {
+            self.slow = true;
+        }
         if shape == next {
             // The first scope of its shape: its JSON value, with markers for its strings. An error, or strings
             // that are not those of the outline, leaves the shape to the slow way, which reports the error.
@@ -159,6 +171,15 @@ impl Sink for Shapes {
 }
 
 impl Shapes {
+    /// A sink that renders by shape however few scopes share one.
+    #[cfg(test)]
+    pub(super) fn patient() -> Shapes {
+        Shapes {
+            patient: true,
+            ..Shapes::default()
+        }
+    }
+
     /// The whole template as text, the skeleton's Resources and Outputs (when it has them) filled with the
     /// sections, as serde_json prints a value pretty; `None` when it must be rendered the slow way.
     pub(super) fn finish(self, skeleton: &Value) -> Result<Option<String>, RenderFailure> {
@@ -281,12 +302,7 @@ fn marker_in_keys(value: &Value) -> bool {
 /// value as it prints nested that deep (a string never holds a raw line break; JSON escapes it).
 fn indented(out: &mut String, value: &Value, newline: &str) -> Result<(), serde_json::Error> {
     let text = serde_json::to_string_pretty(value)?;
-    let mut lines = text.split('\n');
-    out.push_str(lines.next().unwrap_or(""));
-    for line in lines {
-        out.push_str(newline);
-        out.push_str(line);
-    }
+    out.push_str(&text.replace('\n', newline));
     Ok(())
 }
 
@@ -379,7 +395,7 @@ mod tests {
             Format::Json,
         )
         .expect("emits");
-        let fast = super::super::json_text(&model).expect("renders");
+        let fast = super::super::json_text_by(&model, Shapes::patient()).expect("renders");
         Some((fast, slow))
     }
 
@@ -411,11 +427,30 @@ mod tests {
                    error_action: {kind: sqs}\n",
         })
         .expect("valid");
-        let mut shapes = Shapes::default();
+        let mut shapes = Shapes::patient();
         super::super::assemble(&model, &mut shapes).expect("renders");
         assert_eq!(shapes.shapes.len(), 2);
         // table, log group, role and rule; then table, queue, role and rule.
         assert_eq!(shapes.entries.len(), 8);
+    }
+
+    /// Pipelines that each have a shape of their own render the slow way, to the same bytes.
+    #[test]
+    fn shapes_that_do_not_repeat_go_the_slow_way() {
+        let mut config = "stack: {alarms: {enabled: false}}\npipelines:\n".to_owned();
+        for i in 1..=6 {
+            config.push_str(&format!("  - {{name: p{i}, table: {{ttl_days: {i}}}}}\n"));
+        }
+        let source = crate::Source {
+            name: "t.yaml",
+            text: &config,
+        };
+        let model = crate::load(source).expect("valid");
+        assert_eq!(super::super::json_text(&model).expect("renders"), None);
+        let (fast, slow) = both(&config).expect("valid");
+        assert_eq!(fast.as_deref(), Some(slow.as_str()));
+        let synthesized = crate::synthesize(source, Format::Json).expect("synthesizes");
+        assert_eq!(synthesized.template, slow);
     }
 
     /// A duplicate key, or a marker in a key of the scope, sends the template the slow way.
