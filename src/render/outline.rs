@@ -10,7 +10,7 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use super::shape::{CLOSE, OPEN};
+use super::shape::has_marker;
 
 /// A scope's shape and its non-empty strings.
 #[derive(Default)]
@@ -60,7 +60,7 @@ impl Outline {
 
     /// A key of an object: its length first, so that no two sequences of keys and values read alike.
     fn key(&mut self, key: &str) -> Result<(), Unread> {
-        if key.contains([OPEN, CLOSE]) {
+        if has_marker(key) {
             return Err(Unread);
         }
         let len = u32::try_from(key.len()).map_err(|_| Unread)?;

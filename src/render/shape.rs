@@ -23,8 +23,8 @@ use serde_json::Value;
 use super::outline::{Outline, outline};
 use super::{RenderFailure, Section, Sink, context, render};
 
-pub(super) const OPEN: char = '\u{E000}';
-pub(super) const CLOSE: char = '\u{E001}';
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
 
 /// A scope's shape and its non-empty strings, in the order of its JSON value.
 pub(super) struct Shaped {
@@ -275,25 +275,48 @@ fn mark(value: &mut Value, strings: &[String], next: &mut usize) -> bool {
             if strings.get(*next) != Some(s) {
                 return false;
             }
-            *s = format!("{OPEN}{next}{CLOSE}");
+            *s = marker(*next);
             *next += 1;
             true
         }
         Value::Array(items) => items.iter_mut().all(|v| mark(v, strings, next)),
         Value::Object(map) => map
             .iter_mut()
-            .all(|(k, v)| !k.contains([OPEN, CLOSE]) && mark(v, strings, next)),
+            .all(|(k, v)| !has_marker(k) && mark(v, strings, next)),
         _ => true,
     }
+}
+
+/// The marker of the string at `index`.
+fn marker(index: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = index;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut marker = String::with_capacity(6 + digits.len() - at);
+    marker.push(OPEN);
+    marker.extend(digits[at..].iter().map(|&d| char::from(d)));
+    marker.push(CLOSE);
+    marker
+}
+
+/// Whether `text` holds a marker character: both begin with the byte 0xEE in UTF-8, which a quick scan finds.
+pub(super) fn has_marker(text: &str) -> bool {
+    text.as_bytes().contains(&0xEE) && text.contains([OPEN, CLOSE])
 }
 
 /// Whether an object key anywhere in `value` holds a marker.
 fn marker_in_keys(value: &Value) -> bool {
     match value {
         Value::Array(items) => items.iter().any(marker_in_keys),
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| k.contains(OPEN) || marker_in_keys(v)),
+        Value::Object(map) => map.iter().any(|(k, v)| has_marker(k) || marker_in_keys(v)),
         _ => false,
     }
 }
@@ -467,6 +490,9 @@ mod tests {
             pieces("a\u{E000}12\u{E001}b\u{E000}x").map(|p| p.len()),
             None
         );
+        assert_eq!(marker(0), "\u{E000}0\u{E001}");
+        assert_eq!(marker(4021), "\u{E000}4021\u{E001}");
+        assert!(has_marker("é\u{E001}") && !has_marker("\u{E002}é"));
         let Some(p) = pieces("a\u{E000}12\u{E001}b") else {
             panic!("pieces")
         };
