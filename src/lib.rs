@@ -201,8 +201,8 @@ pub fn synthesize(source: Source, format: Format) -> Result<Synthesis, Error> {
         return Err(errors_first(warnings));
     }
     // JSON by shape where it can (the same bytes, a fraction of the work: render/shape.rs), else through the
-    // template's value. Shapes repeat across pipelines: with one pipeline each renders once, and the markers
-    // and pieces of rendering by shape would only add to the work (about 10% of a minimal synth).
+    // template's value. Shapes repeat only across pipelines: with one pipeline, reading each scope's shape would
+    // only add to the work.
     let fast = match format {
         Format::Json if model.pipelines.len() > 1 => render::json_text(&model)?,
         _ => None,

@@ -31,6 +31,18 @@ pub(super) struct Shaped {
     /// An index into [`Shapes::shapes`]; `None` when the scope cannot render by shape.
     shape: Option<usize>,
     strings: Vec<String>,
+    /// The first scope of its shape renders with its own context, straight to text: a shape that never repeats
+    /// costs no markers and no pieces.
+    first: Option<Context>,
+}
+
+/// The context that renders a shape with markers for its strings.
+enum Marked {
+    /// Not made yet: only one scope of the shape has been seen.
+    NotYet,
+    Ready(Context),
+    /// The shape renders the slow way.
+    Slow,
 }
 
 /// A piece of output text: JSON text of the template, or the place of a scope's string.
@@ -62,16 +74,14 @@ pub(super) struct Shapes {
     shapes: HashMap<Vec<u8>, usize>,
     /// What each template renders for each shape.
     entries: HashMap<(&'static str, usize), Entry>,
-    /// The context of each shape's first scope with markers for its strings (`None`: the shape renders the
-    /// slow way).
-    marked: Vec<Option<Context>>,
+    /// The context of each shape with markers for its strings, made from its second scope.
+    marked: Vec<Marked>,
     sections: [Written; 2],
     /// Something can only render the slow way: the rest is skipped and [`Shapes::finish`] says `None`.
     slow: bool,
-    /// The scopes seen.
-    scopes: usize,
-    /// Whether to render by shape however few scopes share one (tests do, to compare the two ways).
-    patient: bool,
+    /// Whether the first scope of a shape renders with markers too (tests do, to hold every template's pieces
+    /// to the slow way).
+    marked_first: bool,
 }
 
 impl Sink for Shapes {
@@ -87,30 +97,46 @@ impl Sink for Shapes {
             return Ok(Shaped {
                 shape: None,
                 strings: Vec::new(),
+                first: None,
             });
         };
         let next = self.shapes.len();
         let shape = *self.shapes.entry(shape).or_insert(next);
-        self.scopes += 1;
-        // Rendering by shape pays where shapes repeat. Where most scopes have a shape of their own (pipelines
-        // that differ in numbers or flags), each pays the markers and pieces on top of a render, and the slow
-        // way is cheaper: give up early, while little is lost. A few shapes of one scope each (the stack's key,
-        // the alarm topic) are allowed for.
-        if !self.patient && self.shapes.len() > self.scopes / 2 + 2 {
-            self.slow = true;
-        }
         if shape == next {
-            // The first scope of its shape: its JSON value, with markers for its strings. An error, or strings
-            // that are not those of the outline, leaves the shape to the slow way, which reports the error.
-            let marked = context(name, scope).ok().and_then(|mut ctx| {
-                let mut next = 0;
-                (mark(ctx.data_mut(), &strings, &mut next) && next == strings.len()).then_some(ctx)
-            });
-            self.marked.push(marked);
+            self.marked.push(Marked::NotYet);
+            if !self.marked_first {
+                let Ok(ctx) = context(name, scope) else {
+                    // The slow way reports it.
+                    self.slow = true;
+                    return Ok(Shaped {
+                        shape: None,
+                        strings,
+                        first: None,
+                    });
+                };
+                return Ok(Shaped {
+                    shape: Some(shape),
+                    strings,
+                    first: Some(ctx),
+                });
+            }
+        }
+        if let Some(marked @ Marked::NotYet) = self.marked.get_mut(shape) {
+            // The scope's JSON value, with markers for its strings. An error, or strings that are not those of
+            // the outline, leaves the shape to the slow way, which reports the error.
+            *marked = context(name, scope)
+                .ok()
+                .and_then(|mut ctx| {
+                    let mut next = 0;
+                    (mark(ctx.data_mut(), &strings, &mut next) && next == strings.len())
+                        .then_some(ctx)
+                })
+                .map_or(Marked::Slow, Marked::Ready);
         }
         Ok(Shaped {
             shape: Some(shape),
             strings,
+            first: None,
         })
     }
 
@@ -120,6 +146,21 @@ impl Sink for Shapes {
         name: &'static str,
         scope: &Shaped,
     ) -> Result<(), RenderFailure> {
+        if let (false, Some(ctx)) = (self.slow, &scope.first) {
+            let written = &mut self.sections[Section::Resources as usize];
+            let text = render(name, ctx).ok().and_then(|value| {
+                let mut text = String::new();
+                indented(&mut text, &value, "\n    ").ok().map(|()| text)
+            });
+            match text {
+                Some(text) if written.keys.insert(id.to_owned()) => {
+                    write_key(&mut written.text, id);
+                    written.text.push_str(&text);
+                }
+                _ => self.slow = true,
+            }
+            return Ok(());
+        }
         let Some(Entry::One(value)) = (!self.slow)
             .then(|| entry(&mut self.entries, &self.marked, name, scope, false))
             .flatten()
@@ -143,6 +184,25 @@ impl Sink for Shapes {
         name: &'static str,
         scope: &Shaped,
     ) -> Result<(), RenderFailure> {
+        if let (false, Some(ctx)) = (self.slow, &scope.first) {
+            let Ok(Value::Object(map)) = render(name, ctx) else {
+                self.slow = true;
+                return Ok(());
+            };
+            let written = &mut self.sections[section as usize];
+            for (key, value) in map {
+                let mut text = String::new();
+                if indented(&mut text, &value, "\n    ").is_err()
+                    || !written.keys.insert(key.clone())
+                {
+                    self.slow = true;
+                    return Ok(());
+                }
+                write_key(&mut written.text, &key);
+                written.text.push_str(&text);
+            }
+            return Ok(());
+        }
         let Some(Entry::Many(entries)) = (!self.slow)
             .then(|| entry(&mut self.entries, &self.marked, name, scope, true))
             .flatten()
@@ -171,11 +231,11 @@ impl Sink for Shapes {
 }
 
 impl Shapes {
-    /// A sink that renders by shape however few scopes share one.
+    /// A sink whose every scope renders with markers, the first of its shape too.
     #[cfg(test)]
-    pub(super) fn patient() -> Shapes {
+    pub(super) fn marked_first() -> Shapes {
         Shapes {
-            patient: true,
+            marked_first: true,
             ..Shapes::default()
         }
     }
@@ -225,7 +285,7 @@ impl Shapes {
 /// `None` when it can only render the slow way.
 fn entry<'a>(
     entries: &'a mut HashMap<(&'static str, usize), Entry>,
-    marked: &[Option<Context>],
+    marked: &[Marked],
     name: &'static str,
     scope: &Shaped,
     many: bool,
@@ -234,13 +294,15 @@ fn entry<'a>(
     match entries.entry((name, shape)) {
         std::collections::hash_map::Entry::Occupied(known) => Some(known.into_mut()),
         std::collections::hash_map::Entry::Vacant(new) => {
-            let ctx = marked.get(shape)?.as_ref()?;
+            let Marked::Ready(ctx) = marked.get(shape)? else {
+                return None;
+            };
             Some(new.insert(first_render(name, ctx, many)?))
         }
     }
 }
 
-/// The first scope of its shape through template `name` (its context `marked`: markers for its strings), parsed back,
+/// A shape through template `name` (its context `marked`: markers for its strings), parsed back,
 /// and cut into pieces at the markers. `None` when the output cannot be reused (see the module's comment) or
 /// the template fails, which the slow way then reports.
 fn first_render(name: &'static str, marked: &Context, many: bool) -> Option<Entry> {
@@ -406,8 +468,9 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
-    /// The text by shape and the text of the template's value, for a config.
-    fn both(text: &str) -> Option<(Option<String>, String)> {
+    /// The text by shape, the first scope of each shape rendered straight to text as `synth` does, and again
+    /// with every scope rendered with markers; and the text of the template's value, for a config.
+    fn both(text: &str) -> Option<([Option<String>; 2], String)> {
         let model = crate::load(crate::Source {
             name: "t.yaml",
             text,
@@ -418,7 +481,8 @@ mod tests {
             Format::Json,
         )
         .expect("emits");
-        let fast = super::super::json_text_by(&model, Shapes::patient()).expect("renders");
+        let fast = [Shapes::default(), Shapes::marked_first()]
+            .map(|shapes| super::super::json_text_by(&model, shapes).expect("renders"));
         Some((fast, slow))
     }
 
@@ -435,13 +499,16 @@ mod tests {
             }
             let text = std::fs::read_to_string(&path).expect("reads");
             let (fast, slow) = both(&text).expect("a valid example");
-            assert_eq!(fast.as_deref(), Some(slow.as_str()), "{}", path.display());
+            for fast in fast {
+                assert_eq!(fast.as_deref(), Some(slow.as_str()), "{}", path.display());
+            }
             seen += 1;
         }
         assert!(seen >= 5);
     }
 
-    /// Two scopes of one shape are rendered once; a different shape renders again.
+    /// The first scope of a shape renders straight to text; the second renders the shape's pieces, which every
+    /// later scope of the shape reuses.
     #[test]
     fn alike_pipelines_render_once_per_shape() {
         let model = crate::load(crate::Source {
@@ -450,16 +517,17 @@ mod tests {
                    error_action: {kind: sqs}\n",
         })
         .expect("valid");
-        let mut shapes = Shapes::patient();
+        let mut shapes = Shapes::default();
         super::super::assemble(&model, &mut shapes).expect("renders");
         assert_eq!(shapes.shapes.len(), 2);
-        // table, log group, role and rule; then table, queue, role and rule.
-        assert_eq!(shapes.entries.len(), 8);
+        // table, log group, role and rule, of b's shape: c's shape has one scope.
+        assert_eq!(shapes.entries.len(), 4);
     }
 
-    /// Pipelines that each have a shape of their own render the slow way, to the same bytes.
+    /// Pipelines that each have a shape of their own render straight to text, with no pieces, to the same
+    /// bytes.
     #[test]
-    fn shapes_that_do_not_repeat_go_the_slow_way() {
+    fn shapes_that_do_not_repeat_render_no_pieces() {
         let mut config = "stack: {alarms: {enabled: false}}\npipelines:\n".to_owned();
         for i in 1..=6 {
             config.push_str(&format!("  - {{name: p{i}, table: {{ttl_days: {i}}}}}\n"));
@@ -469,9 +537,13 @@ mod tests {
             text: &config,
         };
         let model = crate::load(source).expect("valid");
-        assert_eq!(super::super::json_text(&model).expect("renders"), None);
+        let mut shapes = Shapes::default();
+        super::super::assemble(&model, &mut shapes).expect("renders");
+        assert_eq!((shapes.shapes.len(), shapes.entries.len()), (6, 0));
         let (fast, slow) = both(&config).expect("valid");
-        assert_eq!(fast.as_deref(), Some(slow.as_str()));
+        for fast in fast {
+            assert_eq!(fast.as_deref(), Some(slow.as_str()));
+        }
         let synthesized = crate::synthesize(source, Format::Json).expect("synthesizes");
         assert_eq!(synthesized.template, slow);
     }
@@ -561,7 +633,9 @@ mod tests {
             }
             let config = json!({"stack": stack, "pipelines": pipelines}).to_string();
             if let Some((fast, slow)) = both(&config) {
-                prop_assert_eq!(fast.as_deref(), Some(slow.as_str()));
+                for fast in fast {
+                    prop_assert_eq!(fast.as_deref(), Some(slow.as_str()));
+                }
             }
         }
     }
