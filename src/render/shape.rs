@@ -10,6 +10,9 @@
 //! with each marker replaced by its string escaped: JSON escapes a string character by character, so the
 //! escape of a joined string is the escapes of its parts joined.
 //!
+//! The first scope of a shape renders the plain way, straight to text; the second makes the shape's pieces, which
+//! every later scope reuses. So a shape that never repeats costs only the reading of its outline.
+//!
 //! What could break that is sent the slow way (every resource rendered and parsed, [`super::template`]):
 //! a marker in an object key of the scope, or in an object key of the output below a section's entries, and two
 //! entries of a section under the same key (the JSON value keeps the last one in the first one's place).
@@ -150,7 +153,7 @@ impl Sink for Shapes {
             let written = &mut self.sections[Section::Resources as usize];
             let text = render(name, ctx).ok().and_then(|value| {
                 let mut text = String::new();
-                indented(&mut text, &value, "\n    ").ok().map(|()| text)
+                indented(&mut text, &value, 2).ok().map(|()| text)
             });
             match text {
                 Some(text) if written.keys.insert(id.to_owned()) => {
@@ -192,9 +195,7 @@ impl Sink for Shapes {
             let written = &mut self.sections[section as usize];
             for (key, value) in map {
                 let mut text = String::new();
-                if indented(&mut text, &value, "\n    ").is_err()
-                    || !written.keys.insert(key.clone())
-                {
+                if indented(&mut text, &value, 2).is_err() || !written.keys.insert(key.clone()) {
                     self.slow = true;
                     return Ok(());
                 }
@@ -268,12 +269,10 @@ impl Shapes {
                     out.push_str(text);
                     out.push_str("\n  }");
                 }
-                None => {
-                    indented(&mut out, value, "\n  ").map_err(|source| RenderFailure::Json {
-                        name: "stack",
-                        source,
-                    })?
-                }
+                None => indented(&mut out, value, 1).map_err(|source| RenderFailure::Json {
+                    name: "stack",
+                    source,
+                })?,
             }
         }
         out.push_str("\n}\n");
@@ -312,7 +311,7 @@ fn first_render(name: &'static str, marked: &Context, many: bool) -> Option<Entr
             return None;
         }
         let mut text = String::new();
-        indented(&mut text, value, "\n    ").ok()?;
+        indented(&mut text, value, 2).ok()?;
         pieces(&text)
     };
     if !many {
@@ -383,12 +382,44 @@ fn marker_in_keys(value: &Value) -> bool {
     }
 }
 
-/// `value` printed pretty by serde_json, each line after the first starting with `newline`'s indentation: the
-/// value as it prints nested that deep (a string never holds a raw line break; JSON escapes it).
-fn indented(out: &mut String, value: &Value, newline: &str) -> Result<(), serde_json::Error> {
-    let text = serde_json::to_string_pretty(value)?;
-    out.push_str(&text.replace('\n', newline));
+/// `value` printed pretty by serde_json as it prints nested `depth` objects deep: printed inside that many
+/// objects of one key, and cut out of them, so serde_json itself indents every line.
+fn indented(out: &mut String, value: &Value, depth: usize) -> Result<(), serde_json::Error> {
+    let text = serde_json::to_string_pretty(&Nested { depth, value })?;
+    let mut start = 0;
+    let mut end = text.len();
+    for level in 0..depth {
+        // `{`, a line break, the key's indentation and `"": `; at the end, a line break, the indentation of
+        // the object's own line and `}`.
+        start += 1 + 1 + 2 * (level + 1) + 4;
+        end -= 1 + 2 * level + 1;
+    }
+    out.push_str(&text[start..end]);
     Ok(())
+}
+
+/// `value` inside `depth` objects whose one key is empty.
+struct Nested<'a> {
+    depth: usize,
+    value: &'a Value,
+}
+
+impl Serialize for Nested<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        if self.depth == 0 {
+            return self.value.serialize(serializer);
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(
+            "",
+            &Nested {
+                depth: self.depth - 1,
+                value: self.value,
+            },
+        )?;
+        map.end()
+    }
 }
 
 /// Text cut at its markers; `None` when a marker is malformed (a template's own text never holds one).
@@ -562,6 +593,19 @@ mod tests {
             pieces("a\u{E000}12\u{E001}b\u{E000}x").map(|p| p.len()),
             None
         );
+        for value in [
+            json!({}),
+            json!([]),
+            json!({"a": [1, {"b": "c"}], "d": {}}),
+            json!("x"),
+        ] {
+            for (depth, newline) in [(1, "\n  "), (2, "\n    ")] {
+                let mut text = String::new();
+                indented(&mut text, &value, depth).expect("prints");
+                let expected = serde_json::to_string_pretty(&value).expect("prints");
+                assert_eq!(text, expected.replace('\n', newline));
+            }
+        }
         assert_eq!(marker(0), "\u{E000}0\u{E001}");
         assert_eq!(marker(4021), "\u{E000}4021\u{E001}");
         assert!(has_marker("é\u{E001}") && !has_marker("\u{E002}é"));
