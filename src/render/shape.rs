@@ -280,8 +280,8 @@ impl Shapes {
     }
 }
 
-/// What template `name` renders for the scope's shape, rendered now if it is the first scope of that shape;
-/// `None` when it can only render the slow way.
+/// What template `name` renders for the scope's shape, rendered now with markers the first time the shape needs
+/// it; `None` when it can only render the slow way.
 fn entry<'a>(
     entries: &'a mut HashMap<(&'static str, usize), Entry>,
     marked: &[Marked],
@@ -296,7 +296,7 @@ fn entry<'a>(
             let Marked::Ready(ctx) = marked.get(shape)? else {
                 return None;
             };
-            Some(new.insert(first_render(name, ctx, many)?))
+            Some(new.insert(render_marked(name, ctx, many)?))
         }
     }
 }
@@ -304,7 +304,7 @@ fn entry<'a>(
 /// A shape through template `name` (its context `marked`: markers for its strings), parsed back,
 /// and cut into pieces at the markers. `None` when the output cannot be reused (see the module's comment) or
 /// the template fails, which the slow way then reports.
-fn first_render(name: &'static str, marked: &Context, many: bool) -> Option<Entry> {
+fn render_marked(name: &'static str, marked: &Context, many: bool) -> Option<Entry> {
     let value = render(name, marked).ok()?;
     let value_pieces = |value: &Value| -> Option<Vec<Piece>> {
         if marker_in_keys(value) {
