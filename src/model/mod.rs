@@ -421,7 +421,7 @@ pub struct Table {
     pub encryption: Encryption,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Key {
     pub name: String,
     #[serde(rename = "type")]
@@ -457,7 +457,7 @@ pub const DEFAULT_SCALING_FACTOR: u64 = 10;
 /// DynamoDB's per-table capacity quota that the config accepts.
 pub const MAX_CAPACITY: u64 = 40_000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ttl {
     pub attribute: &'static str,
     pub days: u64,
@@ -517,11 +517,12 @@ impl Model {
                 "at least one pipeline is needed, e.g. `pipelines: [{name: presence}]`",
             ));
         }
+        let mut rules = pipeline::Rules::default();
         let pipelines: Vec<Pipeline> = config
             .pipelines
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| resolve_pipeline(i, p, &mut problems))
+            .filter_map(|(i, p)| resolve_pipeline(i, p, &mut rules, &mut problems))
             .collect();
         check_unique(&config.pipelines, &pipelines, &mut problems);
 

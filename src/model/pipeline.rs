@@ -7,6 +7,7 @@ use super::*;
 pub(super) fn resolve_pipeline(
     i: usize,
     p: &crate::config::PipelineConfig,
+    rules: &mut Rules,
     problems: &mut Vec<Problem>,
 ) -> Option<Pipeline> {
     let at = |field: &str| format!("pipelines[{i}].{field}");
@@ -31,14 +32,13 @@ pub(super) fn resolve_pipeline(
         return None;
     }
     let prefix = pascal_case(&p.name);
-    let (sql, written) = match &p.sql {
-        Some(sql) => (sql.clone(), Vec::new()),
-        None => {
-            let (rule, written) =
-                generated_rule(&events, ttl.as_ref(), &partition_key, sort_key.as_ref());
-            (rule.to_string(), written)
-        }
-    };
+    let (sql, compiled) = rules.get(
+        p.sql.as_deref(),
+        &events,
+        ttl.as_ref(),
+        &partition_key,
+        sort_key.as_ref(),
+    );
     let mut pipeline = Pipeline {
         name: p.name.clone(),
         ids: LogicalIds {
@@ -56,7 +56,7 @@ pub(super) fn resolve_pipeline(
             write_scaling_policy: format!("{prefix}TableWriteScalingPolicy"),
         },
         events,
-        compiled: CompiledRule::new(&sql, written, &partition_key, sort_key.as_ref()),
+        compiled,
         sql,
         custom_sql: p.sql.is_some(),
         rule: Rule {
@@ -104,6 +104,85 @@ pub(super) fn resolve_pipeline(
         }
     }
     Some(pipeline)
+}
+
+/// Each distinct rule of the config, its SQL and its compiled form, by what it is made from: alike pipelines
+/// share one rule, which is generated, printed, parsed and compiled once rather than once per pipeline (the most
+/// of a pipeline's cost in the model). Both are a function of these inputs alone.
+#[derive(Default)]
+pub(super) struct Rules {
+    /// Each rule's inputs, its SQL, and its compiled form once a second pipeline has asked for it: kept only
+    /// where it is shared, since copying it costs as much as a fifth of building it.
+    built: Vec<(RuleInputs, String, Option<CompiledRule>)>,
+}
+
+/// What a rule is made from: the config's SQL, or the event kinds, time to live and keys it is generated from.
+#[derive(PartialEq)]
+struct RuleInputs {
+    sql: Option<String>,
+    events: Vec<EventKind>,
+    ttl: Option<Ttl>,
+    partition_key: Key,
+    sort_key: Option<Key>,
+}
+
+impl Rules {
+    /// The rule SQL and its compiled form: the config's SQL, or the rule generated for the event kinds.
+    fn get(
+        &mut self,
+        sql: Option<&str>,
+        events: &[EventKind],
+        ttl: Option<&Ttl>,
+        partition_key: &Key,
+        sort_key: Option<&Key>,
+    ) -> (String, CompiledRule) {
+        let known = self.built.iter_mut().find(|(inputs, ..)| {
+            inputs.sql.as_deref() == sql
+                && inputs.events == events
+                && inputs.ttl.as_ref() == ttl
+                && inputs.partition_key == *partition_key
+                && inputs.sort_key.as_ref() == sort_key
+        });
+        if let Some((_, text, kept)) = known {
+            let compiled = match kept {
+                Some(compiled) => compiled.clone(),
+                None => {
+                    let (_, compiled) = build_rule(sql, events, ttl, partition_key, sort_key);
+                    kept.insert(compiled).clone()
+                }
+            };
+            return (text.clone(), compiled);
+        }
+        let (text, compiled) = build_rule(sql, events, ttl, partition_key, sort_key);
+        let inputs = RuleInputs {
+            sql: sql.map(str::to_owned),
+            events: events.to_vec(),
+            ttl: ttl.cloned(),
+            partition_key: partition_key.clone(),
+            sort_key: sort_key.cloned(),
+        };
+        self.built.push((inputs, text.clone(), None));
+        (text, compiled)
+    }
+}
+
+/// The rule SQL and its compiled form, built from its inputs.
+fn build_rule(
+    sql: Option<&str>,
+    events: &[EventKind],
+    ttl: Option<&Ttl>,
+    partition_key: &Key,
+    sort_key: Option<&Key>,
+) -> (String, CompiledRule) {
+    let (text, written) = match sql {
+        Some(sql) => (sql.to_owned(), Vec::new()),
+        None => {
+            let (rule, written) = generated_rule(events, ttl, partition_key, sort_key);
+            (rule.to_string(), written)
+        }
+    };
+    let compiled = CompiledRule::new(&text, written, partition_key, sort_key);
+    (text, compiled)
 }
 
 /// A dotted config path of this pipeline, from a field's path inside it.
@@ -492,4 +571,40 @@ pub fn generated_rule(
         )
     });
     (build::select(items, &filter, build::any_of(kinds)), written)
+}
+
+#[cfg(test)]
+mod rules_tests {
+    use super::*;
+
+    /// A rule taken from the cache is the rule built afresh from the same inputs, and different inputs get
+    /// their own rule.
+    #[test]
+    fn a_shared_rule_is_the_rule_built_afresh() {
+        let key = |name: &str, expression: Option<&str>| Key {
+            name: name.to_owned(),
+            ty: KeyType::S,
+            expression: expression.map(str::to_owned),
+        };
+        let pk = key("clientId", None);
+        let sk = key("eventKey", Some("concat(timestamp, '#', eventType)"));
+        let other = key("eventKey", Some("concat(timestamp, '/', eventType"));
+        let events = [EventKind::Connected, EventKind::Disconnected];
+        let mut rules = Rules::default();
+        // The first time builds, the second builds and keeps, the third copies.
+        for _ in 0..3 {
+            for (sql, sort_key) in [
+                (None, Some(&sk)),
+                (None, Some(&other)),
+                (None, None),
+                (Some("SELECT * FROM 'a/#'"), Some(&sk)),
+            ] {
+                let shared = rules.get(sql, &events, None, &pk, sort_key);
+                let fresh = build_rule(sql, &events, None, &pk, sort_key);
+                assert_eq!(shared.0, fresh.0);
+                assert_eq!(format!("{:?}", shared.1), format!("{:?}", fresh.1));
+            }
+        }
+        assert_eq!(rules.built.len(), 4);
+    }
 }

@@ -1,15 +1,13 @@
 //! Turns a [`Model`] into the CloudFormation template, through the handlebars templates of the top-level
 //! `templates/` folder (embedded in the binary). Each resource template renders to JSON text that is parsed
-//! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack. Templates are
-//! compiled into handlebars' own form by `build`, which reads the few forms they use without handlebars'
-//! grammar (most of a small `synth` used to be spent in it).
+//! back at once, so a template that breaks JSON fails loudly instead of shipping a broken stack: per resource
+//! into the template's value ([`template`]), or once per shape of its scope into JSON text ([`json_text`],
+//! `shape.rs`). Templates are compiled into handlebars' own form by `compile.rs`, which reads the few forms they
+//! use without handlebars' grammar (most of a small `synth` used to be spent in it).
 
-use handlebars::template::{
-    DecoratorTemplate, HelperTemplate, Parameter, Subexpression, Template, TemplateElement,
-    TemplateMapping,
-};
+use handlebars::template::Template;
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, Output, Path, PathSeg, RenderContext, RenderError,
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
     RenderErrorReason, Renderable, StringOutput,
 };
 use std::collections::BTreeMap;
@@ -20,12 +18,19 @@ use serde_json::{Map, Value};
 
 use serde_json::json;
 
+// Templates compiled without handlebars' grammar.
+mod compile;
+// The template as JSON text, each template rendered once per shape of its scope.
+mod shape;
+// The shape and strings of a scope, read without building its JSON value.
+mod outline;
 // Notifications (issue 22): the inline code of the functions, and the scope of their resources.
 mod inline;
 mod notify;
 // The dashboard (issue 19): its counting function and its body.
 mod dashboard;
 
+use compile::compile;
 use dashboard::DashboardScope;
 pub use inline::MAX_INLINE_CODE;
 use notify::NotifyScope;
@@ -326,233 +331,6 @@ fn template_for(name: &str) -> Result<&'static Template, RenderFailure> {
         .map_err(|e| RenderFailure::Templates(e.clone()))
 }
 
-/// One template compiled, the way the registry would (`register_template_string`), at a fraction of the cost.
-fn compile(name: &str, text: &str) -> Result<Template, handlebars::TemplateError> {
-    // Indentation is for people reading the templates; JSON does not need it, and the template compiler's
-    // cost grows with every byte (it tracks a line and column per token).
-    let compact: String = text
-        .lines()
-        .map(|l| l.trim_start())
-        .collect::<Vec<_>>()
-        .join("\n");
-    match build(&compact, name) {
-        Some(built) => Ok(built),
-        // A form `build` does not read: handlebars' own compiler, the slow way.
-        None => Template::compile_with_name(compact, name.to_owned()),
-    }
-}
-
-/// Pieces of compiled template that only handlebars can make (their types cannot be built outside it), copied
-/// by [`build`]: an expression, and an `#if` block and a partial, each inline and alone on its line.
-struct Prototypes {
-    expression: TemplateElement,
-    block: [HelperTemplate; 2],
-    partial: [DecoratorTemplate; 2],
-    mapping: TemplateMapping,
-}
-
-static PROTOTYPES: OnceLock<Option<Prototypes>> = OnceLock::new();
-
-fn prototypes() -> Option<&'static Prototypes> {
-    PROTOTYPES
-        .get_or_init(|| {
-            let t = Template::compile(
-                "{{j}}{{#if a}}{{/if}}{{> policies a}}x\n{{#if a}}\n{{/if}}\n{{> policies a}}\n",
-            )
-            .ok()?;
-            let mut blocks = t.elements.iter().filter_map(|e| match e {
-                TemplateElement::HelperBlock(b) => Some((**b).clone()),
-                _ => None,
-            });
-            let mut partials = t.elements.iter().filter_map(|e| match e {
-                TemplateElement::PartialExpression(d) => Some((**d).clone()),
-                _ => None,
-            });
-            Some(Prototypes {
-                expression: t.elements.first()?.clone(),
-                block: [blocks.next()?, blocks.next()?],
-                partial: [partials.next()?, partials.next()?],
-                mapping: t.mapping.first()?.clone(),
-            })
-        })
-        .as_ref()
-}
-
-/// An `#if` being read: the template around it, the block, and its `#if` part once an `else` was read.
-struct Open {
-    outer: Template,
-    block: HelperTemplate,
-    then: Option<Template>,
-}
-
-/// The template handlebars compiles from `source`, built without its grammar, for templates made only of the
-/// forms `{{json X}}`, `{{#if X}}`, `{{else}}`, `{{/if}}` and `{{> policies X}}` (X a path, or `(cat ...)` of
-/// paths and plain string literals); `None` for anything else. Handlebars' grammar costs tens of thousands of
-/// instructions an expression, and computes each token's line and column by counting from the start of the
-/// template (quadratic in its length); this reads the same template in a few instructions a byte. It keeps
-/// handlebars' rules for static text exactly: a block tag or partial alone on its line (a "standalone"
-/// statement) takes the spaces before it and the line break after it. A test holds the result equal to
-/// handlebars' own for every template, but for the positions handlebars keeps for its error messages: every
-/// element here says line 1, column 1 (a render error still names its template).
-fn build(source: &str, name: &str) -> Option<Template> {
-    const BLANK: [char; 2] = [' ', '\t'];
-    const NEWLINE: [char; 2] = ['\n', '\r'];
-    let protos = prototypes()?;
-    let mut current = Template::default();
-    let mut open: Vec<Open> = Vec::new();
-    let mut trim_line = false;
-    let mut pos = 0;
-    let push = |t: &mut Template, e: TemplateElement| {
-        t.elements.push(e);
-        t.mapping.push(protos.mapping.clone());
-    };
-    loop {
-        let next = source[pos..].find("{{").map(|i| pos + i);
-        let run = &source[pos..next.unwrap_or(source.len())];
-        if !run.is_empty() {
-            let text = if trim_line {
-                let s = run.trim_start_matches(BLANK);
-                s.strip_prefix("\r\n")
-                    .or_else(|| s.strip_prefix('\n'))
-                    .unwrap_or(s)
-            } else {
-                run
-            };
-            push(&mut current, TemplateElement::RawString(text.to_owned()));
-            trim_line = false;
-        }
-        let Some(start) = next else { break };
-        let end = start + source[start..].find("}}")? + 2;
-        let inner = &source[start + 2..end - 2];
-        let statement = inner == "else"
-            || inner == "/if"
-            || inner.starts_with("#if ")
-            || inner.starts_with("> policies ");
-        let mut standalone = false;
-        if statement {
-            let after = &source[end..];
-            if after.trim_start_matches(BLANK).starts_with(NEWLINE) || after.is_empty() {
-                let before = source[..start].trim_end_matches(BLANK);
-                let leading = before.ends_with(NEWLINE) || before.is_empty();
-                if leading
-                    && let Some(TemplateElement::RawString(text)) = current.elements.last_mut()
-                {
-                    text.truncate(text.trim_end_matches(BLANK).len());
-                }
-                standalone = start == 0 || leading;
-            }
-            trim_line = standalone;
-        }
-        if let Some(arg) = inner.strip_prefix("json ") {
-            let mut e = protos.expression.clone();
-            let TemplateElement::Expression(h) = &mut e else {
-                return None;
-            };
-            h.name = Parameter::Name("json".to_owned());
-            h.params = vec![parameter(arg)?];
-            push(&mut current, e);
-        } else if let Some(arg) = inner.strip_prefix("#if ") {
-            let mut block = protos.block[usize::from(standalone)].clone();
-            block.params = vec![path(arg)?];
-            current.mapping.push(protos.mapping.clone());
-            open.push(Open {
-                outer: std::mem::take(&mut current),
-                block,
-                then: None,
-            });
-        } else if inner == "else" {
-            let o = open.last_mut()?;
-            if o.then.is_some() {
-                return None;
-            }
-            o.then = Some(std::mem::take(&mut current));
-        } else if inner == "/if" {
-            let o = open.pop()?;
-            let last = std::mem::replace(&mut current, o.outer);
-            let mut block = o.block;
-            match o.then {
-                Some(then) => {
-                    block.template = Some(then);
-                    block.inverse = Some(last);
-                }
-                None => {
-                    block.template = Some(last);
-                    block.inverse = None;
-                }
-            }
-            current
-                .elements
-                .push(TemplateElement::HelperBlock(Box::new(block)));
-        } else if let Some(arg) = inner.strip_prefix("> policies ") {
-            let mut partial = protos.partial[usize::from(standalone)].clone();
-            partial.params = vec![path(arg)?];
-            push(
-                &mut current,
-                TemplateElement::PartialExpression(Box::new(partial)),
-            );
-        } else {
-            return None;
-        }
-        pos = end;
-    }
-    if !open.is_empty() {
-        return None;
-    }
-    current.name = Some(name.to_owned());
-    Some(current)
-}
-
-/// A path (`p.ids.table`) or a `(cat ...)` of paths and string literals without escapes, as handlebars reads it.
-fn parameter(text: &str) -> Option<Parameter> {
-    let Some(inner) = text.strip_prefix("(cat ").and_then(|t| t.strip_suffix(')')) else {
-        return path(text);
-    };
-    let mut params = Vec::new();
-    let mut rest = inner.trim_start();
-    while !rest.is_empty() {
-        if let Some(literal) = rest.strip_prefix('"') {
-            let end = literal.find('"')?;
-            let value = &literal[..end];
-            if value.contains('\\') {
-                return None;
-            }
-            params.push(Parameter::Literal(Value::String(value.to_owned())));
-            rest = &literal[end + 1..];
-            if !(rest.is_empty() || rest.starts_with(' ')) {
-                return None;
-            }
-        } else {
-            let end = rest.find(' ').unwrap_or(rest.len());
-            params.push(path(&rest[..end])?);
-            rest = &rest[end..];
-        }
-        rest = rest.trim_start();
-    }
-    Some(Parameter::Subexpression(Subexpression::new(
-        Parameter::Name("cat".to_owned()),
-        params,
-        std::collections::HashMap::new(),
-    )))
-}
-
-/// A dotted path of plain names: handlebars' relative path.
-fn path(text: &str) -> Option<Parameter> {
-    let plain = |s: &str| {
-        !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            && !s.as_bytes()[0].is_ascii_digit()
-            && !matches!(s, "this" | "true" | "false" | "null")
-    };
-    if !text.split('.').all(plain) {
-        return None;
-    }
-    let segments = text
-        .split('.')
-        .map(|s| PathSeg::Named(s.to_owned()))
-        .collect();
-    Some(Parameter::Path(Path::Relative((segments, text.to_owned()))))
-}
-
 /// `{{json value}}`: the value as JSON text. The only way values reach a template, so no text a user wrote can
 /// break out of its string (handlebars' own escaping is for HTML and would corrupt JSON).
 fn json_helper(
@@ -582,10 +360,15 @@ fn cat_helper(
         .params()
         .iter()
         .map(|p| match p.value() {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
+            Value::String(s) => Ok(s.clone()),
+            // Joined into a string, the JSON text of a collection would be escaped twice in the output, which
+            // rendering by shape (shape.rs) cannot reproduce; no template needs it.
+            Value::Array(_) | Value::Object(_) => Err(RenderErrorReason::Other(
+                "cat joins strings, numbers, booleans and null, not arrays or objects".to_owned(),
+            )),
+            other => Ok(other.to_string()),
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     out.write(&joined)?;
     Ok(())
 }
@@ -617,10 +400,120 @@ fn render(name: &'static str, ctx: &Context) -> Result<Value, RenderFailure> {
     serde_json::from_str(&text).map_err(|source| RenderFailure::Json { name, source })
 }
 
+/// The two objects of the template that the resource templates fill.
+#[derive(Clone, Copy)]
+enum Section {
+    Resources,
+    Outputs,
+}
+
+/// Where rendered templates go: into a JSON value ([`Values`]), or straight into JSON text, rendered once per
+/// shape of their scope ([`shape::Shapes`]). Both are fed by [`assemble`], so they see the same templates with
+/// the same scopes in the same order.
+trait Sink {
+    /// A scope, ready for the templates that render from it.
+    type Scope;
+    fn scope(
+        &mut self,
+        name: &'static str,
+        scope: &impl Serialize,
+    ) -> Result<Self::Scope, RenderFailure>;
+    /// Template `name` renders the resource `id`.
+    fn resource(
+        &mut self,
+        id: &str,
+        name: &'static str,
+        scope: &Self::Scope,
+    ) -> Result<(), RenderFailure>;
+    /// Template `name` renders an object of entries of `section`.
+    fn entries(
+        &mut self,
+        section: Section,
+        name: &'static str,
+        scope: &Self::Scope,
+    ) -> Result<(), RenderFailure>;
+}
+
+/// The resources and outputs as JSON values, keys in the order the templates write them.
+#[derive(Default)]
+struct Values {
+    sections: [Map<String, Value>; 2],
+}
+
+impl Sink for Values {
+    type Scope = Context;
+
+    fn scope(
+        &mut self,
+        name: &'static str,
+        scope: &impl Serialize,
+    ) -> Result<Context, RenderFailure> {
+        context(name, scope)
+    }
+
+    fn resource(
+        &mut self,
+        id: &str,
+        name: &'static str,
+        ctx: &Context,
+    ) -> Result<(), RenderFailure> {
+        self.sections[Section::Resources as usize].insert(id.to_owned(), render(name, ctx)?);
+        Ok(())
+    }
+
+    fn entries(
+        &mut self,
+        section: Section,
+        name: &'static str,
+        ctx: &Context,
+    ) -> Result<(), RenderFailure> {
+        match render(name, ctx)? {
+            Value::Object(map) => self.sections[section as usize].extend(map),
+            _ => unreachable_object(name)?,
+        }
+        Ok(())
+    }
+}
+
 /// Build the whole template as a JSON value, keys in the order the templates write them.
 pub fn template(model: &Model) -> Result<Value, RenderFailure> {
-    let mut resources = Map::new();
-    let mut outputs = Map::new();
+    let mut values = Values::default();
+    assemble(model, &mut values)?;
+    let mut skeleton = skeleton(model)?;
+    let [resources, outputs] = values.sections;
+    let slots = [("Resources", resources), ("Outputs", outputs)];
+    for (slot, content) in slots {
+        if let Some(target) = skeleton.get_mut(slot) {
+            *target = Value::Object(content);
+        }
+    }
+    Ok(skeleton)
+}
+
+/// The template as pretty JSON text (two-space indentation, ending in a newline): the same bytes as
+/// [`template`] printed by serde_json, but each template renders once per shape of its scope rather than once
+/// per resource. `None` when some scope can only render the slow way (`render/shape.rs` says when).
+pub fn json_text(model: &Model) -> Result<Option<String>, RenderFailure> {
+    json_text_by(model, shape::Shapes::default())
+}
+
+fn json_text_by(model: &Model, mut shapes: shape::Shapes) -> Result<Option<String>, RenderFailure> {
+    assemble(model, &mut shapes)?;
+    shapes.finish(&skeleton(model)?)
+}
+
+/// The skeleton, rendered with empty Resources and Outputs, which are then filled in place: passing the
+/// rendered resources through the template again would serialize and parse the whole stack twice more.
+fn skeleton(model: &Model) -> Result<Value, RenderFailure> {
+    let stack = StackScope {
+        description: model.description.as_deref(),
+        outputs: model.outputs,
+    };
+    render("stack", &context("stack", &stack)?)
+}
+
+/// Every resource and output of the stack, each rendered by its template into `sink`.
+fn assemble<S: Sink>(model: &Model, sink: &mut S) -> Result<(), RenderFailure> {
     if let Some(key) = &model.key {
         let log_group_arns = model
             .pipelines
@@ -647,7 +540,8 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             tags: &model.tags,
             log_group_arns,
         };
-        resources.insert(key.id.to_owned(), render("key", &context("key", &scope)?)?);
+        let ctx = sink.scope("key", &scope)?;
+        sink.resource(key.id, "key", &ctx)?;
     }
     if let Some(alarms) = &model.alarms
         && let AlarmTopic::New {
@@ -662,12 +556,12 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             topic: &alarms.topic,
             tags: &model.tags,
         };
-        let ctx = context("alarm_topic", &scope)?;
-        resources.insert((*key_id).to_owned(), render("alarm_key", &ctx)?);
-        resources.insert((*topic_id).to_owned(), render("alarm_topic", &ctx)?);
-        resources.insert((*policy_id).to_owned(), render("alarm_topic_policy", &ctx)?);
+        let ctx = sink.scope("alarm_topic", &scope)?;
+        sink.resource(key_id, "alarm_key", &ctx)?;
+        sink.resource(topic_id, "alarm_topic", &ctx)?;
+        sink.resource(policy_id, "alarm_topic_policy", &ctx)?;
         if email.is_some() {
-            resources.insert((*subscription_id).to_owned(), render("alarm_email", &ctx)?);
+            sink.resource(subscription_id, "alarm_email", &ctx)?;
         }
     }
     if let Some(key_id) = model.notify_topic_key() {
@@ -675,10 +569,8 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             topic: &AlarmTopic::Existing { arn: String::new() },
             tags: &model.tags,
         };
-        resources.insert(
-            key_id.to_owned(),
-            render("notify_key", &context("notify_key", &scope)?)?,
-        );
+        let ctx = sink.scope("notify_key", &scope)?;
+        sink.resource(key_id, "notify_key", &ctx)?;
     }
     for p in &model.pipelines {
         let cmk = p.table.encryption == Encryption::CustomerManaged;
@@ -746,16 +638,16 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             d,
             dash,
         };
-        let ctx = context("table", &scope)?;
-        resources.insert(p.ids.table.clone(), render("table", &ctx)?);
+        let ctx = sink.scope("table", &scope)?;
+        sink.resource(&p.ids.table, "table", &ctx)?;
         if scope.log {
-            resources.insert(p.ids.error_log.clone(), render("log_group", &ctx)?);
+            sink.resource(&p.ids.error_log, "log_group", &ctx)?;
         }
         if scope.queue {
-            resources.insert(p.ids.error_queue.clone(), render("queue", &ctx)?);
+            sink.resource(&p.ids.error_queue, "queue", &ctx)?;
         }
-        resources.insert(p.ids.role.clone(), render("role", &ctx)?);
-        resources.insert(p.ids.rule.clone(), render("rule", &ctx)?);
+        sink.resource(&p.ids.role, "role", &ctx)?;
+        sink.resource(&p.ids.rule, "rule", &ctx)?;
         for (present, name) in [
             (scope.alarm.is_some(), "alarms"),
             (p.table.scaling.is_some(), "scaling"),
@@ -764,39 +656,17 @@ pub fn template(model: &Model) -> Result<Value, RenderFailure> {
             (scope.dash.is_some(), "dashboard"),
         ] {
             if present {
-                match render(name, &ctx)? {
-                    Value::Object(map) => resources.extend(map),
-                    _ => unreachable_object(name)?,
-                }
+                sink.entries(Section::Resources, name, &ctx)?;
             }
         }
         if model.outputs {
-            match render("outputs", &ctx)? {
-                Value::Object(map) => outputs.extend(map),
-                _ => unreachable_object("outputs")?,
-            }
+            sink.entries(Section::Outputs, "outputs", &ctx)?;
             if scope.status.is_some() {
-                match render("status_outputs", &ctx)? {
-                    Value::Object(map) => outputs.extend(map),
-                    _ => unreachable_object("status_outputs")?,
-                }
+                sink.entries(Section::Outputs, "status_outputs", &ctx)?;
             }
         }
     }
-    // The skeleton is rendered with empty Resources and Outputs, which are then filled in place: passing the
-    // rendered resources through the template again would serialize and parse the whole stack twice more.
-    let stack = StackScope {
-        description: model.description.as_deref(),
-        outputs: model.outputs,
-    };
-    let mut skeleton = render("stack", &context("stack", &stack)?)?;
-    let slots = [("Resources", resources), ("Outputs", outputs)];
-    for (slot, content) in slots {
-        if let Some(target) = skeleton.get_mut(slot) {
-            *target = Value::Object(content);
-        }
-    }
-    Ok(skeleton)
+    Ok(())
 }
 
 /// A resource's `Metadata` that skips checkov's customer-managed-key check `check`, saying why, for a pipeline
@@ -896,86 +766,6 @@ mod tests {
                     ok,
                     "template {name} outputs `{{{{{expr}}}}}` without the json helper"
                 );
-            }
-        }
-    }
-
-    /// Templates are compiled when first rendered: every one of them must compile, whether or not an example
-    /// renders it, without handlebars' grammar, into exactly the template the registry compiles from the text.
-    #[test]
-    fn every_template_compiles_as_the_registry_would() {
-        assert!(shared_registry().is_ok());
-        for (name, text) in TEMPLATES.into_iter().chain([POLICIES]) {
-            let compact: String = text
-                .lines()
-                .map(|l| l.trim_start())
-                .collect::<Vec<_>>()
-                .join("\n");
-            let mut built = build(&compact, name).expect("only the forms `build` reads");
-            assert_eq!(built.mapping.len(), built.elements.len(), "{name}");
-            let mut hb = Handlebars::new();
-            hb.set_prevent_indent(true);
-            hb.register_template_string(name, &compact)
-                .expect("compiles");
-            let mut whole = hb.get_template(name).expect("registered").clone();
-            // Only the positions differ, which handlebars keeps for its error messages.
-            without_positions(&mut whole);
-            without_positions(&mut built);
-            assert_eq!(built, whole, "{name}");
-        }
-        assert!(template_for("nonesuch").is_err());
-    }
-
-    /// Standalone lines, `else`, literals with spaces, nested blocks, and the ends of a template, against
-    /// handlebars; other forms are left to handlebars.
-    #[test]
-    fn build_agrees_with_handlebars_on_whitespace_and_nesting() {
-        for source in [
-            "{{#if a}}\nx\n{{else}}\n  y \n{{/if}}\n",
-            "  {{#if a}}  \n{{#if b.c}}{{json (cat \"a b\" d.e \" f\")}}{{/if}}\n {{/if}}",
-            "{\"a\": {{json x}}}\n{{> policies p}}\n{{> policies q}}x\n\n",
-            "{{#if a}}{{/if}}\t\n\r\n{{else}}",
-            "",
-            "x\n  ",
-        ] {
-            let Some(mut built) = build(source, "t") else {
-                assert!(source.contains("{{else}}"), "{source:?}");
-                continue;
-            };
-            let mut whole = Template::compile_with_name(source, "t".to_owned()).expect("compiles");
-            without_positions(&mut whole);
-            without_positions(&mut built);
-            assert_eq!(built, whole, "{source:?}");
-        }
-        for other in [
-            "{{#each a}}{{/each}}",
-            "{{json a b}}",
-            "{{{json a}}}",
-            "{{json (cat \"\\\"\")}}",
-            "{{json @index}}",
-        ] {
-            assert!(build(other, "t").is_none(), "{other}");
-        }
-    }
-
-    fn without_positions(template: &mut Template) {
-        template.mapping.clear();
-        for element in &mut template.elements {
-            match element {
-                TemplateElement::HelperBlock(block) => {
-                    for inner in [&mut block.template, &mut block.inverse]
-                        .into_iter()
-                        .flatten()
-                    {
-                        without_positions(inner);
-                    }
-                }
-                TemplateElement::PartialBlock(block) | TemplateElement::DecoratorBlock(block) => {
-                    if let Some(inner) = &mut block.template {
-                        without_positions(inner);
-                    }
-                }
-                _ => {}
             }
         }
     }
