@@ -71,8 +71,9 @@ const MAX_SKELETONS: usize = 8;
 struct Skeleton {
     /// The bytes outside the value strings, run after run.
     fixed: Vec<u8>,
-    /// Where each run ends in `fixed`: one run before each value string, and the last to the item's `}`.
-    ends: Vec<usize>,
+    /// Where each run starts and ends in `fixed`: run `k` is `bounds[k]..bounds[k + 1]`, one run before each value
+    /// string and the last to the item's `}` (so `bounds` starts with 0 and has two more entries than `values`).
+    bounds: Vec<usize>,
     /// What each value string is.
     values: Vec<Value>,
     lines: usize,
@@ -336,10 +337,10 @@ fn value_of(scalar: Raw, slots: u32) -> (u32, u32, Value) {
 }
 
 impl Skeleton {
-    /// Where the run before value `step` begins in `fixed` (the last run is `step == values.len()`).
+    /// The run before value `step` (the last run is `step == values.len()`).
     #[inline(always)]
-    fn run_start(&self, step: usize) -> usize {
-        if step == 0 { 0 } else { self.ends[step - 1] }
+    fn run(&self, step: usize) -> &[u8] {
+        &self.fixed[self.bounds[step]..self.bounds[step + 1]]
     }
 
     /// How many leading steps (run and value) `self` and `other` have in common.
@@ -348,28 +349,26 @@ impl Skeleton {
         (0..steps)
             .take_while(|&k| {
                 let (a, b) = (self.values[k], other.values[k]);
-                a.number == b.number
-                    && a.slots == b.slots
-                    && self.fixed[self.run_start(k)..self.ends[k]]
-                        == other.fixed[other.run_start(k)..other.ends[k]]
+                a.number == b.number && a.slots == b.slots && self.run(k) == other.run(k)
             })
             .count()
     }
 
     fn of(item: &[u8], values: &[(u32, u32, Value)], lines: usize) -> Skeleton {
         let mut fixed = Vec::with_capacity(item.len());
-        let mut ends = Vec::with_capacity(values.len() + 1);
+        let mut bounds = Vec::with_capacity(values.len() + 2);
+        bounds.push(0);
         let mut at = 0;
         for &(a, b, _) in values {
             fixed.extend_from_slice(&item[at..a as usize]);
-            ends.push(fixed.len());
+            bounds.push(fixed.len());
             at = b as usize;
         }
         fixed.extend_from_slice(&item[at..]);
-        ends.push(fixed.len());
+        bounds.push(fixed.len());
         Skeleton {
             fixed,
-            ends,
+            bounds,
             values: values.iter().map(|&(_, _, v)| v).collect(),
             lines,
         }
@@ -605,7 +604,7 @@ impl<'a> Parser<'a> {
                 return Err(step);
             }
         }
-        let last = &skeleton.fixed[skeleton.run_start(skeleton.values.len())..];
+        let last = skeleton.run(skeleton.values.len());
         if self.b.get(self.i..self.i + last.len()) != Some(last) {
             return Err(skeleton.values.len());
         }
@@ -617,7 +616,7 @@ impl<'a> Parser<'a> {
     /// One step of a skeleton: the run before value `step`, then its string, whose slots are written.
     #[inline(always)]
     fn step(&mut self, skeleton: &Skeleton, step: usize, raw: &mut RawSlots) -> Option<()> {
-        let run = &skeleton.fixed[skeleton.run_start(step)..skeleton.ends[step]];
+        let run = skeleton.run(step);
         if self.b.get(self.i..self.i + run.len())? != run {
             return None;
         }
