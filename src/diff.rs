@@ -32,7 +32,9 @@ const REPLACING: &[(&str, &[&str])] = &[
         "AWS::DynamoDB::Table",
         &["TableName", "KeySchema", "ImportSourceSpecification"],
     ),
-    ("AWS::Events::Rule", &["Name"]),
+    // A rule lives on one bus: another bus is a new rule (the reference's Replacement; the provider schema names
+    // only `Name`).
+    ("AWS::Events::Rule", &["Name", "EventBusName"]),
     ("AWS::IAM::Role", &["RoleName", "Path"]),
     ("AWS::IoT::TopicRule", &["RuleName"]),
     ("AWS::KMS::Key", &["KeySpec", "KeyUsage", "MultiRegion"]),
@@ -429,6 +431,26 @@ mod tests {
             .map(|c| c.resource_type.as_str())
             .collect();
         assert_eq!(replaced, ["AWS::SNS::Subscription"], "{changes:#?}");
+        assert!(changes.iter().all(|c| !c.loses_data()));
+    }
+
+    /// The notifications' bus: the rules on it are replaced, nothing that holds data.
+    #[test]
+    fn another_bus_replaces_the_rules_on_it() {
+        let bus = |name: &str| {
+            template(&format!(
+                "pipelines:\n  - name: presence\n    status:\n      enabled: true\n      notifications: {{email: a@example.com, event_bus_name: {name}}}\n"
+            ))
+        };
+        let changes = diff(&bus("bus-a"), &bus("bus-b"));
+        let rules: Vec<&Change> = changes
+            .iter()
+            .filter(|c| c.resource_type == "AWS::Events::Rule")
+            .collect();
+        assert!(
+            !rules.is_empty() && rules.iter().all(|c| c.replaces),
+            "{changes:#?}"
+        );
         assert!(changes.iter().all(|c| !c.loses_data()));
     }
 }

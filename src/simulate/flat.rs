@@ -221,9 +221,10 @@ fn write_entry(out: &mut Vec<u8>, name: &str, value: Slot<'_>, built: &str, plai
             out.extend_from_slice(b":{\"S\":");
             write_text(out, &built[a..b], plain);
         }
+        // A string of the line or a literal of the rule: `plain` covers both.
         Slot::Scalar(Scalar::Str(s)) => {
             out.extend_from_slice(b":{\"S\":");
-            write_text(out, s, true);
+            write_text(out, s, plain);
         }
         Slot::Scalar(Scalar::Int(i)) => {
             out.extend_from_slice(b":{\"N\":\"");
@@ -352,6 +353,8 @@ mod tests {
         "pipelines: [{name: p, table: {ttl_days: 30}}, {name: q}]",
         // A literal that needs escapes in JSON.
         r#"pipelines: [{name: p, sql: 'SELECT *, concat(''"q'', clientId) AS k FROM ''$aws/events/presence/#''', table: {sort_key: {name: k, type: S}}}]"#,
+        // The same, alone in the select list: a literal written as it is, not through `concat`.
+        r#"pipelines: [{name: p, sql: 'SELECT *, ''a"b\\c'' AS k FROM ''$aws/events/presence/#''', table: {sort_key: {name: k, type: S}}}]"#,
     ];
 
     /// One `"key": value` of an event line, as text: lifecycle fields and others, values of every JSON type
