@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod check;
 pub mod config;
 pub mod diff;
+mod digits;
 pub mod emit;
 pub mod error;
 pub mod events;

@@ -36,8 +36,8 @@ pub use inline::MAX_INLINE_CODE;
 use notify::NotifyScope;
 
 use crate::model::{
-    AlarmTopic, Encryption, ErrorTarget, Model, Pipeline, QUEUE_RETENTION_SECONDS, StackKey,
-    StatusFunction, Tag,
+    AlarmTopic, Encryption, ErrorTarget, Fields, Model, Pipeline, QUEUE_RETENTION_SECONDS,
+    StackKey, StatusFunction, Tag,
 };
 
 /// The partial of a stateful resource's DeletionPolicy and UpdateReplacePolicy, given the object that has `retain`
@@ -225,21 +225,28 @@ fn status_log_group_name(p: &Pipeline) -> String {
     )
 }
 
-fn status_scope(p: &Pipeline, status: &StatusFunction, cmk: bool) -> StatusScope {
-    // The function reads each field at its dotted path: `versionNumber`, or `event.versionNumber` in a map.
-    let f = &status.fields;
-    let mut environment = BTreeMap::from([
-        ("STATUS_TABLE", json!({"Ref": status.ids.table})),
-        ("WINDOW_MS", json!(status.window_ms.to_string())),
+/// Where the rule put each event field, for a function that reads the event table's items: each at its dotted
+/// path, `versionNumber`, or `event.versionNumber` in a map (`REASON_FIELD` only when the rule keeps it).
+fn field_environment(f: &Fields) -> Vec<(&'static str, Value)> {
+    let mut out = vec![
         ("CLIENT_ID_FIELD", json!(f.client_id.to_string())),
         ("TIMESTAMP_FIELD", json!(f.timestamp.to_string())),
         ("EVENT_TYPE_FIELD", json!(f.event_type.to_string())),
         ("SESSION_FIELD", json!(f.session.to_string())),
         ("VERSION_FIELD", json!(f.version.to_string())),
-    ]);
+    ];
     if let Some(reason) = &f.reason {
-        environment.insert("REASON_FIELD", json!(reason.to_string()));
+        out.push(("REASON_FIELD", json!(reason.to_string())));
     }
+    out
+}
+
+fn status_scope(p: &Pipeline, status: &StatusFunction, cmk: bool) -> StatusScope {
+    let mut environment = BTreeMap::from([
+        ("STATUS_TABLE", json!({"Ref": status.ids.table})),
+        ("WINDOW_MS", json!(status.window_ms.to_string())),
+    ]);
+    environment.extend(field_environment(&status.fields));
     // The dashboard's connects, disconnects and latest changes: the function logs each change of state as a metric.
     if status.dashboard.is_some() {
         environment.extend([

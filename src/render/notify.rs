@@ -103,15 +103,8 @@ pub(super) fn notify_scope(
             "CONFLICT_SECONDS",
             json!(n.conflict.within_seconds.to_string()),
         ),
-        ("CLIENT_ID_FIELD", json!(f.client_id.to_string())),
-        ("TIMESTAMP_FIELD", json!(f.timestamp.to_string())),
-        ("EVENT_TYPE_FIELD", json!(f.event_type.to_string())),
-        ("SESSION_FIELD", json!(f.session.to_string())),
-        ("VERSION_FIELD", json!(f.version.to_string())),
     ]);
-    if let Some(reason) = &f.reason {
-        count_environment.insert("REASON_FIELD", json!(reason.to_string()));
-    }
+    count_environment.extend(super::field_environment(f));
     count_environment.extend(shared);
     let mut filter = json!({"eventName": ["INSERT", "MODIFY"]});
     filter["dynamodb"] =

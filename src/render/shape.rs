@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use super::outline::{Outline, outline};
 use super::{RenderFailure, Section, Sink, context, render};
+use crate::digits::Digits;
 
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
@@ -350,20 +351,10 @@ fn mark(value: &mut Value, strings: &[String], next: &mut usize) -> bool {
 
 /// The marker of the string at `index`.
 fn marker(index: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = index;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut marker = String::with_capacity(6 + digits.len() - at);
+    let digits = Digits::of_u64(index as u64);
+    let mut marker = String::with_capacity(6 + digits.as_bytes().len());
     marker.push(OPEN);
-    marker.extend(digits[at..].iter().map(|&d| char::from(d)));
+    marker.push_str(digits.as_str());
     marker.push(CLOSE);
     marker
 }

@@ -19,6 +19,7 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value};
 
+use crate::digits::Digits;
 use crate::events::EventKind;
 use crate::model::KeyType;
 use crate::model::{Key, Model};
@@ -608,43 +609,13 @@ impl serde::Serialize for DisplayStr<'_> {
                 let digits = Digits::of_u64(i.unsigned_abs());
                 let mut buf = [0u8; 21];
                 buf[0] = b'-';
-                buf[1..=digits.len].copy_from_slice(digits.as_bytes());
-                s.serialize_str(std::str::from_utf8(&buf[..=digits.len]).unwrap_or("0"))
+                buf[1..=digits.as_bytes().len()].copy_from_slice(digits.as_bytes());
+                s.serialize_str(
+                    std::str::from_utf8(&buf[..=digits.as_bytes().len()]).unwrap_or("0"),
+                )
             }
             _ => s.collect_str(self.0),
         }
-    }
-}
-
-/// The decimal digits of an unsigned integer, on the stack.
-struct Digits {
-    buf: [u8; 20],
-    len: usize,
-}
-
-impl Digits {
-    fn of_u64(mut n: u64) -> Digits {
-        let mut buf = [0u8; 20];
-        let mut start = buf.len();
-        loop {
-            start -= 1;
-            buf[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        let len = buf.len() - start;
-        buf.copy_within(start.., 0);
-        Digits { buf, len }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(self.as_bytes()).unwrap_or("0")
     }
 }
 
