@@ -5,7 +5,8 @@
 /// The decimal digits of an unsigned integer, on the stack.
 pub(crate) struct Digits {
     buf: [u8; 20],
-    len: usize,
+    /// The digits are `buf[start..]`, written from the end.
+    start: usize,
 }
 
 impl Digits {
@@ -20,13 +21,11 @@ impl Digits {
                 break;
             }
         }
-        let len = buf.len() - start;
-        buf.copy_within(start.., 0);
-        Digits { buf, len }
+        Digits { buf, start }
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &self.buf[self.start..]
     }
 
     pub(crate) fn as_str(&self) -> &str {
